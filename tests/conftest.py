@@ -1,0 +1,64 @@
+"""Shared fixtures: a small real slice of rotten_tomatoes and tiny models trained on it."""
+import importlib.util
+import os
+
+import pytest
+
+from tfcompress import datasets
+from tfcompress.backend import keras
+
+REPO_NLTK_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "nltk_data")
+if "NLTK_DATA" not in os.environ and os.path.isdir(REPO_NLTK_DATA):
+    os.environ["NLTK_DATA"] = REPO_NLTK_DATA
+
+FULL_STACK = importlib.util.find_spec("tensorflow_federated") is not None
+requires_full_stack = pytest.mark.skipif(
+    not FULL_STACK, reason="needs the full stack (.venv: TF 2.14 + TFF 0.87 + textattack); "
+                           "the current stack has no TensorFlow Federated and no textattack")
+
+
+@pytest.fixture(scope="session")
+def rotten_tomatoes():
+    return datasets.load("rotten_tomatoes", seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_data(rotten_tomatoes):
+    """3,000 train / 200 validation / 300 test examples of the bundled dataset."""
+    import dataclasses
+
+    return dataclasses.replace(rotten_tomatoes, train=rotten_tomatoes.train.take(3000),
+                               validation=rotten_tomatoes.validation.take(200),
+                               test=rotten_tomatoes.test.take(300))
+
+
+def train_classifier(model, split, epochs=2, seed=0):
+    keras.utils.set_random_seed(seed)
+    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  ["accuracy"])
+    model.fit(split.to_tf_dataset(model.encoder.encode, 32, shuffle=True, seed=seed), epochs=epochs, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="session")
+def small_teacher(small_data):
+    from tfcompress.models import BiLSTMTeacher
+
+    teacher = BiLSTMTeacher(num_buckets=3000, max_length=32, embedding_dim=16, lstm_units=16, attention_units=16)
+    return train_classifier(teacher, small_data.train)
+
+
+@pytest.fixture(scope="session")
+def small_student(small_data):
+    from tfcompress.models import CNNStudent
+
+    student = CNNStudent(num_buckets=1000, max_length=32, embedding_dim=8, filters=16)
+    return train_classifier(student, small_data.train)
+
+
+@pytest.fixture(scope="session")
+def nltk_data_dir():
+    path = os.environ.get("NLTK_DATA")
+    if not path or not os.path.isdir(os.path.join(path, "corpora", "wordnet")):
+        pytest.fail("NLTK_DATA must point at the folder 'make nltk-data' builds (make test sets it)")
+    return path

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from tfcompress.backend import keras
+from tfcompress.models import (STUDENTS, TEACHERS, BiLSTMTeacher, CNNStudent, build_student, build_teacher,
+                               load_model, save_model)
+
+SMALL = {"bilstm": dict(num_buckets=500, max_length=12, embedding_dim=8, lstm_units=8, attention_units=8),
+         "cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3))}
+TEXTS = ["a gripping, funny film", "dull and far too long", ""]
+
+
+@pytest.fixture(params=["bilstm", "cnn"])
+def model(request):
+    build = build_teacher if request.param in TEACHERS else build_student
+    return build(request.param, num_classes=3, **SMALL[request.param]).build_for_inputs()
+
+
+def test_registry_knows_the_models():
+    assert TEACHERS["bilstm"] is BiLSTMTeacher and STUDENTS["cnn"] is CNNStudent
+    with pytest.raises(ValueError, match=r"unknown student 'lstm'; registered students are \['cnn'\]"):
+        build_student("lstm")
+
+
+def test_config_round_trip(model):
+    clone = type(model).from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert clone.build_for_inputs().count_params() == model.count_params()
+
+
+def test_save_and_load_round_trip(model, tmp_path):
+    path = tmp_path / "model.keras"
+    save_model(model, path)
+    loaded = load_model(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_allclose(loaded.predict_texts(TEXTS), model.predict_texts(TEXTS), atol=1e-6)
+
+
+def test_save_refuses_other_extensions(model, tmp_path):
+    with pytest.raises(ValueError, match=r"must end in \.keras"):
+        save_model(model, tmp_path / "model.h5")
+
+
+def test_functional_form_shares_weights(model):
+    functional = model.functional()
+    ids = model.encoder.encode(TEXTS)
+    np.testing.assert_allclose(functional(ids).numpy(), model(ids).numpy(), atol=1e-6)
+    model.trainable_weights[0].assign(model.trainable_weights[0] + 1.0)
+    np.testing.assert_allclose(functional(ids).numpy(), model(ids).numpy(), atol=1e-6)
+    assert {id(w) for w in functional.weights} == {id(w) for w in model.weights}
+
+
+def test_outputs_have_one_logit_per_class(model):
+    assert model.predict_texts(TEXTS).shape == (3, 3)
+
+
+def test_too_few_classes_is_refused():
+    with pytest.raises(ValueError, match="num_classes must be at least 2"):
+        CNNStudent(num_classes=1)
+
+
+def test_teacher_attention_ignores_padding():
+    teacher = build_teacher("bilstm", **SMALL["bilstm"]).build_for_inputs()
+    ids = teacher.encoder.encode(["good film"])
+    weights, _ = teacher.attention(ids)
+    assert np.allclose(weights.numpy()[0, 2:], 0) and np.isclose(weights.numpy().sum(), 1)
+
+
+def test_trained_small_models_beat_chance(small_teacher, small_student, small_data):
+    for model in (small_teacher, small_student):
+        accuracy = np.mean(model.predict_texts(small_data.test.texts).argmax(-1) == small_data.test.labels)
+        assert accuracy > 0.6, type(model).__name__
+    assert isinstance(small_student, keras.Model)

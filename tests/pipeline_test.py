@@ -1,0 +1,61 @@
+import json
+import os
+
+import pytest
+
+from tfcompress.pipeline import NOT_BUILT, PENDING_SECTIONS, RunConfig, run
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """The real quick preset on the full rotten_tomatoes dataset, as `tfcompress run --preset quick`."""
+    out = tmp_path_factory.mktemp("quick")
+    return out, run(RunConfig(out=str(out), preset="quick"))
+
+
+def test_quick_preset_meets_the_acceptance_figures(quick_run):
+    _, metrics = quick_run
+    assert metrics["teacher"]["test_accuracy"] > 0.65
+    assert metrics["student"]["test_accuracy"] > 0.65
+    assert metrics["tflite"]["builtin_ops_only"] is True
+    assert metrics["tflite"]["parity"] >= 0.99
+    assert metrics["tflite"]["test_accuracy"] > 0.65
+
+
+def test_metrics_json_follows_the_documented_schema(quick_run):
+    out, metrics = quick_run
+    on_disk = json.loads((out / "metrics.json").read_text())
+    assert on_disk == json.loads(json.dumps(metrics))
+    assert set(on_disk["versions"]) == {"tfcompress", "tensorflow", "keras"}
+    assert on_disk["dataset"]["splits"] == {"train": 10200, "validation": 1275, "test": 1276}
+    assert on_disk["dataset"]["classes"] == ["fresh", "rotten"]
+    for model in ("teacher", "student"):
+        assert {"name", "params", "test_accuracy"} <= set(on_disk[model])
+        assert on_disk[model]["params"] > 0
+    assert {"path", "bytes", "builtin_ops_only", "parity", "test_accuracy", "latency_us"} <= set(on_disk["tflite"])
+    assert os.path.getsize(on_disk["tflite"]["path"]) == on_disk["tflite"]["bytes"]
+    assert on_disk["tflite"]["latency_us"] > 0
+    for section in PENDING_SECTIONS:
+        assert on_disk[section] == NOT_BUILT
+        assert on_disk["stages"][section]["status"] == NOT_BUILT
+    for stage in ("data", "teacher", "distill", "tflite"):
+        assert on_disk["stages"][stage]["status"] == "done" and on_disk["stages"][stage]["seconds"] >= 0
+    report = (out / "report.md").read_text()
+    assert "| teacher (bilstm)" in report and "not_built" in report
+
+
+def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
+    out, first = quick_run
+    again = run(RunConfig(out=str(out), preset="quick"))
+    assert again["stages"]["teacher"]["status"] == "reused"
+    assert again["stages"]["distill"]["status"] == "reused"
+    assert again["teacher"]["test_accuracy"] == first["teacher"]["test_accuracy"]
+    assert again["student"]["test_accuracy"] == first["student"]["test_accuracy"]
+
+
+def test_changed_settings_do_not_reuse_stale_models(tmp_path):
+    config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1)
+    run(RunConfig(**config))
+    changed = run(RunConfig(**{**config, "student_epochs": 2}))
+    assert changed["stages"]["teacher"]["status"] == "done"
+    assert changed["settings"]["student_epochs"] == 2

@@ -1,0 +1,5 @@
+import sys
+
+from tfcompress.cli import main
+
+sys.exit(main())

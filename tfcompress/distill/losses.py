@@ -1,0 +1,29 @@
+"""Loss terms of the distillation objective."""
+from tfcompress.backend import tf
+
+
+def kd_loss(teacher_logits, student_logits, temperature):
+    """T^2 * KL(softmax(teacher/T) || softmax(student/T)), averaged over the batch.
+
+    The T^2 factor keeps the soft-target gradients on the same scale as the hard-label ones when T
+    changes (Hinton et al., 2015): the gradient of the KL term w.r.t. the student logits shrinks as
+    1/T^2. The direction matters: the teacher's distribution is the target.
+
+    Args:
+        teacher_logits: (batch, classes) teacher logits, treated as constants.
+        student_logits: (batch, classes) student logits.
+        temperature: softening temperature T > 0.
+    """
+    temperature = tf.cast(temperature, student_logits.dtype)
+    teacher_logits = tf.stop_gradient(tf.cast(teacher_logits, student_logits.dtype))
+    target = tf.nn.softmax(teacher_logits / temperature, axis=-1)
+    log_target = tf.nn.log_softmax(teacher_logits / temperature, axis=-1)
+    log_student = tf.nn.log_softmax(student_logits / temperature, axis=-1)
+    kl = tf.reduce_sum(target * (log_target - log_student), axis=-1)
+    return temperature ** 2 * tf.reduce_mean(kl)
+
+
+def cross_entropy(labels, logits):
+    """Mean sparse categorical cross-entropy of integer labels against logits."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(tf.reshape(labels, [-1]), tf.int32), logits=logits))

@@ -1,0 +1,51 @@
+"""Convolutional student: hashed embeddings, n-gram convolutions, max pooling."""
+from tfcompress.backend import keras, tf
+from tfcompress.models.registry import register_student
+from tfcompress.models.text_classifier import TextClassifier
+
+
+@register_student("cnn")
+@keras.utils.register_keras_serializable(package="tfcompress")
+class CNNStudent(TextClassifier):
+    """Hashed word embeddings -> parallel Conv1D (one per kernel size) -> global max pool -> logits.
+
+    Converts to TFLite with builtin int8 ops only.
+
+    Args:
+        num_classes: number of output classes.
+        num_buckets: hash buckets of the word encoder.
+        max_length: tokens per text.
+        embedding_dim: word embedding size.
+        filters: filters per kernel size.
+        kernel_sizes: n-gram widths, one convolution each.
+        dropout: dropout rate before the classifier.
+        **kwargs: passed to ``keras.Model``.
+
+    Example:
+        >>> student = CNNStudent(num_classes=2, num_buckets=5000)
+        >>> logits = student.predict_texts(["a gripping, funny film"])
+    """
+
+    def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
+                 kernel_sizes=(2, 3, 4), dropout=0.3, **kwargs):
+        super().__init__(num_classes, num_buckets, max_length, **kwargs)
+        self.embedding_dim = embedding_dim
+        self.filters = filters
+        self.kernel_sizes = tuple(kernel_sizes)
+        self.dropout_rate = dropout
+        self.embedding = keras.layers.Embedding(num_buckets + 1, embedding_dim, name="embedding")
+        self.convolutions = [keras.layers.Conv1D(filters, size, padding="same", activation="relu",
+                                                 name=f"conv{size}") for size in self.kernel_sizes]
+        self.pool = keras.layers.GlobalMaxPooling1D()
+        self.dropout = keras.layers.Dropout(dropout)
+        self.classifier = keras.layers.Dense(num_classes, name="logits")
+
+    def call(self, token_ids, training=None):
+        embedded = self.embedding(token_ids)
+        pooled = [self.pool(convolution(embedded)) for convolution in self.convolutions]
+        features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
+        return self.classifier(self.dropout(features, training=training))
+
+    def get_config(self):
+        return {**super().get_config(), "embedding_dim": self.embedding_dim, "filters": self.filters,
+                "kernel_sizes": list(self.kernel_sizes), "dropout": self.dropout_rate}

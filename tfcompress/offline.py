@@ -1,0 +1,112 @@
+"""Offline NLTK resources: WordNet 3.0 from Debian's packages plus an English stopword list.
+
+``import textattack`` loads NLTK stopwords and WordNet and tries to download them when missing,
+which fails without a network. ``build_nltk_data`` lays out an ``nltk_data`` folder from Debian's
+``wordnet-base`` and ``wordnet-sense-index`` files (``/usr/share/wordnet``), so nothing is downloaded.
+Point ``NLTK_DATA`` at the folder (``use_nltk_data`` does it for this process).
+
+Run ``python -m tfcompress.offline --out DIR`` (``make`` does it into ``.cache/nltk_data``).
+"""
+import argparse
+import os
+import shutil
+import sys
+
+DEBIAN_WORDNET = "/usr/share/wordnet"
+DEFAULT_NLTK_DATA = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "nltk_data")
+WORDNET_FILES = [f"{kind}.{pos}" for kind in ("data", "index") for pos in ("noun", "verb", "adj", "adv")] + \
+    [f"{pos}.exc" for pos in ("noun", "verb", "adj", "adv")]
+OPTIONAL_WORDNET_FILES = ["index.sense", "cntlist.rev", "cntlist", "sentidx.vrb", "sents.vrb", "frames.vrb"]
+
+# The lexicographer files of WordNet 3.0 (number, name, syntactic category), as tabulated in the
+# lexnames(5WN) manual page. NLTK reads them from a `lexnames` file that Debian does not ship.
+LEXNAMES = ["adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal", "noun.artifact",
+            "noun.attribute", "noun.body", "noun.cognition", "noun.communication", "noun.event",
+            "noun.feeling", "noun.food", "noun.group", "noun.location", "noun.motive", "noun.object",
+            "noun.person", "noun.phenomenon", "noun.plant", "noun.possession", "noun.process",
+            "noun.quantity", "noun.relation", "noun.shape", "noun.state", "noun.substance", "noun.time",
+            "verb.body", "verb.change", "verb.cognition", "verb.communication", "verb.competition",
+            "verb.consumption", "verb.contact", "verb.creation", "verb.emotion", "verb.motion",
+            "verb.perception", "verb.possession", "verb.social", "verb.stative", "verb.weather", "adj.ppl"]
+CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+
+ENGLISH_STOPWORDS = """
+i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves he him
+his himself she she's her hers herself it it's its itself they them their theirs themselves what which who
+whom this that that'll these those am is are was were be been being have has had having do does did doing
+a an the and but if or because as until while of at by for with about against between into through during
+before after above below to from up down in out on off over under again further then once here there when
+where why how all any both each few more most other some such no nor not only own same so than too very s t
+can will just don don't should should've now d ll m o re ve y ain aren aren't couldn couldn't didn didn't
+doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't needn needn't
+shan shan't shouldn shouldn't wasn wasn't weren weren't won won't wouldn wouldn't
+""".split()
+
+
+def lexnames_text():
+    return "".join(f"{number:02d}\t{name}\t{CATEGORY[name.split('.')[0]]}\n"
+                   for number, name in enumerate(LEXNAMES))
+
+
+def build_nltk_data(out=DEFAULT_NLTK_DATA, wordnet_dir=DEBIAN_WORDNET):
+    """Create ``out/corpora/wordnet`` and ``out/corpora/stopwords/english``; returns ``out``.
+
+    Raises:
+        FileNotFoundError: the WordNet database files are missing (install Debian's ``wordnet-base``
+            and ``wordnet-sense-index``), naming the first missing file.
+    """
+    missing = [name for name in WORDNET_FILES if not os.path.exists(os.path.join(wordnet_dir, name))]
+    if missing:
+        raise FileNotFoundError(
+            f"WordNet file {os.path.join(wordnet_dir, missing[0])} not found; install Debian's "
+            "wordnet-base and wordnet-sense-index (apt-get install wordnet-base wordnet-sense-index)")
+    staging = out.rstrip("/") + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    wordnet = os.path.join(staging, "corpora", "wordnet")
+    stopwords = os.path.join(staging, "corpora", "stopwords")
+    os.makedirs(wordnet)
+    os.makedirs(stopwords)
+    for name in WORDNET_FILES + OPTIONAL_WORDNET_FILES:
+        source = os.path.join(wordnet_dir, name)
+        if os.path.exists(source):
+            shutil.copyfile(os.path.realpath(source), os.path.join(wordnet, name))
+    _write(os.path.join(wordnet, "lexnames"), lexnames_text())
+    _write(os.path.join(stopwords, "english"), "\n".join(ENGLISH_STOPWORDS) + "\n")
+    for folder, _, files in os.walk(staging):
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    os.replace(staging, out)
+    return out
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def use_nltk_data(path=None):
+    """Point NLTK (this process and its children) at an offline ``nltk_data`` folder; returns it."""
+    path = path or os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA
+    os.environ["NLTK_DATA"] = path
+    if "nltk" in sys.modules and path not in sys.modules["nltk"].data.path:
+        sys.modules["nltk"].data.path.insert(0, path)
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tfcompress.offline", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=DEFAULT_NLTK_DATA, help="nltk_data folder to create")
+    parser.add_argument("--wordnet-dir", default=DEBIAN_WORDNET, help="WordNet 3.0 database files")
+    args = parser.parse_args(argv)
+    try:
+        print(build_nltk_data(args.out, args.wordnet_dir))
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

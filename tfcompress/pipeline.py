@@ -1,0 +1,314 @@
+"""The main job: data -> teacher -> distilled student -> int8 TFLite, with metrics.json and a report.
+
+Each stage writes its results into ``metrics.json`` as soon as it finishes (atomically), and keeps its
+trained model under ``OUT/checkpoints``. Running again with the same settings and ``--out`` reuses
+finished stages and resumes an interrupted ``fit`` from its last epoch (Keras ``BackupAndRestore``).
+"""
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from tfcompress import datasets
+from tfcompress.backend import keras, tf, versions
+from tfcompress.distill import Distiller, distillation_dataset
+from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, op_names, write_bytes_atomic
+from tfcompress.models import build_student, build_teacher, load_model, save_model
+
+SCHEMA_VERSION = 1
+NOT_BUILT = "not_built"
+# Sections later stages of the paper's method fill in; until they exist they say so.
+PENDING_SECTIONS = ("qat", "robustness", "explanations", "personalization")
+
+PRESETS = {
+    "quick": {
+        "teacher": "bilstm", "student": "cnn",
+        "teacher_config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
+        "student_config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+        "teacher_epochs": 2, "student_epochs": 4, "patience": 2, "batch_size": 64,
+        "teacher_learning_rate": 2e-3, "student_learning_rate": 2e-3,
+        "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9,
+    },
+    "default": {
+        "teacher": "bilstm", "student": "cnn",
+        "teacher_config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},
+        "student_config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+        "teacher_epochs": 6, "student_epochs": 12, "patience": 3, "batch_size": 64,
+        "teacher_learning_rate": 1e-3, "student_learning_rate": 2e-3,
+        "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9,
+    },
+}
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """What ``tfcompress run`` does. ``None`` fields take the preset's value.
+
+    Args:
+        out: output folder (metrics.json, report.md, student.tflite, checkpoints/).
+        dataset: a bundled dataset name, used when ``data`` is not given.
+        data: a user CSV/TSV/JSONL file instead of a bundled dataset.
+        test_data: optional separate test file for ``data``.
+        text_column, label_column, user_column: columns of ``data``.
+        preset: ``quick`` (under 3 minutes on 2 cores) or ``default`` (under 15).
+        teacher, student: registered model names overriding the preset's.
+        teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
+        max_train_examples: use only the first N training examples (smoke tests).
+        seed: fixes the split, initialization and shuffling.
+    """
+
+    out: str = "runs/latest"
+    dataset: str = "rotten_tomatoes"
+    data: str = None
+    test_data: str = None
+    text_column: str = "text"
+    label_column: str = "label"
+    user_column: str = None
+    preset: str = "quick"
+    teacher: str = None
+    student: str = None
+    teacher_epochs: int = None
+    student_epochs: int = None
+    max_train_examples: int = None
+    seed: int = 0
+
+    def settings(self):
+        """The preset merged with the overrides: everything that determines the result."""
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown preset {self.preset!r}; presets are {sorted(PRESETS)}")
+        settings = json.loads(json.dumps(PRESETS[self.preset]))
+        for key in ("teacher", "student", "teacher_epochs", "student_epochs"):
+            if getattr(self, key) is not None:
+                settings[key] = getattr(self, key)
+        source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
+                  "label_column": self.label_column, "user_column": self.user_column} if self.data else \
+            {"dataset": self.dataset}
+        return {**settings, **source, "max_train_examples": self.max_train_examples, "seed": self.seed}
+
+
+def log(message):
+    print(f"[tfcompress] {message}", file=sys.stderr, flush=True)
+
+
+def write_json_atomic(data, path):
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(handle, "w") as out:
+        json.dump(data, out, indent=2, sort_keys=False)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def fingerprint(settings, data_files=()):
+    """Hash of the settings and the contents of the user's data files."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for path in data_files:
+        if path:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()[:16]
+
+
+class Run:
+    """One execution of the main job into an output folder; ``execute()`` returns the metrics."""
+
+    def __init__(self, config):
+        self.config = config
+        self.settings = config.settings()
+        self.out = os.path.abspath(config.out)
+        self.checkpoints = os.path.join(self.out, "checkpoints")
+        os.makedirs(self.checkpoints, exist_ok=True)
+        self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
+        self._discard_stale_checkpoints()
+        self.metrics = {
+            "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
+            "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
+            "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "tflite": NOT_BUILT,
+            **{section: NOT_BUILT for section in PENDING_SECTIONS},
+            "stages": {},
+        }
+
+    def _discard_stale_checkpoints(self):
+        marker = os.path.join(self.checkpoints, "fingerprint.txt")
+        previous = open(marker).read().strip() if os.path.exists(marker) else None
+        if previous != self.fingerprint:
+            shutil.rmtree(self.checkpoints)
+            os.makedirs(self.checkpoints)
+            with open(marker, "w") as handle:
+                handle.write(self.fingerprint)
+
+    def execute(self):
+        keras.utils.set_random_seed(self.config.seed)
+        started = time.time()
+        self.data = self._stage("data", self.load_data)
+        self.teacher = self._stage("teacher", self.train_teacher)
+        self.student = self._stage("distill", self.distill_student)
+        self._stage("tflite", self.export_tflite)
+        for section in PENDING_SECTIONS:
+            self.metrics["stages"][section] = {"status": NOT_BUILT, "seconds": 0.0}
+        self.metrics["total_seconds"] = round(time.time() - started, 2)
+        self._save_metrics()
+        write_report(self.metrics, os.path.join(self.out, "report.md"))
+        log(f"done in {self.metrics['total_seconds']:.0f}s: {os.path.join(self.out, 'metrics.json')}")
+        return self.metrics
+
+    def _stage(self, name, function):
+        log(f"stage {name}: started")
+        start = time.time()
+        result, status = function()
+        seconds = round(time.time() - start, 2)
+        self.metrics["stages"][name] = {"status": status, "seconds": seconds}
+        self._save_metrics()
+        log(f"stage {name}: {status} in {seconds:.1f}s")
+        return result
+
+    def _save_metrics(self):
+        write_json_atomic(self.metrics, os.path.join(self.out, "metrics.json"))
+
+    def load_data(self):
+        config = self.config
+        if config.data:
+            data = datasets.load_file(config.data, config.text_column, config.label_column,
+                                      config.user_column, test_path=config.test_data, seed=config.seed)
+        else:
+            data = datasets.load(config.dataset, seed=config.seed)
+        if config.max_train_examples:
+            data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
+        self.metrics["dataset"] = data.summary()
+        return data, "done"
+
+    def _checkpoint(self, name):
+        return os.path.join(self.checkpoints, f"{name}.keras")
+
+    def train_teacher(self):
+        settings, path = self.settings, self._checkpoint("teacher")
+        if os.path.exists(path):
+            teacher, status = load_model(path), "reused"
+        else:
+            teacher = build_teacher(settings["teacher"], num_classes=self.data.num_classes,
+                                    **settings["teacher_config"])
+            teacher.compile(keras.optimizers.Adam(settings["teacher_learning_rate"]),
+                            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                            [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+            encode = teacher.encoder.encode
+            teacher.fit(self.data.train.to_tf_dataset(encode, settings["batch_size"], True, self.config.seed),
+                        validation_data=self.data.validation.to_tf_dataset(encode, 256),
+                        epochs=settings["teacher_epochs"], verbose=2,
+                        callbacks=self._fit_callbacks("teacher"))
+            save_model(teacher, path)
+            status = "done"
+        self.metrics["teacher"] = {
+            "name": settings["teacher"], "params": int(teacher.count_params()),
+            "validation_accuracy": accuracy(teacher.predict_texts(self.data.validation.texts),
+                                            self.data.validation.labels),
+            "test_accuracy": accuracy(teacher.predict_texts(self.data.test.texts), self.data.test.labels),
+        }
+        return teacher, status
+
+    def distill_student(self):
+        settings, path = self.settings, self._checkpoint("student")
+        if os.path.exists(path):
+            student, status = load_model(path), "reused"
+        else:
+            student = build_student(settings["student"], num_classes=self.data.num_classes,
+                                    **settings["student_config"])
+            distiller = Distiller(student=student, teacher=self.teacher)
+            distiller.compile(keras.optimizers.Adam(settings["student_learning_rate"]),
+                              [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                              ce_weight=settings["ce_weight"], kd_weight=settings["kd_weight"],
+                              temperature=settings["temperature"])
+            distiller.fit(distillation_dataset(self.data.train, student, self.teacher, settings["batch_size"],
+                                               True, self.config.seed),
+                          validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256),
+                          epochs=settings["student_epochs"], verbose=2,
+                          callbacks=self._fit_callbacks("distill"))
+            save_model(student, path)
+            status = "done"
+        test_logits = student.predict_texts(self.data.test.texts)
+        self.metrics["student"] = {
+            "name": settings["student"], "params": int(student.count_params()),
+            "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
+                                            self.data.validation.labels),
+            "test_accuracy": accuracy(test_logits, self.data.test.labels),
+            "teacher_agreement": argmax_agreement(test_logits, self.teacher.predict_texts(self.data.test.texts)),
+            "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight")},
+        }
+        return student, status
+
+    def _fit_callbacks(self, name):
+        backup = os.path.join(self.checkpoints, f"backup_{name}")
+        return [keras.callbacks.BackupAndRestore(backup),
+                keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                              patience=self.settings["patience"], restore_best_weights=True)]
+
+    def export_tflite(self):
+        student, path = self.student, os.path.join(self.out, "student.tflite")
+        model_bytes = convert_to_int8(student, student.encoder.encode(list(self.data.train.texts)))
+        write_bytes_atomic(model_bytes, path)
+        test_ids = student.encoder.encode(list(self.data.test.texts))
+        runner = TFLiteClassifier(model_bytes, num_threads=1)
+        tflite_logits = runner.predict(test_ids)
+        keras_logits = student.predict_texts(self.data.test.texts)
+        operators = op_names(model_bytes)
+        self.metrics["tflite"] = {
+            "path": path, "bytes": len(model_bytes),
+            "builtin_ops_only": not any(op.startswith("CUSTOM:") for op in operators), "ops": operators,
+            "quantization": "full-int8 weights and activations; int32 token-id input, float32 logits",
+            "parity": argmax_agreement(tflite_logits, keras_logits),
+            "test_accuracy": accuracy(tflite_logits, self.data.test.labels),
+            "latency_us": round(runner.median_latency_us(test_ids), 2),
+            "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
+            "encoder": student.encoder.spec(),
+        }
+        return model_bytes, "done"
+
+
+def accuracy(logits, labels):
+    return float(np.mean(np.argmax(logits, -1) == np.asarray(labels))) if len(labels) else float("nan")
+
+
+def run(config):
+    """Run the main job described by ``config`` (a ``RunConfig``); returns the metrics dict.
+
+    Example:
+        >>> metrics = run(RunConfig(out="runs/quick", preset="quick"))
+        >>> metrics["tflite"]["parity"]
+    """
+    return Run(config).execute()
+
+
+def write_report(metrics, path):
+    """A short human-readable summary of metrics.json, as Markdown."""
+    def section(name, key, fmt="{:.4f}"):
+        value = metrics.get(name)
+        return fmt.format(value[key]) if isinstance(value, dict) else NOT_BUILT
+
+    dataset = metrics["dataset"]
+    lines = [
+        "# tfcompress run report", "",
+        f"- preset: `{metrics['preset']}`, seed {metrics['seed']}, versions: "
+        + ", ".join(f"{k} {v}" for k, v in metrics["versions"].items()),
+        f"- dataset: `{dataset['name']}`, classes {dataset['classes']}, splits {dataset['splits']}", "",
+        "| model | params | test accuracy | size |", "|---|---|---|---|",
+        f"| teacher ({section('teacher', 'name', '{}')}) | {section('teacher', 'params', '{:,}')} | "
+        f"{section('teacher', 'test_accuracy')} | |",
+        f"| student ({section('student', 'name', '{}')}, Keras float) | {section('student', 'params', '{:,}')} | "
+        f"{section('student', 'test_accuracy')} | |",
+        f"| student (int8 .tflite) | | {section('tflite', 'test_accuracy')} | "
+        f"{section('tflite', 'bytes', '{:,} bytes')} |", "",
+        f"- TFLite: builtin ops only: {section('tflite', 'builtin_ops_only', '{}')}, parity with Keras "
+        f"{section('tflite', 'parity')}, median latency {section('tflite', 'latency_us', '{:.1f}')} us",
+        "", "| stage | status | seconds |", "|---|---|---|",
+        *[f"| {name} | {stage['status']} | {stage['seconds']:.1f} |" for name, stage in metrics["stages"].items()],
+        "",
+    ]
+    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
+    with os.fdopen(handle, "w") as out:
+        out.write("\n".join(lines))
+    os.replace(tmp, path)

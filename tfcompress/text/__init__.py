@@ -1,0 +1,5 @@
+"""The word tokenizer and the hashing spec shared by models, TFLite metadata and app code."""
+from tfcompress.text.hashing_encoder import HashingEncoder, fnv1a_32
+from tfcompress.text.word_tokenizer import WordTokenizer
+
+__all__ = ["HashingEncoder", "WordTokenizer", "fnv1a_32"]

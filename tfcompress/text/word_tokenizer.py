@@ -1,0 +1,37 @@
+"""The one word tokenizer shared by models, attacks, explanations and the app-side spec."""
+import re
+
+# A word is a run of letters/digits, optionally joined by inner apostrophes ("don't", "it's");
+# every other non-space character (punctuation, symbols, "_") is a token of its own.
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]|_")
+
+SPEC = {
+    "name": "tfcompress-word-v1",
+    "lowercase": "Unicode lower-casing of the whole text (Python str.lower)",
+    "token_regex": _TOKEN.pattern,
+    "rule": "a token is a maximal run of Unicode letters/digits, optionally joined by single inner "
+            "apostrophes; every other non-whitespace character is a token by itself",
+}
+
+
+class WordTokenizer:
+    """Lower-cases and splits text into words and single punctuation marks.
+
+    Example:
+        >>> WordTokenizer().tokenize("Don't panic, it's GREAT!")
+        ["don't", 'panic', ',', "it's", 'great', '!']
+    """
+
+    def tokenize(self, text):
+        return _TOKEN.findall(text.lower())
+
+    def spans(self, text):
+        """(start, end) character offsets of each token in ``text``."""
+        return [match.span() for match in _TOKEN.finditer(text.lower())]
+
+    def get_config(self):
+        return {"name": SPEC["name"]}
+
+    @staticmethod
+    def spec():
+        return dict(SPEC)
