@@ -17,7 +17,7 @@ import numpy as np
 
 from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
-from tfcompress.distill import Distiller, distillation_dataset
+from tfcompress.distill import BestWeights, Distiller, distillation_dataset
 from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, op_names, write_bytes_atomic
 from tfcompress.models import build_student, build_teacher, load_model, save_model
 
@@ -200,7 +200,7 @@ class Run:
             teacher.fit(self.data.train.to_tf_dataset(encode, settings["batch_size"], True, self.config.seed),
                         validation_data=self.data.validation.to_tf_dataset(encode, 256),
                         epochs=settings["teacher_epochs"], verbose=2,
-                        callbacks=self._fit_callbacks("teacher"))
+                        callbacks=self._fit_callbacks("teacher", teacher))
             save_model(teacher, path)
             status = "done"
         self.metrics["teacher"] = {
@@ -227,7 +227,7 @@ class Run:
                                                True, self.config.seed),
                           validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256),
                           epochs=settings["student_epochs"], verbose=2,
-                          callbacks=self._fit_callbacks("distill"))
+                          callbacks=self._fit_callbacks("distill", student))
             save_model(student, path)
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
@@ -241,11 +241,12 @@ class Run:
         }
         return student, status
 
-    def _fit_callbacks(self, name):
+    def _fit_callbacks(self, name, model):
+        """Resume from the last epoch, stop when validation accuracy stalls, end on the best epoch."""
         backup = os.path.join(self.checkpoints, f"backup_{name}")
         return [keras.callbacks.BackupAndRestore(backup),
-                keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
-                                              patience=self.settings["patience"], restore_best_weights=True)]
+                keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=self.settings["patience"]),
+                BestWeights("val_accuracy", "max", target=model)]
 
     def export_tflite(self):
         student, path = self.student, os.path.join(self.out, "student.tflite")
