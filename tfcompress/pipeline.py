@@ -260,7 +260,8 @@ class Run:
         self.metrics["tflite"] = {
             "path": path, "bytes": len(model_bytes),
             "builtin_ops_only": not any(op.startswith("CUSTOM:") for op in operators), "ops": operators,
-            "quantization": "full-int8 weights and activations; int32 token-id input, float32 logits",
+            "quantization": f"full-int8 weights and activations; {runner.input['dtype'].__name__} input "
+                            f"{student.encoder.input_name!r}, {runner.output['dtype'].__name__} logits",
             "parity": argmax_agreement(tflite_logits, keras_logits),
             "test_accuracy": accuracy(tflite_logits, self.data.test.labels),
             "latency_us": round(runner.median_latency_us(test_ids), 2),

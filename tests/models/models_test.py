@@ -6,11 +6,13 @@ from tfcompress.models import (STUDENTS, TEACHERS, BiLSTMTeacher, CNNStudent, bu
                                load_model, save_model)
 
 SMALL = {"bilstm": dict(num_buckets=500, max_length=12, embedding_dim=8, lstm_units=8, attention_units=8),
-         "cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3))}
+         "cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
+         "prado": dict(features=16, max_length=12, bottleneck=8, filters=8, ngram_sizes=(1, 2)),
+         "fastgrnn": dict(num_buckets=500, max_length=12, embedding_dim=8, units=8, rank=4)}
 TEXTS = ["a gripping, funny film", "dull and far too long", ""]
 
 
-@pytest.fixture(params=["bilstm", "cnn"])
+@pytest.fixture(params=sorted(SMALL))
 def model(request):
     build = build_teacher if request.param in TEACHERS else build_student
     return build(request.param, num_classes=3, **SMALL[request.param]).build_for_inputs()
@@ -18,7 +20,8 @@ def model(request):
 
 def test_registry_knows_the_models():
     assert TEACHERS["bilstm"] is BiLSTMTeacher and STUDENTS["cnn"] is CNNStudent
-    with pytest.raises(ValueError, match=r"unknown student 'lstm'; registered students are \['cnn'\]"):
+    assert sorted(STUDENTS) == ["cnn", "fastgrnn", "prado"]
+    with pytest.raises(ValueError, match=r"unknown student 'lstm'; registered students are \['cnn', 'fastgrnn', 'prado'\]"):
         build_student("lstm")
 
 
@@ -57,6 +60,23 @@ def test_outputs_have_one_logit_per_class(model):
 def test_too_few_classes_is_refused():
     with pytest.raises(ValueError, match="num_classes must be at least 2"):
         CNNStudent(num_classes=1)
+
+
+def test_prado_attention_ignores_padding():
+    student = build_student("prado", **SMALL["prado"]).build_for_inputs()
+    projections = student.encoder.encode(["good film"])
+    assert not projections[0, 2:].any()
+    mask = student.token_mask(projections).numpy()[0, :, 0]
+    assert list(mask[:3]) == [1.0, 1.0, 0.0] and not mask[2:].any()
+
+
+def test_fastgrnn_padding_steps_keep_the_state():
+    student = build_student("fastgrnn", **SMALL["fastgrnn"]).build_for_inputs()
+    ids = student.encoder.encode(["good film"])
+    longer_padding = np.concatenate([ids, np.zeros((1, 5), np.int32)], axis=1)
+    wider = build_student("fastgrnn", **{**SMALL["fastgrnn"], "max_length": 17}).build_for_inputs()
+    wider.set_weights(student.get_weights())
+    np.testing.assert_allclose(wider(longer_padding).numpy(), student(ids).numpy(), atol=1e-5)
 
 
 def test_teacher_attention_ignores_padding():

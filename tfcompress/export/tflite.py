@@ -14,20 +14,21 @@ def convert_to_int8(model, representative_ids, num_calibration=200):
     """Convert a token-ids-in, logits-out Keras model to a full-int8 TFLite flatbuffer.
 
     Weights and activations are int8 (post-training quantization calibrated on
-    ``representative_ids``); the int32 token-id input stays int32 and the logits are dequantized to
-    float32. Only ``TFLITE_BUILTINS_INT8`` kernels are allowed, so conversion fails rather than
+    ``representative_ids``); an int32 token-id input stays int32, a float input is quantized by the
+    model's first op, and the logits are dequantized to float32. Only ``TFLITE_BUILTINS_INT8`` kernels are allowed, so conversion fails rather than
     falling back to float, Flex or custom ops.
 
     Args:
         model: a ``TextClassifier`` (its functional form is converted) or a functional model.
-        representative_ids: int32 array (n, max_length) of real encoded texts for calibration.
+        representative_ids: the model's input (e.g. ``model.encoder.encode(texts)``) for real texts.
         num_calibration: how many of them to calibrate on.
 
     Returns:
         The ``.tflite`` model as bytes.
     """
     functional = model.functional() if hasattr(model, "functional") else model
-    samples = np.asarray(representative_ids[:num_calibration], dtype=np.int32)
+    samples = np.asarray(representative_ids[:num_calibration],
+                         dtype=functional.inputs[0].dtype.as_numpy_dtype)
     if not len(samples):
         raise ValueError("convert_to_int8 needs at least one representative example")
 
@@ -89,7 +90,7 @@ class TFLiteClassifier:
         self.output = self.interpreter.get_output_details()[0]
 
     def predict_one(self, ids):
-        self.interpreter.set_tensor(self.input["index"], np.asarray(ids, np.int32)[None, :])
+        self.interpreter.set_tensor(self.input["index"], np.asarray(ids, self.input["dtype"])[None])
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output["index"])[0].copy()
 
@@ -136,3 +137,4 @@ def _read_bytes(path):
         raise FileNotFoundError(f"no TFLite model at {path}")
     with open(path, "rb") as handle:
         return handle.read()
+

@@ -39,6 +39,7 @@ class HashingEncoder:
         self.num_buckets = int(num_buckets)
         self.max_length = int(max_length)
         self.tokenizer = WordTokenizer()
+        self.input_shape, self.input_dtype, self.input_name = (self.max_length,), "int32", "token_ids"
         self.token_id = functools.lru_cache(maxsize=200_000)(self._token_id)
 
     def _token_id(self, token):

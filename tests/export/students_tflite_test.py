@@ -1,0 +1,26 @@
+"""Every registered student exports to int8 TFLite with builtin ops only and matches Keras."""
+import numpy as np
+import pytest
+
+from tests.conftest import train_classifier
+from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, uses_builtin_ops_only
+from tfcompress.models import STUDENTS, build_student
+
+SMALL = {"cnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, filters=16),
+         "prado": dict(features=32, max_length=32, bottleneck=16, filters=16),
+         "fastgrnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, units=16)}
+
+
+def test_every_registered_student_is_covered():
+    assert sorted(SMALL) == sorted(STUDENTS)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_student_exports_builtin_int8_with_parity(name, small_data):
+    student = train_classifier(build_student(name, **SMALL[name]), small_data.train, epochs=3)
+    model_bytes = convert_to_int8(student, student.encoder.encode(list(small_data.train.texts[:200])))
+    assert uses_builtin_ops_only(model_bytes)
+    inputs = student.encoder.encode(list(small_data.test.texts))
+    agreement = argmax_agreement(TFLiteClassifier(model_bytes).predict(inputs), student.predict(inputs, verbose=0))
+    assert agreement >= 0.99, f"{name}: {agreement}"
+    assert len(model_bytes) < 300_000

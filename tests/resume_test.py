@@ -1,0 +1,35 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+
+RUN = [sys.executable, "-u", "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "600",
+       "--teacher-epochs", "1", "--student-epochs", "4"]
+
+
+def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
+    out = str(tmp_path / "run")
+    process = subprocess.Popen(RUN + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen, distilling = [], False
+    for line in process.stdout:
+        seen.append(line)
+        distilling = distilling or "stage distill: started" in line
+        # "Epoch 3/4" is printed when epoch 3 begins, after epoch 2's backup was written.
+        if distilling and line.startswith("Epoch 3/4"):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)
+    assert json.load(open(os.path.join(out, "metrics.json")))["stages"]["teacher"]["status"] == "done"
+
+    resumed = subprocess.run(RUN + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=600)
+    log = resumed.stdout
+    assert resumed.returncode == 0, log
+    distill_log = log[log.index("stage distill: started"):]
+    assert "Epoch 3/4" in distill_log and "Epoch 1/4" not in distill_log and "Epoch 2/4" not in distill_log
+    metrics = json.load(open(os.path.join(out, "metrics.json")))
+    assert metrics["stages"]["teacher"]["status"] == "reused"
+    assert metrics["stages"]["distill"]["status"] == "done"
+    assert metrics["tflite"]["parity"] >= 0.99

@@ -1,0 +1,51 @@
+"""FastGRNN student: a compact gated RNN over hashed word embeddings."""
+from tfcompress.backend import keras, tf
+from tfcompress.models.layers.fastgrnn_cell import FastGRNNCell
+from tfcompress.models.registry import register_student
+from tfcompress.models.text_classifier import TextClassifier
+
+
+@register_student("fastgrnn")
+@keras.utils.register_keras_serializable(package="tfcompress")
+class FastGRNNStudent(TextClassifier):
+    """Hashed word embeddings -> FastGRNN (unrolled, padding masked) -> final state -> logits.
+
+    The RNN is unrolled over the fixed ``max_length`` so TFLite converts it to plain builtin ops;
+    padded steps keep the previous state (Keras masking).
+
+    Args:
+        num_classes: number of output classes.
+        num_buckets: hash buckets of the word encoder.
+        max_length: tokens per text.
+        embedding_dim: word embedding size.
+        units: FastGRNN hidden state size.
+        rank: low-rank factorization of W and U (``None``: full rank).
+        dropout: dropout rate on the embeddings and the final state.
+        **kwargs: passed to ``keras.Model``.
+
+    Example:
+        >>> student = FastGRNNStudent(num_classes=2)
+        >>> logits = student.predict_texts(["a gripping, funny film"])
+    """
+
+    def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, units=64, rank=None,
+                 dropout=0.3, **kwargs):
+        super().__init__(num_classes, num_buckets, max_length, **kwargs)
+        self.embedding_dim = embedding_dim
+        self.units = units
+        self.rank = rank
+        self.dropout_rate = dropout
+        self.embedding = keras.layers.Embedding(num_buckets + 1, embedding_dim, name="embedding")
+        self.dropout = keras.layers.Dropout(dropout)
+        self.rnn = keras.layers.RNN(FastGRNNCell(units, rank=rank), unroll=True, name="fastgrnn")
+        self.classifier = keras.layers.Dense(num_classes, name="logits")
+
+    def call(self, token_ids, training=None):
+        mask = tf.not_equal(token_ids, 0)
+        embedded = self.dropout(self.embedding(token_ids), training=training)
+        state = self.rnn(embedded, mask=mask, training=training)
+        return self.classifier(self.dropout(state, training=training))
+
+    def get_config(self):
+        return {**super().get_config(), "embedding_dim": self.embedding_dim, "units": self.units,
+                "rank": self.rank, "dropout": self.dropout_rate}

@@ -1,0 +1,71 @@
+"""PRADO-style projection student: hashed ternary word projections, no embedding table."""
+from tfcompress.backend import keras, tf
+from tfcompress.models.registry import register_student
+from tfcompress.models.text_classifier import TextClassifier
+from tfcompress.text import TernaryProjectionEncoder
+
+MASK_PENALTY = 20.0  # exp(-20) ~ 2e-9: padding gets no attention, yet int8 ranges stay narrow
+
+
+@register_student("prado")
+@keras.utils.register_keras_serializable(package="tfcompress")
+class PRADOStudent(TextClassifier):
+    """PRADO (Kaliamoorthi et al., 2019) in Keras: projection -> bottleneck -> masked n-gram attention.
+
+    Each word's ternary {-1, 0, +1} projection (``TernaryProjectionEncoder``, 2 hash bits per
+    feature, computed in the input pipeline) goes through a dense bottleneck. For each n-gram width,
+    one convolution computes values and another attention logits; a softmax over the (unpadded)
+    positions pools the values. The pooled vectors are concatenated and classified. All ops convert
+    to TFLite int8 builtins.
+
+    Args:
+        num_classes: number of output classes.
+        features: projection features per word (B).
+        max_length: tokens per text.
+        bottleneck: size of the dense bottleneck after the projection.
+        filters: value/attention channels per n-gram width.
+        ngram_sizes: n-gram widths, one pair of convolutions each.
+        dropout: dropout rate on the bottleneck and the pooled features.
+        **kwargs: passed to ``keras.Model``.
+
+    Example:
+        >>> student = PRADOStudent(num_classes=2)
+        >>> logits = student.predict_texts(["a gripping, funny film"])
+    """
+
+    def __init__(self, num_classes=2, features=64, max_length=48, bottleneck=64, filters=64,
+                 ngram_sizes=(1, 2, 3), dropout=0.3, **kwargs):
+        super().__init__(num_classes, num_buckets=0, max_length=max_length,
+                         encoder=TernaryProjectionEncoder(features, max_length), **kwargs)
+        self.features = int(features)
+        self.bottleneck_size = bottleneck
+        self.filters = filters
+        self.ngram_sizes = tuple(ngram_sizes)
+        self.dropout_rate = dropout
+        self.bottleneck = keras.layers.Dense(bottleneck, activation="relu", name="bottleneck")
+        self.values = [keras.layers.Conv1D(filters, n, padding="same", activation="relu", name=f"value{n}")
+                       for n in self.ngram_sizes]
+        self.attention_logits = [keras.layers.Conv1D(filters, n, padding="same", name=f"attention{n}")
+                                 for n in self.ngram_sizes]
+        self.dropout = keras.layers.Dropout(dropout)
+        self.classifier = keras.layers.Dense(num_classes, name="logits")
+
+    def token_mask(self, projections):
+        """1.0 at real tokens, 0.0 at padding (padding projections are all zero), shape (batch, length, 1)."""
+        return tf.cast(tf.reduce_max(tf.abs(projections), axis=-1, keepdims=True) > 0, projections.dtype)
+
+    def call(self, projections, training=None):
+        mask = self.token_mask(projections)
+        hidden = self.dropout(self.bottleneck(projections), training=training)
+        pooled = []
+        for values, logits in zip(self.values, self.attention_logits):
+            scores = logits(hidden) + (mask - 1.0) * MASK_PENALTY
+            weights = tf.nn.softmax(scores, axis=1)
+            pooled.append(tf.reduce_sum(weights * values(hidden), axis=1))
+        features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
+        return self.classifier(self.dropout(features, training=training))
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "name": self.name, "features": self.features,
+                "max_length": self.max_length, "bottleneck": self.bottleneck_size, "filters": self.filters,
+                "ngram_sizes": list(self.ngram_sizes), "dropout": self.dropout_rate}
