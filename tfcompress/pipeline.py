@@ -266,6 +266,7 @@ class Run:
             "test_accuracy": accuracy(tflite_logits, self.data.test.labels),
             "latency_us": round(runner.median_latency_us(test_ids), 2),
             "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
+            "runtime": runner.runtime,
             "encoder": student.encoder.spec(),
         }
         return model_bytes, "done"

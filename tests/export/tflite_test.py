@@ -48,6 +48,7 @@ def test_latency_and_file_writes(student_tflite, small_student, tmp_path):
     path = tmp_path / "student.tflite"
     write_bytes_atomic(student_tflite, path)
     runner = TFLiteClassifier(str(path))
+    assert runner.runtime == "builtin kernels + XNNPACK"
     ids = small_student.encoder.encode(["a fine film", "awful"])
     assert runner.median_latency_us(ids) > 0
     assert runner.predict(ids[:0]).shape == (0, 2)

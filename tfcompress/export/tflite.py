@@ -81,11 +81,17 @@ class TFLiteClassifier:
     """
 
     def __init__(self, model, num_threads=1):
-        content = model if isinstance(model, (bytes, bytearray)) else _read_bytes(model)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.interpreter = tf.lite.Interpreter(model_content=bytes(content), num_threads=num_threads)
-        self.interpreter.allocate_tensors()
+        content = bytes(model) if isinstance(model, (bytes, bytearray)) else _read_bytes(model)
+        try:
+            self.interpreter = _interpreter(content, num_threads, default_delegates=True)
+            self.runtime = "builtin kernels + XNNPACK"
+        except RuntimeError as error:
+            if "XNNPack" not in str(error) and "XNNPACK" not in str(error):
+                raise
+            # XNNPACK refuses some int8 graphs (seen: an unrolled FastGRNN on TF 2.21); the builtin
+            # reference kernels run them.
+            self.interpreter = _interpreter(content, num_threads, default_delegates=False)
+            self.runtime = "builtin kernels (XNNPACK refused the graph)"
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
 
@@ -109,6 +115,22 @@ class TFLiteClassifier:
                 self.predict_one(row)
                 timings.append((time.perf_counter() - start) * 1e6)
         return statistics.median(timings)
+
+
+def _interpreter(content, num_threads, default_delegates):
+    resolver = tf.lite.experimental.OpResolverType
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interpreter = tf.lite.Interpreter(
+            model_content=content, num_threads=num_threads,
+            experimental_op_resolver_type=resolver.AUTO if default_delegates
+            else resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    interpreter.allocate_tensors()
+    # XNNPACK prepares lazily: one invoke on a zero input makes a refusal surface here.
+    detail = interpreter.get_input_details()[0]
+    interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], detail["dtype"]))
+    interpreter.invoke()
+    return interpreter
 
 
 def argmax_agreement(logits_a, logits_b):
