@@ -1,0 +1,109 @@
+"""Benchmark every registered student distilled from the bilstm teacher on a bundled dataset.
+
+Usage: .venv/bin/python benchmarks/students.py [--dataset rotten_tomatoes] [--out benchmarks/results]
+
+For the teacher and each student: parameters, int8 .tflite bytes, test accuracy (Keras float and
+int8 .tflite), TFLite parity, median latency per sentence (batch 1, 1 thread) and training seconds.
+Writes OUT/students.json and OUT/students.md. Same seed, split and training budget for every student.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from tfcompress import datasets
+from tfcompress.backend import keras, versions
+from tfcompress.distill import BestWeights, Distiller, distillation_dataset
+from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, uses_builtin_ops_only
+from tfcompress.models import STUDENTS, build_student, build_teacher
+from tfcompress.pipeline import PRESETS, accuracy
+
+STUDENT_CONFIGS = {
+    "cnn": PRESETS["default"]["student_config"],
+    "prado": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
+    "fastgrnn": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "units": 64},
+}
+EPOCHS, BATCH, SEED = 12, 64, 0
+
+
+def train_teacher(data):
+    keras.utils.set_random_seed(SEED)
+    settings = PRESETS["default"]
+    teacher = build_teacher("bilstm", num_classes=data.num_classes, **settings["teacher_config"])
+    teacher.compile(keras.optimizers.Adam(settings["teacher_learning_rate"]),
+                    keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    start = time.time()
+    teacher.fit(data.train.to_tf_dataset(teacher.encoder.encode, BATCH, True, SEED),
+                validation_data=data.validation.to_tf_dataset(teacher.encoder.encode, 256),
+                epochs=settings["teacher_epochs"], verbose=0,
+                callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3, mode="max"), BestWeights()])
+    return teacher, time.time() - start
+
+
+def distill(name, teacher, data):
+    keras.utils.set_random_seed(SEED)
+    student = build_student(name, num_classes=data.num_classes, **STUDENT_CONFIGS[name])
+    distiller = Distiller(student=student, teacher=teacher)
+    distiller.compile(keras.optimizers.Adam(2e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                      ce_weight=0.1, kd_weight=0.9, temperature=3.0)
+    start = time.time()
+    distiller.fit(distillation_dataset(data.train, student, teacher, BATCH, True, SEED),
+                  validation_data=distillation_dataset(data.validation, student, teacher, 256), epochs=EPOCHS,
+                  verbose=0, callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3, mode="max"),
+                                        BestWeights(target=student)])
+    return student, time.time() - start
+
+
+def measure_student(name, student, seconds, data):
+    inputs = student.encoder.encode(list(data.test.texts))
+    model_bytes = convert_to_int8(student, student.encoder.encode(list(data.train.texts)))
+    runner = TFLiteClassifier(model_bytes)
+    tflite_logits, keras_logits = runner.predict(inputs), student.predict(inputs, verbose=0)
+    return {"model": name, "role": "student", "params": int(student.count_params()),
+            "tflite_bytes": len(model_bytes), "builtin_ops_only": uses_builtin_ops_only(model_bytes),
+            "test_accuracy_float": accuracy(keras_logits, data.test.labels),
+            "test_accuracy_int8": accuracy(tflite_logits, data.test.labels),
+            "parity": argmax_agreement(tflite_logits, keras_logits),
+            "latency_us": round(runner.median_latency_us(inputs), 2), "runtime": runner.runtime,
+            "train_seconds": round(seconds, 1)}
+
+
+def markdown(rows):
+    lines = ["| model | params | int8 .tflite bytes | test acc. float | test acc. int8 | parity | latency (us) | train (s) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        cell = lambda key, fmt: fmt.format(row[key]) if row.get(key) is not None else "-"  # noqa: E731
+        lines.append(f"| {row['model']} ({row['role']}) | {row['params']:,} | {cell('tflite_bytes', '{:,}')} | "
+                     f"{row['test_accuracy_float']:.4f} | {cell('test_accuracy_int8', '{:.4f}')} | "
+                     f"{cell('parity', '{:.4f}')} | {cell('latency_us', '{:.1f}')} | {row['train_seconds']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="rotten_tomatoes")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    args = parser.parse_args()
+    data = datasets.load(args.dataset, seed=SEED)
+    teacher, seconds = train_teacher(data)
+    rows = [{"model": "bilstm", "role": "teacher", "params": int(teacher.count_params()),
+             "test_accuracy_float": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
+             "train_seconds": round(seconds, 1)}]
+    for name in sorted(STUDENTS):
+        student, seconds = distill(name, teacher, data)
+        rows.append(measure_student(name, student, seconds, data))
+        print(json.dumps(rows[-1]), flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "versions": versions(),
+              "machine": f"{os.cpu_count()} CPU cores", "rows": rows}
+    with open(os.path.join(args.out, "students.json"), "w") as handle:
+        json.dump(record, handle, indent=2)
+    with open(os.path.join(args.out, "students.md"), "w") as handle:
+        handle.write(markdown(rows))
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
