@@ -91,3 +91,24 @@ def test_trained_small_models_beat_chance(small_teacher, small_student, small_da
         accuracy = np.mean(model.predict_texts(small_data.test.texts).argmax(-1) == small_data.test.labels)
         assert accuracy > 0.6, type(model).__name__
     assert isinstance(small_student, keras.Model)
+
+
+def test_word_importance_gives_one_score_per_word_and_sums_gradient_x_input(model):
+    words, maps = model.word_importance(["An unwatchable film.", "great", ""])
+    assert words[0] == ["an", "unwatchable", "film", "."] and words[1] == ["great"] and words[2] == []
+    assert [len(m) for m in maps] == [4, 1, 0]
+    ids = model.encoder.encode(["An unwatchable film."])
+    target = int(model(ids).numpy().argmax())
+    from tfcompress.backend import tf
+    embedded = tf.convert_to_tensor(model.embed(ids))
+    with tf.GradientTape() as tape:
+        tape.watch(embedded)
+        logit = model.logits_from_embeddings(embedded, ids)[0, target]
+    expected = tf.reduce_sum(tape.gradient(logit, embedded) * embedded, -1).numpy()[0][:4]
+    np.testing.assert_allclose(maps[0], expected, atol=1e-5)
+
+
+def test_word_importance_for_a_fixed_target_class(model):
+    _, for_zero = model.word_importance(["dull and far too long"], target=0)
+    _, for_one = model.word_importance(["dull and far too long"], target=[1])
+    assert not np.allclose(for_zero[0], for_one[0])

@@ -5,7 +5,8 @@ from tfcompress.models.students.cnn import CNNStudent
 from tfcompress.models.students.fastgrnn import FastGRNNStudent
 from tfcompress.models.students.prado import PRADOStudent
 from tfcompress.models.teachers.bilstm import BiLSTMTeacher
+from tfcompress.models.teachers.minilm import MiniLMTeacher
 from tfcompress.models.text_classifier import TextClassifier
 
-__all__ = ["BiLSTMTeacher", "CNNStudent", "FastGRNNStudent", "PRADOStudent", "STUDENTS", "TEACHERS", "TextClassifier", "build_student",
+__all__ = ["BiLSTMTeacher", "CNNStudent", "FastGRNNStudent", "MiniLMTeacher", "PRADOStudent", "STUDENTS", "TEACHERS", "TextClassifier", "build_student",
            "build_teacher", "load_model", "save_model"]

@@ -8,8 +8,10 @@ from tfcompress.text import HashingEncoder
 class TextClassifier(keras.Model):
     """A subclassed Keras classifier over encoded text, carrying its own text encoder.
 
-    Subclasses build their layers in ``__init__`` and implement ``call(inputs, training=None)``
-    returning logits. ``encoder.encode(texts)`` makes the model's input (by default hashed word ids:
+    Subclasses build their layers in ``__init__`` and implement ``embed(inputs)`` (the per-token
+    vectors the model reads: word embeddings, or the projection itself) and
+    ``logits_from_embeddings(embedded, inputs)``; ``call`` chains the two. Splitting there gives
+    every model the same gradient x input word attributions (``word_importance``). ``encoder.encode(texts)`` makes the model's input (by default hashed word ids:
     ``HashingEncoder``). ``functional()`` gives a functional model over the same layer objects (shared
     weights), for TF-MOT, TFF and the TFLite converter.
 
@@ -41,6 +43,60 @@ class TextClassifier(keras.Model):
         inputs = keras.Input(self.encoder.input_shape, batch_size=batch_size, dtype=self.encoder.input_dtype,
                              name=self.encoder.input_name)
         return keras.Model(inputs, self.call(inputs), name=f"{self.name}_functional")
+
+    def call(self, inputs, training=None):
+        return self.logits_from_embeddings(self.embed(inputs, training=training), inputs, training=training)
+
+    def embed(self, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement embed()")
+
+    def logits_from_embeddings(self, embedded, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement logits_from_embeddings()")
+
+    def word_importance(self, texts, target=None, batch_size=128):
+        """Gradient x input attribution of each word to a class logit, one array per text.
+
+        The attribution of a token is sum_d (d logit / d e_d) * e_d over its input vector e; a
+        word's is the sum over its tokens (WordPieces for BERT-style teachers, so teacher and student
+        maps align word by word). Words cut off by ``max_length`` are absent.
+
+        Args:
+            texts: raw texts.
+            target: class id per text (or one for all); ``None`` explains the predicted class.
+            batch_size: texts per gradient computation.
+
+        Returns:
+            (words, attributions): per text, the list of its words and a float32 array of the
+            same length.
+        """
+        words_out, maps_out = [], []
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start:start + batch_size])
+            inputs, word_index = self.encoder.encode_with_words(chunk)
+            token_scores, logits = self._token_saliency(tf.constant(inputs), target, start, len(chunk))
+            for row, text in enumerate(chunk):
+                words = self.encoder.words(text)
+                count = int(word_index[row].max()) + 1 if (word_index[row] >= 0).any() else 0
+                scores = np.zeros(count, np.float32)
+                kept = word_index[row] >= 0
+                np.add.at(scores, word_index[row][kept], token_scores[row][kept])
+                words_out.append(words[:count])
+                maps_out.append(scores)
+        return words_out, maps_out
+
+    def _token_saliency(self, inputs, target, start, count):
+        embedded = tf.convert_to_tensor(self.embed(inputs, training=False))
+        with tf.GradientTape() as tape:
+            tape.watch(embedded)
+            logits = self.logits_from_embeddings(embedded, inputs, training=False)
+            if target is None:
+                classes = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            else:
+                classes = tf.constant(np.broadcast_to(np.asarray(target), (start + count,))[start:start + count],
+                                      tf.int32)
+            chosen = tf.reduce_sum(tf.gather(logits, classes, batch_dims=1))
+        gradients = tape.gradient(chosen, embedded)
+        return tf.reduce_sum(gradients * embedded, axis=-1).numpy(), logits.numpy()
 
     def predict_texts(self, texts, batch_size=256):
         """Logits for raw texts, as a NumPy array of shape (len(texts), num_classes)."""

@@ -59,6 +59,19 @@ class HashingEncoder:
             return np.zeros((0, self.max_length), dtype=np.int32)
         return np.stack([self.encode_tokens(self.tokenizer.tokenize(text)) for text in texts])
 
+    def words(self, text):
+        """The tokens of ``text`` (lower-cased words and punctuation), one model position each."""
+        return self.tokenizer.tokenize(text)
+
+    def encode_with_words(self, texts):
+        """(inputs, word_index): word_index[i, t] is the word at position t, -1 at padding."""
+        ids = self.encode(texts)
+        lengths = [min(len(self.words(text)), self.max_length) for text in texts]
+        word_index = np.full((len(texts), self.max_length), -1, np.int32)
+        for row, length in enumerate(lengths):
+            word_index[row, :length] = np.arange(length)
+        return ids, word_index
+
     def get_config(self):
         return {"num_buckets": self.num_buckets, "max_length": self.max_length}
 

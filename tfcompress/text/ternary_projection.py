@@ -54,6 +54,19 @@ class TernaryProjectionEncoder:
                 out[row, position] = self.project_token(token)
         return out
 
+    def words(self, text):
+        """The tokens of ``text`` (lower-cased words and punctuation), one model position each."""
+        return self.tokenizer.tokenize(text)
+
+    def encode_with_words(self, texts):
+        """(inputs, word_index): word_index[i, t] is the word at position t, -1 at padding."""
+        ids = self.encode(texts)
+        lengths = [min(len(self.words(text)), self.max_length) for text in texts]
+        word_index = np.full((len(texts), self.max_length), -1, np.int32)
+        for row, length in enumerate(lengths):
+            word_index[row, :length] = np.arange(length)
+        return ids, word_index
+
     def get_config(self):
         return {"features": self.features, "max_length": self.max_length}
 

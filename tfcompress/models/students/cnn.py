@@ -40,8 +40,10 @@ class CNNStudent(TextClassifier):
         self.dropout = keras.layers.Dropout(dropout)
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
-    def call(self, token_ids, training=None):
-        embedded = self.embedding(token_ids)
+    def embed(self, token_ids, training=None):
+        return self.embedding(token_ids)
+
+    def logits_from_embeddings(self, embedded, token_ids, training=None):
         pooled = [self.pool(convolution(embedded)) for convolution in self.convolutions]
         features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
         return self.classifier(self.dropout(features, training=training))

@@ -40,10 +40,12 @@ class FastGRNNStudent(TextClassifier):
         self.rnn = keras.layers.RNN(FastGRNNCell(units, rank=rank), unroll=True, name="fastgrnn")
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
-    def call(self, token_ids, training=None):
+    def embed(self, token_ids, training=None):
+        return self.embedding(token_ids)
+
+    def logits_from_embeddings(self, embedded, token_ids, training=None):
         mask = tf.not_equal(token_ids, 0)
-        embedded = self.dropout(self.embedding(token_ids), training=training)
-        state = self.rnn(embedded, mask=mask, training=training)
+        state = self.rnn(self.dropout(embedded, training=training), mask=mask, training=training)
         return self.classifier(self.dropout(state, training=training))
 
     def get_config(self):

@@ -54,9 +54,12 @@ class PRADOStudent(TextClassifier):
         """1.0 at real tokens, 0.0 at padding (padding projections are all zero), shape (batch, length, 1)."""
         return tf.cast(tf.reduce_max(tf.abs(projections), axis=-1, keepdims=True) > 0, projections.dtype)
 
-    def call(self, projections, training=None):
+    def embed(self, projections, training=None):
+        return projections
+
+    def logits_from_embeddings(self, embedded, projections, training=None):
         mask = self.token_mask(projections)
-        hidden = self.dropout(self.bottleneck(projections), training=training)
+        hidden = self.dropout(self.bottleneck(embedded), training=training)
         pooled = []
         for values, logits in zip(self.values, self.attention_logits):
             scores = logits(hidden) + (mask - 1.0) * MASK_PENALTY

@@ -39,17 +39,20 @@ class BiLSTMTeacher(TextClassifier):
         self.attention_score = keras.layers.Dense(1, name="attention_score")
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
-    def attention(self, token_ids, training=None):
+    def embed(self, token_ids, training=None):
+        return self.embedding(token_ids)
+
+    def attention(self, token_ids, training=None, embedded=None):
         """Per-token attention weights (padding gets 0) and the BiLSTM states."""
         mask = tf.not_equal(token_ids, 0)
-        states = self.bilstm(self.dropout(self.embedding(token_ids), training=training), mask=mask,
-                             training=training)
+        embedded = self.embed(token_ids) if embedded is None else embedded
+        states = self.bilstm(self.dropout(embedded, training=training), mask=mask, training=training)
         scores = tf.squeeze(self.attention_score(self.attention_hidden(states)), -1)
         scores = tf.where(mask, scores, tf.fill(tf.shape(scores), -1e9))
         return tf.nn.softmax(scores, axis=-1), states
 
-    def call(self, token_ids, training=None):
-        weights, states = self.attention(token_ids, training=training)
+    def logits_from_embeddings(self, embedded, token_ids, training=None):
+        weights, states = self.attention(token_ids, training=training, embedded=embedded)
         pooled = tf.reduce_sum(states * tf.expand_dims(weights, -1), axis=1)
         return self.classifier(self.dropout(pooled, training=training))
 
