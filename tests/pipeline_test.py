@@ -59,3 +59,20 @@ def test_changed_settings_do_not_reuse_stale_models(tmp_path):
     changed = run(RunConfig(**{**config, "student_epochs": 2}))
     assert changed["stages"]["teacher"]["status"] == "done"
     assert changed["settings"]["student_epochs"] == 2
+
+
+def test_every_registered_model_has_a_recipe_in_every_preset():
+    from tfcompress.models import STUDENTS, TEACHERS
+    from tfcompress.pipeline import PRESETS, RECIPES
+
+    assert set(RECIPES) == set(PRESETS)
+    for recipes in RECIPES.values():
+        assert set(recipes) == set(TEACHERS) | set(STUDENTS)
+
+
+def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused():
+    settings = RunConfig(preset="quick", teacher="minilm", student="prado").settings()
+    assert settings["teacher"] == "minilm" and settings["teacher_config"]["pretrained"] is True
+    assert settings["student_config"]["features"] == 64
+    with pytest.raises(ValueError, match=r"no training recipe for student 'lstm'"):
+        RunConfig(student="lstm").settings()

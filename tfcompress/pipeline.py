@@ -19,30 +19,46 @@ from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
 from tfcompress.distill import BestWeights, Distiller, distillation_dataset
 from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, op_names, write_bytes_atomic
-from tfcompress.models import build_student, build_teacher, load_model, save_model
+from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
 
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 # Sections later stages of the paper's method fill in; until they exist they say so.
 PENDING_SECTIONS = ("qat", "robustness", "explanations", "personalization")
 
-PRESETS = {
+# How each registered model is trained, per preset: constructor config and its own fit budget.
+RECIPES = {
     "quick": {
-        "teacher": "bilstm", "student": "cnn",
-        "teacher_config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
-        "student_config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
-        "teacher_epochs": 2, "student_epochs": 4, "patience": 2, "batch_size": 64,
-        "teacher_learning_rate": 2e-3, "student_learning_rate": 2e-3,
-        "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9,
+        "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
+                   "epochs": 2, "learning_rate": 2e-3, "batch_size": 64},
+        "minilm": {"config": {"max_length": 48, "pretrained": True},
+                   "epochs": 1, "learning_rate": 5e-5, "batch_size": 32},
+        "cnn": {"config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+                "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
+        "prado": {"config": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
+                  "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
+        "fastgrnn": {"config": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
+                     "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
     },
     "default": {
-        "teacher": "bilstm", "student": "cnn",
-        "teacher_config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},
-        "student_config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
-        "teacher_epochs": 6, "student_epochs": 12, "patience": 3, "batch_size": 64,
-        "teacher_learning_rate": 1e-3, "student_learning_rate": 2e-3,
-        "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9,
+        "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},
+                   "epochs": 6, "learning_rate": 1e-3, "batch_size": 64},
+        "minilm": {"config": {"max_length": 48, "pretrained": True},
+                   "epochs": 1, "learning_rate": 5e-5, "batch_size": 32},
+        "cnn": {"config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+                "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
+        "prado": {"config": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
+                  "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
+        "fastgrnn": {"config": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
+                     "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
     },
+}
+
+PRESETS = {
+    "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
+              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9},
+    "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
+                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9},
 }
 
 
@@ -83,9 +99,16 @@ class RunConfig:
         if self.preset not in PRESETS:
             raise ValueError(f"unknown preset {self.preset!r}; presets are {sorted(PRESETS)}")
         settings = json.loads(json.dumps(PRESETS[self.preset]))
-        for key in ("teacher", "student", "teacher_epochs", "student_epochs"):
-            if getattr(self, key) is not None:
-                settings[key] = getattr(self, key)
+        for role in ("teacher", "student"):
+            name = getattr(self, role) or settings[role]
+            recipes = RECIPES[self.preset]
+            if name not in recipes:
+                raise ValueError(f"no training recipe for {role} {name!r}; known models are {sorted(recipes)}")
+            recipe = recipes[name]
+            settings.update({role: name, f"{role}_config": dict(recipe["config"]),
+                             f"{role}_epochs": getattr(self, f"{role}_epochs") or recipe["epochs"],
+                             f"{role}_learning_rate": recipe["learning_rate"],
+                             f"{role}_batch_size": recipe["batch_size"]})
         source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
                   "label_column": self.label_column, "user_column": self.user_column} if self.data else \
             {"dataset": self.dataset}
@@ -94,6 +117,24 @@ class RunConfig:
 
 def log(message):
     print(f"[tfcompress] {message}", file=sys.stderr, flush=True)
+
+
+class ProgressLog(keras.callbacks.Callback):
+    """Logs '<stage> epoch e/E: batch b/B loss ...' about ten times an epoch, for long fits."""
+
+    def __init__(self, stage, epochs):
+        super().__init__()
+        self.stage, self.epochs, self.epoch = stage, epochs, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self.params.get("steps") or 0
+        every = max(1, steps // 10)
+        if steps and (batch + 1) % every == 0 and batch + 1 < steps:
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
+            log(f"{self.stage} epoch {self.epoch + 1}/{self.epochs}: batch {batch + 1}/{steps} {shown}")
 
 
 def write_json_atomic(data, path):
@@ -197,10 +238,10 @@ class Run:
                             keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                             [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
             encode = teacher.encoder.encode
-            teacher.fit(self.data.train.to_tf_dataset(encode, settings["batch_size"], True, self.config.seed),
+            teacher.fit(self.data.train.to_tf_dataset(encode, settings["teacher_batch_size"], True, self.config.seed),
                         validation_data=self.data.validation.to_tf_dataset(encode, 256),
                         epochs=settings["teacher_epochs"], verbose=2,
-                        callbacks=self._fit_callbacks("teacher", teacher))
+                        callbacks=self._fit_callbacks("teacher", teacher, settings["teacher_epochs"]))
             save_model(teacher, path)
             status = "done"
         self.metrics["teacher"] = {
@@ -223,11 +264,15 @@ class Run:
                               [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
                               ce_weight=settings["ce_weight"], kd_weight=settings["kd_weight"],
                               temperature=settings["temperature"])
-            distiller.fit(distillation_dataset(self.data.train, student, self.teacher, settings["batch_size"],
-                                               True, self.config.seed),
-                          validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256),
+            cache = TeacherOutputCache(os.path.join(self.checkpoints, "teacher_outputs"))
+            train_logits = cache.logits(self.teacher, self.data.train.texts)
+            validation_logits = cache.logits(self.teacher, self.data.validation.texts)
+            distiller.fit(distillation_dataset(self.data.train, student, self.teacher, settings["student_batch_size"],
+                                               True, self.config.seed, teacher_logits=train_logits),
+                          validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256,
+                                                               teacher_logits=validation_logits),
                           epochs=settings["student_epochs"], verbose=2,
-                          callbacks=self._fit_callbacks("distill", student))
+                          callbacks=self._fit_callbacks("distill", student, settings["student_epochs"]))
             save_model(student, path)
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
@@ -241,10 +286,10 @@ class Run:
         }
         return student, status
 
-    def _fit_callbacks(self, name, model):
+    def _fit_callbacks(self, name, model, epochs):
         """Resume from the last epoch, stop when validation accuracy stalls, end on the best epoch."""
         backup = os.path.join(self.checkpoints, f"backup_{name}")
-        return [keras.callbacks.BackupAndRestore(backup),
+        return [ProgressLog(name, epochs), keras.callbacks.BackupAndRestore(backup),
                 keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=self.settings["patience"]),
                 BestWeights("val_accuracy", "max", target=model)]
 

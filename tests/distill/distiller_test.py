@@ -103,3 +103,21 @@ def test_bad_compile_arguments_are_refused(small_teacher):
         distiller.compile(temperature=0.0)
     with pytest.raises(ValueError, match="loss weights"):
         distiller.compile(ce_weight=0.0, kd_weight=0.0)
+
+
+def test_cached_teacher_logits_give_the_same_step_as_running_the_teacher(small_teacher, small_data):
+    split = small_data.train.take(64)
+    histories = []
+    for cached in (False, True):
+        distiller, student = make_distiller(small_teacher, ce_weight=0.3, kd_weight=0.7, temperature=2.0)
+        logits = small_teacher.predict_texts(split.texts) if cached else None
+        data = distillation_dataset(split, student, small_teacher, batch_size=64, teacher_logits=logits)
+        histories.append((distiller.fit(data, epochs=1, verbose=0).history, student.get_weights()))
+    assert histories[0][0]["kd_loss"][0] == pytest.approx(histories[1][0]["kd_loss"][0], rel=1e-4)
+    for a, b in zip(histories[0][1], histories[1][1]):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_teacher_logits_must_match_the_split(small_teacher, small_data):
+    with pytest.raises(ValueError, match="3 teacher logits for 64 texts"):
+        distillation_dataset(small_data.train.take(64), small_teacher, small_teacher, teacher_logits=np.zeros((3, 2)))

@@ -2,10 +2,10 @@
 import numpy as np
 
 from tfcompress.backend import tf
-from tfcompress.distill.distiller import STUDENT_KEY, TEACHER_KEY
+from tfcompress.distill.distiller import STUDENT_KEY, TEACHER_KEY, TEACHER_LOGITS_KEY
 
 
-def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0):
+def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0, teacher_logits=None):
     """Batches of ``({"student_inputs", "teacher_inputs"}, labels)`` for ``Distiller.fit``.
 
     Args:
@@ -15,9 +15,17 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
         batch_size: examples per batch.
         shuffle: reshuffle every epoch with ``seed``.
         seed: the shuffle seed.
+        teacher_logits: precomputed teacher logits for ``split`` (e.g. from ``TeacherOutputCache``);
+            they replace the teacher inputs, so the teacher is not run during training.
     """
     texts = list(split.texts)
-    features = {STUDENT_KEY: student.encoder.encode(texts), TEACHER_KEY: teacher.encoder.encode(texts)}
+    features = {STUDENT_KEY: student.encoder.encode(texts)}
+    if teacher_logits is None:
+        features[TEACHER_KEY] = teacher.encoder.encode(texts)
+    else:
+        if len(teacher_logits) != len(texts):
+            raise ValueError(f"{len(teacher_logits)} teacher logits for {len(texts)} texts")
+        features[TEACHER_LOGITS_KEY] = np.asarray(teacher_logits, np.float32)
     dataset = tf.data.Dataset.from_tensor_slices((features, np.asarray(split.labels)))
     if shuffle:
         dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)

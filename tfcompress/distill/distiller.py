@@ -4,6 +4,7 @@ from tfcompress.distill.losses import cross_entropy, kd_loss
 
 STUDENT_KEY = "student_inputs"
 TEACHER_KEY = "teacher_inputs"
+TEACHER_LOGITS_KEY = "teacher_logits"
 
 
 def student_inputs(inputs):
@@ -21,7 +22,9 @@ class Distiller(keras.Model):
 
     Batches are ``(inputs, labels)``. When teacher and student read the text differently (their
     own encoders), ``inputs`` is a dict ``{"student_inputs": ..., "teacher_inputs": ...}`` as built
-    by ``distillation_dataset``; otherwise one tensor feeds both.
+    by ``distillation_dataset``; otherwise one tensor feeds both. A dict may carry precomputed
+    ``"teacher_logits"`` instead of teacher inputs (``TeacherOutputCache``): the teacher is then not
+    run at all, which is exact because it is frozen and runs with ``training=False``.
 
     The teacher runs outside the gradient tape with ``training=False``; only the student's
     trainable variables receive gradients. Every loss term is reported as a metric (``ce_loss``,
@@ -82,9 +85,14 @@ class Distiller(keras.Model):
         kd = kd_loss(teacher_logits, student_logits, self.temperature)
         return {"loss": self.ce_weight * ce + self.kd_weight * kd, "ce_loss": ce, "kd_loss": kd}
 
+    def teacher_logits(self, inputs):
+        if isinstance(inputs, dict) and TEACHER_LOGITS_KEY in inputs:
+            return inputs[TEACHER_LOGITS_KEY]
+        return self.teacher(teacher_inputs(inputs), training=False)
+
     def train_step(self, data):
         inputs, labels = data
-        teacher_logits = self.teacher(teacher_inputs(inputs), training=False)
+        teacher_logits = self.teacher_logits(inputs)
         with tf.GradientTape() as tape:
             student_logits = self.student(student_inputs(inputs), training=True)
             losses = self.compute_losses(labels, teacher_logits, student_logits)
@@ -94,7 +102,7 @@ class Distiller(keras.Model):
 
     def test_step(self, data):
         inputs, labels = data
-        teacher_logits = self.teacher(teacher_inputs(inputs), training=False)
+        teacher_logits = self.teacher_logits(inputs)
         student_logits = self.student(student_inputs(inputs), training=False)
         return self._update_metrics(labels, student_logits,
                                     self.compute_losses(labels, teacher_logits, student_logits))

@@ -42,7 +42,8 @@ class TextClassifier(keras.Model):
         self.build_for_inputs()
         inputs = keras.Input(self.encoder.input_shape, batch_size=batch_size, dtype=self.encoder.input_dtype,
                              name=self.encoder.input_name)
-        return keras.Model(inputs, self.call(inputs), name=f"{self.name}_functional")
+        # A short name: it prefixes every tensor name in the converted .tflite (bytes on the phone).
+        return keras.Model(inputs, self.call(inputs), name=getattr(self, "registry_name", "model"))
 
     def call(self, inputs, training=None):
         return self.logits_from_embeddings(self.embed(inputs, training=training), inputs, training=training)

@@ -28,7 +28,7 @@ class FastGRNNStudent(TextClassifier):
         >>> logits = student.predict_texts(["a gripping, funny film"])
     """
 
-    def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, units=64, rank=None,
+    def __init__(self, num_classes=2, num_buckets=4000, max_length=48, embedding_dim=16, units=64, rank=None,
                  dropout=0.3, **kwargs):
         super().__init__(num_classes, num_buckets, max_length, **kwargs)
         self.embedding_dim = embedding_dim
@@ -37,7 +37,8 @@ class FastGRNNStudent(TextClassifier):
         self.dropout_rate = dropout
         self.embedding = keras.layers.Embedding(num_buckets + 1, embedding_dim, name="embedding")
         self.dropout = keras.layers.Dropout(dropout)
-        self.rnn = keras.layers.RNN(FastGRNNCell(units, rank=rank), unroll=True, name="fastgrnn")
+        # Short layer names: the unrolled graph repeats them in ~20 tensor names per time step.
+        self.rnn = keras.layers.RNN(FastGRNNCell(units, rank=rank, name="c"), unroll=True, name="rnn")
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
     def embed(self, token_ids, training=None):

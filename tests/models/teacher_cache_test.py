@@ -1,0 +1,28 @@
+import numpy as np
+
+from tfcompress.models import TeacherOutputCache
+
+
+def test_outputs_are_computed_once_and_match(small_teacher, small_data, tmp_path):
+    texts = small_data.test.texts[:40]
+    cache = TeacherOutputCache(tmp_path)
+    first = cache.logits(small_teacher, texts)
+    again = TeacherOutputCache(tmp_path).logits(small_teacher, texts)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first, small_teacher.predict_texts(texts), atol=1e-5)
+    maps = cache.word_importance(small_teacher, texts)
+    reread = TeacherOutputCache(tmp_path)
+    assert all(np.array_equal(a, b) for a, b in zip(maps, reread.word_importance(small_teacher, texts)))
+    assert reread.hits == 1 and len(maps) == 40
+
+
+def test_other_texts_or_changed_weights_miss_the_cache(small_student, small_data, tmp_path):
+    cache = TeacherOutputCache(tmp_path)
+    texts = small_data.test.texts[:10]
+    key = cache.key(small_student, texts)
+    assert cache.key(small_student, small_data.test.texts[1:11]) != key
+    clone = type(small_student).from_config(small_student.get_config()).build_for_inputs()
+    clone.set_weights(small_student.get_weights())
+    assert cache.key(clone, texts) == key
+    clone.set_weights([w + 1e-3 for w in small_student.get_weights()])
+    assert cache.key(clone, texts) != key

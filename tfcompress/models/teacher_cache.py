@@ -1,0 +1,80 @@
+"""Disk cache of a teacher's outputs on a dataset (logits, word attributions), keyed by model and data."""
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+
+
+class TeacherOutputCache:
+    """Compute a teacher's logits / word attributions on a list of texts once and reuse them.
+
+    The key hashes the model class, its config, every weight value and the texts, so a retrained
+    teacher or different data never reads stale outputs. Files are written atomically.
+
+    Args:
+        folder: where the ``.npz`` files live.
+
+    Example:
+        >>> cache = TeacherOutputCache("runs/x/teacher_cache")
+        >>> logits = cache.logits(teacher, data.train.texts)
+    """
+
+    def __init__(self, folder):
+        self.folder = os.fspath(folder)
+        os.makedirs(self.folder, exist_ok=True)
+        self.hits = self.misses = 0
+
+    def key(self, model, texts):
+        digest = hashlib.sha256(type(model).__name__.encode())
+        digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
+        for weight in model.get_weights():
+            digest.update(np.ascontiguousarray(weight).tobytes())
+        for text in texts:
+            digest.update(text.encode("utf-8") + b"\0")
+        return digest.hexdigest()[:24]
+
+    def _path(self, kind, model, texts):
+        return os.path.join(self.folder, f"{kind}-{self.key(model, texts)}.npz")
+
+    def logits(self, model, texts, batch_size=256):
+        """(n, classes) float32 logits of ``model`` on ``texts``, from the cache when present."""
+        path = self._path("logits", model, texts)
+        cached = self._load(path)
+        if cached is not None:
+            return cached["logits"]
+        logits = model.predict_texts(list(texts), batch_size=batch_size).astype(np.float32)
+        self._save(path, logits=logits)
+        return logits
+
+    def word_importance(self, model, texts, target=None):
+        """Per-text word attribution arrays (``model.word_importance``), from the cache when present."""
+        path = self._path(f"importance{'' if target is None else '-target'}", model, texts)
+        cached = self._load(path)
+        if cached is None:
+            _, maps = model.word_importance(list(texts), target=target)
+            offsets = np.cumsum([0] + [len(m) for m in maps])
+            values = np.concatenate(maps) if maps else np.zeros(0, np.float32)
+            self._save(path, values=values.astype(np.float32), offsets=offsets)
+            cached = {"values": values, "offsets": offsets}
+        values, offsets = cached["values"], cached["offsets"]
+        return [values[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+    def _load(self, path):
+        if not os.path.exists(path):
+            self.misses += 1
+            return None
+        self.hits += 1
+        with np.load(path) as data:
+            return {name: data[name] for name in data.files}
+
+    def _save(self, path, **arrays):
+        handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npz")
+        os.close(handle)
+        try:
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
