@@ -18,6 +18,7 @@ import numpy as np
 from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
 from tfcompress.distill import BestWeights, Distiller, distillation_dataset
+from tfcompress.distill.augment import augment_texts
 from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, op_names, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
 
@@ -56,9 +57,9 @@ RECIPES = {
 
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
-              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9},
-    "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
-                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9},
+              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0},
+    "default": {"teacher": "minilm", "student": "prado", "patience": 3,
+                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2},
 }
 
 
@@ -265,9 +266,9 @@ class Run:
                               ce_weight=settings["ce_weight"], kd_weight=settings["kd_weight"],
                               temperature=settings["temperature"])
             cache = TeacherOutputCache(os.path.join(self.checkpoints, "teacher_outputs"))
-            train_logits = cache.logits(self.teacher, self.data.train.texts)
+            train, train_logits = self.transfer_set(cache)
             validation_logits = cache.logits(self.teacher, self.data.validation.texts)
-            distiller.fit(distillation_dataset(self.data.train, student, self.teacher, settings["student_batch_size"],
+            distiller.fit(distillation_dataset(train, student, self.teacher, settings["student_batch_size"],
                                                True, self.config.seed, teacher_logits=train_logits),
                           validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256,
                                                                teacher_logits=validation_logits),
@@ -282,9 +283,21 @@ class Run:
                                             self.data.validation.labels),
             "test_accuracy": accuracy(test_logits, self.data.test.labels),
             "teacher_agreement": argmax_agreement(test_logits, self.teacher.predict_texts(self.data.test.texts)),
-            "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight")},
+            "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight",
+                                                            "transfer_copies")},
         }
         return student, status
+
+    def transfer_set(self, cache):
+        """The training split plus ``transfer_copies`` perturbed copies of each text (label -1, KD
+        only; see ``augment_texts``), with the teacher's logits for all of them."""
+        train, copies = self.data.train, self.settings["transfer_copies"]
+        if copies:
+            extra = augment_texts(train.texts, copies=copies, seed=self.config.seed)
+            log(f"distill: transfer set of {len(extra)} perturbed texts, labelled by the teacher")
+            train = datasets.Split(list(train.texts) + extra,
+                                   np.concatenate([train.labels, np.full(len(extra), -1, np.int32)]))
+        return train, cache.logits(self.teacher, train.texts)
 
     def _fit_callbacks(self, name, model, epochs):
         """Resume from the last epoch, stop when validation accuracy stalls, end on the best epoch."""

@@ -121,3 +121,26 @@ def test_cached_teacher_logits_give_the_same_step_as_running_the_teacher(small_t
 def test_teacher_logits_must_match_the_split(small_teacher, small_data):
     with pytest.raises(ValueError, match="3 teacher logits for 64 texts"):
         distillation_dataset(small_data.train.take(64), small_teacher, small_teacher, teacher_logits=np.zeros((3, 2)))
+
+
+def test_unlabelled_rows_count_only_in_the_kd_term():
+    from tfcompress.distill import cross_entropy
+
+    logits = tf.constant([[2.0, 0.0], [0.0, 3.0], [5.0, -5.0]])
+    with_unlabelled = float(cross_entropy(tf.constant([0, 1, -1]), logits))
+    labelled_only = float(cross_entropy(tf.constant([0, 1]), logits[:2]))
+    assert with_unlabelled == pytest.approx(labelled_only, rel=1e-6)
+    assert float(cross_entropy(tf.constant([-1, -1]), logits[:2])) == 0.0
+
+
+def test_fit_on_a_transfer_set_with_unknown_labels(small_teacher, small_data):
+    from tfcompress.datasets import Split
+    from tfcompress.distill.augment import augment_texts
+
+    split = small_data.train.take(128)
+    extra = augment_texts(split.texts, copies=1, seed=0)
+    mixed = Split(list(split.texts) + extra, np.concatenate([split.labels, -np.ones(len(extra), np.int32)]))
+    distiller, student = make_distiller(small_teacher)
+    history = distiller.fit(distillation_dataset(mixed, student, small_teacher, batch_size=64), epochs=1,
+                            verbose=0).history
+    assert np.isfinite(history["loss"][0]) and 0.0 <= history["accuracy"][0] <= 1.0

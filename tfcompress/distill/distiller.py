@@ -1,6 +1,6 @@
 """The Distiller: a keras.Model that trains a student against a frozen teacher under model.fit."""
 from tfcompress.backend import keras, tf
-from tfcompress.distill.losses import cross_entropy, kd_loss
+from tfcompress.distill.losses import cross_entropy, kd_loss, labelled
 
 STUDENT_KEY = "student_inputs"
 TEACHER_KEY = "teacher_inputs"
@@ -20,7 +20,8 @@ def teacher_inputs(inputs):
 class Distiller(keras.Model):
     """Trains ``student`` with L = ce_weight * CE(y, s) + kd_weight * T^2 * KL(t/T || s/T).
 
-    Batches are ``(inputs, labels)``. When teacher and student read the text differently (their
+    Batches are ``(inputs, labels)``; label -1 marks an unlabelled row (a transfer-set text), which
+    contributes to the KD term only. When teacher and student read the text differently (their
     own encoders), ``inputs`` is a dict ``{"student_inputs": ..., "teacher_inputs": ...}`` as built
     by ``distillation_dataset``; otherwise one tensor feeds both. A dict may carry precomputed
     ``"teacher_logits"`` instead of teacher inputs (``TeacherOutputCache``): the teacher is then not
@@ -111,5 +112,6 @@ class Distiller(keras.Model):
         self.loss_tracker.update_state(losses["loss"])
         self.ce_tracker.update_state(losses["ce_loss"])
         self.kd_tracker.update_state(losses["kd_loss"])
-        self.compiled_metrics.update_state(labels, student_logits)
+        # Unlabelled rows (label -1: transfer-set texts) count in the KD term only.
+        self.compiled_metrics.update_state(tf.maximum(labels, 0), student_logits, sample_weight=labelled(labels))
         return {metric.name: metric.result() for metric in self.metrics}

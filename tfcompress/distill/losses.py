@@ -23,7 +23,14 @@ def kd_loss(teacher_logits, student_logits, temperature):
     return temperature ** 2 * tf.reduce_mean(kl)
 
 
+def labelled(labels):
+    """1.0 where a label is known, 0.0 for unlabelled rows (label -1, e.g. a transfer set)."""
+    return tf.cast(tf.reshape(labels, [-1]) >= 0, tf.float32)
+
+
 def cross_entropy(labels, logits):
-    """Mean sparse categorical cross-entropy of integer labels against logits."""
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.cast(tf.reshape(labels, [-1]), tf.int32), logits=logits))
+    """Mean sparse categorical cross-entropy over the labelled rows (label -1 rows are skipped)."""
+    labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
+    weights = tf.cast(labelled(labels), logits.dtype)
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.maximum(labels, 0), logits=logits)
+    return tf.reduce_sum(losses * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
