@@ -41,3 +41,13 @@ def test_spec_describes_the_encoding():
     spec = HashingEncoder(5000, 48).spec()
     assert spec["num_buckets"] == 5000 and spec["max_length"] == 48
     assert "FNV-1a" in spec["hash"] and spec["padding"] == "right-pad with id 0"
+
+
+def test_word_positions_align_and_stop_at_max_length():
+    from tfcompress.text import TernaryProjectionEncoder
+
+    for encoder in (HashingEncoder(100, 4), TernaryProjectionEncoder(8, 4)):
+        inputs, word_index = encoder.encode_with_words(["Fine film!", "one two three four five", ""])
+        assert inputs.shape[:2] == (3, 4)
+        assert word_index.tolist() == [[0, 1, 2, -1], [0, 1, 2, 3], [-1, -1, -1, -1]]
+        assert encoder.words("Fine film!") == ["fine", "film", "!"]

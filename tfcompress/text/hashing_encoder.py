@@ -3,6 +3,7 @@ import functools
 
 import numpy as np
 
+from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
 
 FNV_OFFSET = 0x811C9DC5
@@ -17,7 +18,7 @@ def fnv1a_32(data):
     return value
 
 
-class HashingEncoder:
+class HashingEncoder(WordPositionEncoder):
     """Maps texts to fixed-length int32 id sequences: id = 1 + fnv1a_32(utf8(token)) mod buckets.
 
     Id 0 is padding. Texts are tokenized with ``WordTokenizer``, cut to ``max_length`` tokens and
@@ -37,8 +38,7 @@ class HashingEncoder:
         if num_buckets < 1 or max_length < 1:
             raise ValueError("num_buckets and max_length must be positive")
         self.num_buckets = int(num_buckets)
-        self.max_length = int(max_length)
-        self.tokenizer = WordTokenizer()
+        super().__init__(max_length)
         self.input_shape, self.input_dtype, self.input_name = (self.max_length,), "int32", "token_ids"
         self.token_id = functools.lru_cache(maxsize=200_000)(self._token_id)
 
@@ -58,19 +58,6 @@ class HashingEncoder:
         if not len(texts):
             return np.zeros((0, self.max_length), dtype=np.int32)
         return np.stack([self.encode_tokens(self.tokenizer.tokenize(text)) for text in texts])
-
-    def words(self, text):
-        """The tokens of ``text`` (lower-cased words and punctuation), one model position each."""
-        return self.tokenizer.tokenize(text)
-
-    def encode_with_words(self, texts):
-        """(inputs, word_index): word_index[i, t] is the word at position t, -1 at padding."""
-        ids = self.encode(texts)
-        lengths = [min(len(self.words(text)), self.max_length) for text in texts]
-        word_index = np.full((len(texts), self.max_length), -1, np.int32)
-        for row, length in enumerate(lengths):
-            word_index[row, :length] = np.arange(length)
-        return ids, word_index
 
     def get_config(self):
         return {"num_buckets": self.num_buckets, "max_length": self.max_length}

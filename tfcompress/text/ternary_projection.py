@@ -4,13 +4,14 @@ import functools
 import numpy as np
 
 from tfcompress.text.hashing_encoder import fnv1a_32
+from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
 
 # Two hash bits per feature: 01 -> +1, 10 -> -1, 00 and 11 -> 0.
 _TERNARY = {0: 0.0, 1: 1.0, 2: -1.0, 3: 0.0}
 
 
-class TernaryProjectionEncoder:
+class TernaryProjectionEncoder(WordPositionEncoder):
     """Maps texts to (max_length, features) float32 arrays of ternary {-1, 0, +1} word projections.
 
     Each token gets ``2 * features`` hash bits: word k (k = 0, 1, ...) of them is
@@ -31,8 +32,7 @@ class TernaryProjectionEncoder:
         if features < 1 or max_length < 1:
             raise ValueError("features and max_length must be positive")
         self.features = int(features)
-        self.max_length = int(max_length)
-        self.tokenizer = WordTokenizer()
+        super().__init__(max_length)
         self.input_shape = (self.max_length, self.features)
         self.input_dtype, self.input_name = "float32", "projections"
         self.project_token = functools.lru_cache(maxsize=200_000)(self._project_token)
@@ -53,19 +53,6 @@ class TernaryProjectionEncoder:
             for position, token in enumerate(self.tokenizer.tokenize(text)[:self.max_length]):
                 out[row, position] = self.project_token(token)
         return out
-
-    def words(self, text):
-        """The tokens of ``text`` (lower-cased words and punctuation), one model position each."""
-        return self.tokenizer.tokenize(text)
-
-    def encode_with_words(self, texts):
-        """(inputs, word_index): word_index[i, t] is the word at position t, -1 at padding."""
-        ids = self.encode(texts)
-        lengths = [min(len(self.words(text)), self.max_length) for text in texts]
-        word_index = np.full((len(texts), self.max_length), -1, np.int32)
-        for row, length in enumerate(lengths):
-            word_index[row, :length] = np.arange(length)
-        return ids, word_index
 
     def get_config(self):
         return {"features": self.features, "max_length": self.max_length}
