@@ -13,14 +13,12 @@ import json
 import os
 import time
 
-import numpy as np
-
 from tfcompress import datasets
 from tfcompress.backend import keras, versions
 from tfcompress.distill import BestWeights, Distiller, distillation_dataset
-from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, uses_builtin_ops_only
+from tfcompress.export import accuracy, convert_to_int8, measure_tflite
 from tfcompress.models import STUDENTS, TEACHERS, TeacherOutputCache, build_student, build_teacher
-from tfcompress.pipeline import RECIPES, accuracy
+from tfcompress.pipeline import RECIPES
 
 RECIPE = RECIPES["default"]
 EPOCHS, BATCH, SEED = 12, 64, 0
@@ -59,14 +57,13 @@ def measure_student(name, student, seconds, data):
     """Accuracy (float and int8), size, parity and latency of a distilled student."""
     inputs = student.encoder.encode(list(data.test.texts))
     model_bytes = convert_to_int8(student, student.encoder.encode(list(data.train.texts)))
-    runner = TFLiteClassifier(model_bytes)
-    tflite_logits, keras_logits = runner.predict(inputs), student.predict(inputs, verbose=0)
+    keras_logits = student.predict(inputs, verbose=0)
+    measured = measure_tflite(model_bytes, inputs, keras_logits, data.test.labels)
     return {"model": name, "role": "student", "params": int(student.count_params()),
-            "tflite_bytes": len(model_bytes), "builtin_ops_only": uses_builtin_ops_only(model_bytes),
+            "tflite_bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
             "test_accuracy_float": accuracy(keras_logits, data.test.labels),
-            "test_accuracy_int8": accuracy(tflite_logits, data.test.labels),
-            "parity": argmax_agreement(tflite_logits, keras_logits),
-            "latency_us": round(runner.median_latency_us(inputs), 2), "runtime": runner.runtime,
+            "test_accuracy_int8": measured["test_accuracy"], "parity": measured["parity"],
+            "latency_us": measured["latency_us"], "runtime": measured["runtime"],
             "train_seconds": round(seconds, 1)}
 
 

@@ -19,7 +19,7 @@ from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
 from tfcompress.distill import BestWeights, Distiller, distillation_dataset
 from tfcompress.distill.augment import augment_texts
-from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, op_names, write_bytes_atomic
+from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
 
 SCHEMA_VERSION = 1
@@ -28,30 +28,31 @@ NOT_BUILT = "not_built"
 PENDING_SECTIONS = ("qat", "robustness", "explanations", "personalization")
 
 # How each registered model is trained, per preset: constructor config and its own fit budget.
+_MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
+_STUDENTS = {
+    "cnn": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+    "prado": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
+    "fastgrnn": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
+}
+
+
+def _student_recipes(epochs):
+    return {name: {"config": config, "epochs": epochs, "learning_rate": 2e-3, "batch_size": 64}
+            for name, config in _STUDENTS.items()}
+
+
 RECIPES = {
     "quick": {
         "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
                    "epochs": 2, "learning_rate": 2e-3, "batch_size": 64},
-        "minilm": {"config": {"max_length": 48, "pretrained": True},
-                   "epochs": 1, "learning_rate": 5e-5, "batch_size": 32},
-        "cnn": {"config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
-                "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
-        "prado": {"config": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
-                  "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
-        "fastgrnn": {"config": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
-                     "epochs": 4, "learning_rate": 2e-3, "batch_size": 64},
+        "minilm": _MINILM,
+        **_student_recipes(epochs=4),
     },
     "default": {
         "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},
                    "epochs": 6, "learning_rate": 1e-3, "batch_size": 64},
-        "minilm": {"config": {"max_length": 48, "pretrained": True},
-                   "epochs": 1, "learning_rate": 5e-5, "batch_size": 32},
-        "cnn": {"config": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
-                "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
-        "prado": {"config": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
-                  "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
-        "fastgrnn": {"config": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
-                     "epochs": 12, "learning_rate": 2e-3, "batch_size": 64},
+        "minilm": _MINILM,
+        **_student_recipes(epochs=12),
     },
 }
 
@@ -311,27 +312,20 @@ class Run:
         model_bytes = convert_to_int8(student, student.encoder.encode(list(self.data.train.texts)))
         write_bytes_atomic(model_bytes, path)
         test_ids = student.encoder.encode(list(self.data.test.texts))
-        runner = TFLiteClassifier(model_bytes, num_threads=1)
-        tflite_logits = runner.predict(test_ids)
-        keras_logits = student.predict_texts(self.data.test.texts)
-        operators = op_names(model_bytes)
+        measured = measure_tflite(model_bytes, test_ids, student.predict_texts(self.data.test.texts),
+                                  self.data.test.labels)
         self.metrics["tflite"] = {
-            "path": path, "bytes": len(model_bytes),
-            "builtin_ops_only": not any(op.startswith("CUSTOM:") for op in operators), "ops": operators,
-            "quantization": f"full-int8 weights and activations; {runner.input['dtype'].__name__} input "
-                            f"{student.encoder.input_name!r}, {runner.output['dtype'].__name__} logits",
-            "parity": argmax_agreement(tflite_logits, keras_logits),
-            "test_accuracy": accuracy(tflite_logits, self.data.test.labels),
-            "latency_us": round(runner.median_latency_us(test_ids), 2),
+            "path": path, "bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
+            "ops": measured["ops"],
+            "quantization": f"full-int8 weights and activations; {measured['input_dtype']} input "
+                            f"{student.encoder.input_name!r}, {measured['output_dtype']} logits",
+            "parity": measured["parity"], "test_accuracy": measured["test_accuracy"],
+            "latency_us": measured["latency_us"],
             "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
-            "runtime": runner.runtime,
+            "runtime": measured["runtime"],
             "encoder": student.encoder.spec(),
         }
         return model_bytes, "done"
-
-
-def accuracy(logits, labels):
-    return float(np.mean(np.argmax(logits, -1) == np.asarray(labels))) if len(labels) else float("nan")
 
 
 def run(config):

@@ -61,3 +61,16 @@ def test_missing_model_and_empty_calibration_are_clear_errors(small_student, tmp
     with pytest.raises(ValueError, match="at least one representative example"):
         convert_to_int8(small_student, np.zeros((0, 32), np.int32))
     assert argmax_agreement(np.zeros((0, 2)), np.zeros((0, 2))) == 1.0
+
+
+def test_measure_tflite_reports_size_ops_parity_and_accuracy(student_tflite, small_student, small_data):
+    from tfcompress.export import accuracy, measure_tflite
+
+    ids = small_student.encoder.encode(list(small_data.test.texts))
+    keras_logits = small_student.predict(ids, verbose=0)
+    measured = measure_tflite(student_tflite, ids, keras_logits, small_data.test.labels)
+    assert measured["bytes"] == len(student_tflite) and measured["builtin_ops_only"] is True
+    assert measured["ops"] == op_names(student_tflite) and measured["parity"] >= 0.99
+    assert abs(measured["test_accuracy"] - accuracy(keras_logits, small_data.test.labels)) <= 0.01
+    assert measured["input_dtype"] == "int32" and measured["output_dtype"] == "float32"
+    assert measured["latency_us"] > 0

@@ -65,7 +65,11 @@ def op_names(model_bytes):
 
 def uses_builtin_ops_only(model_bytes):
     """True when no operator is a custom or Flex (select TF) op."""
-    return not any(name.startswith("CUSTOM:") for name in op_names(model_bytes))
+    return _builtin_only(op_names(model_bytes))
+
+
+def _builtin_only(operators):
+    return not any(name.startswith("CUSTOM:") for name in operators)
 
 
 class TFLiteClassifier:
@@ -131,6 +135,28 @@ def _interpreter(content, num_threads, default_delegates):
     interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], detail["dtype"]))
     interpreter.invoke()
     return interpreter
+
+
+def measure_tflite(model_bytes, inputs, keras_logits, labels):
+    """How an exported model does against its Keras source on one labelled set.
+
+    Returns ``bytes``, ``ops``, ``builtin_ops_only``, ``parity`` (argmax agreement with
+    ``keras_logits``), ``test_accuracy``, ``latency_us`` (median, batch 1, 1 thread) and ``runtime``.
+    """
+    runner = TFLiteClassifier(model_bytes, num_threads=1)
+    tflite_logits = runner.predict(inputs)
+    operators = op_names(model_bytes)
+    return {"bytes": len(model_bytes), "ops": operators,
+            "builtin_ops_only": _builtin_only(operators),
+            "parity": argmax_agreement(tflite_logits, keras_logits),
+            "test_accuracy": accuracy(tflite_logits, labels),
+            "latency_us": round(runner.median_latency_us(inputs), 2), "runtime": runner.runtime,
+            "input_dtype": runner.input["dtype"].__name__, "output_dtype": runner.output["dtype"].__name__}
+
+
+def accuracy(logits, labels):
+    """Fraction of rows whose argmax is the label (NaN for no rows)."""
+    return float(np.mean(np.argmax(logits, -1) == np.asarray(labels))) if len(labels) else float("nan")
 
 
 def argmax_agreement(logits_a, logits_b):
