@@ -74,3 +74,20 @@ def test_measure_tflite_reports_size_ops_parity_and_accuracy(student_tflite, sma
     assert abs(measured["test_accuracy"] - accuracy(keras_logits, small_data.test.labels)) <= 0.01
     assert measured["input_dtype"] == "int32" and measured["output_dtype"] == "float32"
     assert measured["latency_us"] > 0
+
+
+def test_short_tensor_names_keep_outputs_and_io_names_and_save_bytes(small_student, small_data):
+    ids = small_student.encoder.encode(list(small_data.test.texts[:50]))
+    long_names = convert_to_int8(small_student, ids, short_names=False)
+    short_names = convert_to_int8(small_student, ids)
+    assert len(short_names) < len(long_names)
+    long_runner, short_runner = TFLiteClassifier(long_names), TFLiteClassifier(short_names)
+    np.testing.assert_array_equal(long_runner.predict(ids), short_runner.predict(ids))
+    assert short_runner.input["name"] == long_runner.input["name"]
+    assert short_runner.output["name"] == long_runner.output["name"]
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    graph = schema.Model.GetRootAsModel(short_names, 0).Subgraphs(0)
+    names = [graph.Tensors(i).Name() for i in range(graph.TensorsLength())]
+    assert all(names) and len(set(names)) == len(names)
+    assert short_runner.interpreter.get_signature_list() == long_runner.interpreter.get_signature_list()

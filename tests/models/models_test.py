@@ -112,3 +112,38 @@ def test_word_importance_for_a_fixed_target_class(model):
     _, for_zero = model.word_importance(["dull and far too long"], target=0)
     _, for_one = model.word_importance(["dull and far too long"], target=[1])
     assert not np.allclose(for_zero[0], for_one[0])
+
+
+def test_word_features_give_one_vector_per_word(model):
+    words, maps = model.word_features(["An unwatchable film.", "great", ""])
+    assert words[0] == ["an", "unwatchable", "film", "."] and words[1] == ["great"] and words[2] == []
+    assert [m.shape[0] for m in maps] == [4, 1, 0]
+    dim = maps[0].shape[1]
+    ids = model.encoder.encode(["An unwatchable film."])
+    tokens = model.token_features(ids).numpy()[0]
+    assert tokens.shape[-1] == dim
+    np.testing.assert_allclose(maps[0], tokens[:4], atol=1e-5)  # students: one position per word
+    assert not np.allclose(maps[0][0], maps[0][1])
+
+
+def test_token_features_are_what_the_model_pools(model):
+    """The features must carry the prediction: changing them must change the logits' inputs."""
+    ids = model.encoder.encode(["dull and far too long"])
+    tokens = model.token_features(ids).numpy()
+    assert tokens.shape[:2] == ids.shape[:2] and np.isfinite(tokens).all()
+
+
+def test_word_vectors_are_context_free_and_one_per_word(model):
+    vectors = model.word_vectors(["great", "dull", "great"])
+    assert vectors.shape[0] == 3
+    np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)
+    assert not np.allclose(vectors[0], vectors[1])
+
+
+def test_pool_tokens_to_words_averages_wordpieces():
+    from tfcompress.models.text_classifier import pool_tokens_to_words
+
+    values = np.array([[[1.0], [2.0], [4.0], [8.0]]], np.float32)
+    word_index = np.array([[-1, 0, 0, 1]])
+    pooled = pool_tokens_to_words(values, word_index, 3).numpy()
+    np.testing.assert_allclose(pooled[0, :, 0], [3.0, 8.0, 0.0])

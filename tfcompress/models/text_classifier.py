@@ -5,6 +5,19 @@ from tfcompress.backend import keras, tf
 from tfcompress.text import HashingEncoder
 
 
+def pool_tokens_to_words(values, word_index, num_words):
+    """Mean of token values per word: (batch, tokens, dim) -> (batch, num_words, dim).
+
+    ``word_index[b, t]`` is the word that token t belongs to (-1: none, e.g. padding or [CLS]).
+    Words with no token get zeros. Differentiable, so losses can compare word-level maps.
+    """
+    values = tf.convert_to_tensor(values)
+    owners = tf.one_hot(tf.convert_to_tensor(word_index, tf.int32), num_words, dtype=values.dtype)
+    sums = tf.einsum("btw,btd->bwd", owners, values)
+    counts = tf.reduce_sum(owners, axis=1)[..., None]
+    return sums / tf.maximum(counts, 1.0)
+
+
 class TextClassifier(keras.Model):
     """A subclassed Keras classifier over encoded text, carrying its own text encoder.
 
@@ -53,6 +66,44 @@ class TextClassifier(keras.Model):
 
     def logits_from_embeddings(self, embedded, inputs, training=None):
         raise NotImplementedError(f"{type(self).__name__} must implement logits_from_embeddings()")
+
+    def token_features(self, inputs, training=None):
+        """Per-position hidden features the model pools into its prediction, (batch, positions, dim).
+
+        The word-level feature maps of the explanation objective (FitNets-style hints) are these,
+        averaged per word (``word_features``, ``pool_tokens_to_words``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement token_features()")
+
+    def word_features(self, texts, batch_size=128):
+        """Word-level feature maps: per text, its words and a (words, dim) float32 array.
+
+        Each word's features are the mean of ``token_features`` over its tokens (its WordPieces for
+        BERT-style teachers), so teacher and student maps align word by word.
+        """
+        words_out, maps_out = [], []
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start:start + batch_size])
+            inputs, word_index = self.encoder.encode_with_words(chunk)
+            features = self.token_features(tf.constant(inputs), training=False).numpy()
+            pooled = pool_tokens_to_words(features, word_index, self.max_length).numpy()
+            for row, text in enumerate(chunk):
+                count = int(word_index[row].max()) + 1 if (word_index[row] >= 0).any() else 0
+                words_out.append(self.encoder.words(text)[:count])
+                maps_out.append(pooled[row, :count])
+        return words_out, maps_out
+
+    def word_vectors(self, words, batch_size=512):
+        """One context-free vector per word: the mean of ``token_features`` over the word alone.
+
+        Used to initialize a student's word embeddings from the teacher (``distill.init_embeddings``).
+        """
+        vectors = []
+        for start in range(0, len(words), batch_size):
+            inputs, word_index = self.encoder.encode_with_words(list(words[start:start + batch_size]))
+            features = self.token_features(tf.constant(inputs), training=False)
+            vectors.append(pool_tokens_to_words(features, word_index, 1)[:, 0].numpy())
+        return np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
 
     def word_importance(self, texts, target=None, batch_size=128):
         """Gradient x input attribution of each word to a class logit, one array per text.

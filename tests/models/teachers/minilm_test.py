@@ -99,3 +99,17 @@ def test_teacher_word_importance_sums_wordpieces_per_word(pretrained_teacher):
         chosen = logits[0, int(np.argmax(logits.numpy()[0]))]
     per_piece = tf.reduce_sum(tape.gradient(chosen, embedded) * embedded, -1).numpy()[0]
     assert maps[0][1] == pytest.approx(per_piece[owners[0] == 1].sum(), abs=1e-5)
+
+
+def test_teacher_word_features_average_wordpieces_and_align_with_a_student(pretrained_teacher):
+    from tfcompress.models import CNNStudent
+
+    text = "An unwatchable film."
+    words, maps = pretrained_teacher.word_features([text])
+    assert words[0] == ["an", "unwatchable", "film", "."] and maps[0].shape == (4, 384)
+    ids, owners = pretrained_teacher.encoder.encode_with_words([text])
+    hidden = pretrained_teacher.token_features(ids).numpy()[0]
+    assert (owners[0] == 1).sum() > 1  # "unwatchable" is several WordPieces
+    np.testing.assert_allclose(maps[0][1], hidden[owners[0] == 1].mean(0), atol=1e-5)
+    student_words, student_maps = CNNStudent(num_buckets=100, max_length=16).word_features([text])
+    assert student_words == words and student_maps[0].shape[0] == maps[0].shape[0]

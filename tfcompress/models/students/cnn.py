@@ -43,10 +43,16 @@ class CNNStudent(TextClassifier):
     def embed(self, token_ids, training=None):
         return self.embedding(token_ids)
 
+    def convolved(self, embedded):
+        maps = [convolution(embedded) for convolution in self.convolutions]
+        return maps[0] if len(maps) == 1 else tf.concat(maps, axis=-1)
+
     def logits_from_embeddings(self, embedded, token_ids, training=None):
-        pooled = [self.pool(convolution(embedded)) for convolution in self.convolutions]
-        features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
+        features = self.pool(self.convolved(embedded))
         return self.classifier(self.dropout(features, training=training))
+
+    def token_features(self, token_ids, training=None):
+        return self.convolved(self.embed(token_ids, training=training))
 
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim, "filters": self.filters,

@@ -49,6 +49,18 @@ class FastGRNNStudent(TextClassifier):
         state = self.rnn(self.dropout(embedded, training=training), mask=mask, training=training)
         return self.classifier(self.dropout(state, training=training))
 
+    def token_features(self, token_ids, training=None):
+        """The state after each word, (batch, length, units); padding repeats the last state."""
+        embedded = self.dropout(self.embed(token_ids), training=training)
+        mask = tf.not_equal(token_ids, 0)[..., None]
+        state = tf.zeros((tf.shape(embedded)[0], self.units), embedded.dtype)
+        states = []
+        for step in range(embedded.shape[1]):
+            candidate, _ = self.rnn.cell(embedded[:, step], [state])
+            state = tf.where(mask[:, step], candidate, state)
+            states.append(state)
+        return tf.stack(states, axis=1)
+
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim, "units": self.units,
                 "rank": self.rank, "dropout": self.dropout_rate}

@@ -57,16 +57,30 @@ class PRADOStudent(TextClassifier):
     def embed(self, projections, training=None):
         return projections
 
-    def logits_from_embeddings(self, embedded, projections, training=None):
+    def attention_pooling(self, projections, training=None):
+        """Per n-gram width: the attention weights (batch, length, filters) and the values."""
         mask = self.token_mask(projections)
-        hidden = self.dropout(self.bottleneck(embedded), training=training)
-        pooled = []
+        hidden = self.dropout(self.bottleneck(projections), training=training)
+        pairs = []
         for values, logits in zip(self.values, self.attention_logits):
             scores = logits(hidden) + (mask - 1.0) * MASK_PENALTY
-            weights = tf.nn.softmax(scores, axis=1)
-            pooled.append(tf.reduce_sum(weights * values(hidden), axis=1))
+            pairs.append((tf.nn.softmax(scores, axis=1), values(hidden)))
+        return pairs
+
+    def logits_from_embeddings(self, embedded, projections, training=None):
+        pooled = [tf.reduce_sum(weights * values, axis=1)
+                  for weights, values in self.attention_pooling(embedded, training=training)]
         features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
         return self.classifier(self.dropout(features, training=training))
+
+    def token_features(self, projections, training=None):
+        values = [values for _, values in self.attention_pooling(projections, training=training)]
+        return values[0] if len(values) == 1 else tf.concat(values, axis=-1)
+
+    def attention(self, projections, training=None):
+        """Attention over positions, averaged over n-gram widths and channels: (batch, length)."""
+        weights = [tf.reduce_mean(weights, axis=-1) for weights, _ in self.attention_pooling(projections, training)]
+        return tf.add_n(weights) / len(weights)
 
     def get_config(self):
         return {"num_classes": self.num_classes, "name": self.name, "features": self.features,

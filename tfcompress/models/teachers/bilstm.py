@@ -56,6 +56,9 @@ class BiLSTMTeacher(TextClassifier):
         pooled = tf.reduce_sum(states * tf.expand_dims(weights, -1), axis=1)
         return self.classifier(self.dropout(pooled, training=training))
 
+    def token_features(self, token_ids, training=None):
+        return self.attention(token_ids, training=training)[1]
+
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim,
                 "lstm_units": self.lstm_units, "attention_units": self.attention_units,
