@@ -3,7 +3,9 @@
 Usage: .venv/bin/python benchmarks/students.py [--dataset rotten_tomatoes] [--out benchmarks/results]
 
 Teachers (default-preset recipes) are trained, and the one with the best validation accuracy
-teaches every student (its logits cached once). For each model: parameters, test accuracy; for
+teaches every student, as the default preset does: on the training split plus its teacher-labelled
+transfer copies (logits cached once). Students with a hashed word embedding (cnn, fastgrnn) are
+trained twice: from a random start and from the teacher's word vectors (``init_embeddings_from_teacher``). For each model: parameters, test accuracy; for
 students also int8 .tflite bytes, int8 test accuracy, TFLite parity, median latency per sentence
 (batch 1, 1 thread); training seconds for all. Teachers are not exported to TFLite.
 Writes OUT/students.json and OUT/students.md. Same seed, split and training budget for every student.
@@ -15,13 +17,16 @@ import time
 
 from tfcompress import datasets
 from tfcompress.backend import keras, versions
-from tfcompress.distill import BestWeights, Distiller, distillation_dataset
+from tfcompress.distill import (BestWeights, Distiller, distillation_dataset, init_embeddings_from_teacher,
+                                teacher_lexicon)
+from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.export import accuracy, convert_to_int8, measure_tflite
 from tfcompress.models import STUDENTS, TEACHERS, TeacherOutputCache, build_student, build_teacher
-from tfcompress.pipeline import RECIPES
+from tfcompress.pipeline import PRESETS, RECIPES
 
 RECIPE = RECIPES["default"]
 EPOCHS, BATCH, SEED = 12, 64, 0
+TRANSFER_COPIES = PRESETS["default"]["transfer_copies"]
 
 
 def train_teacher(name, data):
@@ -38,14 +43,16 @@ def train_teacher(name, data):
     return teacher, time.time() - start
 
 
-def distill(name, teacher, logits, data):
+def distill(name, teacher, train, logits, data, embedding_init):
     keras.utils.set_random_seed(SEED)
     student = build_student(name, num_classes=data.num_classes, **RECIPE[name]["config"])
+    if embedding_init == "teacher":
+        init_embeddings_from_teacher(student, teacher, data.train.texts, teacher_lexicon(teacher), SEED)
     distiller = Distiller(student=student, teacher=teacher)
     distiller.compile(keras.optimizers.Adam(2e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
                       ce_weight=0.1, kd_weight=0.9, temperature=3.0)
     start = time.time()
-    distiller.fit(distillation_dataset(data.train, student, teacher, BATCH, True, SEED, logits["train"]),
+    distiller.fit(distillation_dataset(train, student, teacher, BATCH, True, SEED, logits["train"]),
                   validation_data=distillation_dataset(data.validation, student, teacher, 256,
                                                        teacher_logits=logits["validation"]), epochs=EPOCHS,
                   verbose=0, callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3, mode="max"),
@@ -53,13 +60,13 @@ def distill(name, teacher, logits, data):
     return student, time.time() - start
 
 
-def measure_student(name, student, seconds, data):
+def measure_student(name, student, seconds, data, embedding_init):
     """Accuracy (float and int8), size, parity and latency of a distilled student."""
     inputs = student.encoder.encode(list(data.test.texts))
     model_bytes = convert_to_int8(student, student.encoder.encode(list(data.train.texts)))
     keras_logits = student.predict(inputs, verbose=0)
     measured = measure_tflite(model_bytes, inputs, keras_logits, data.test.labels)
-    return {"model": name, "role": "student", "params": int(student.count_params()),
+    return {"model": name, "role": "student", "embedding_init": embedding_init, "params": int(student.count_params()),
             "tflite_bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
             "test_accuracy_float": accuracy(keras_logits, data.test.labels),
             "test_accuracy_int8": measured["test_accuracy"], "parity": measured["parity"],
@@ -68,11 +75,11 @@ def measure_student(name, student, seconds, data):
 
 
 def markdown(rows):
-    lines = ["| model | params | int8 .tflite bytes | test acc. float | test acc. int8 | parity | latency (us) | train (s) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | embedding start | params | int8 .tflite bytes | test acc. float | test acc. int8 | parity | latency (us) | train (s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         cell = lambda key, fmt: fmt.format(row[key]) if row.get(key) is not None else "-"  # noqa: E731
-        lines.append(f"| {row['model']} ({row['role']}) | {row['params']:,} | {cell('tflite_bytes', '{:,}')} | "
+        lines.append(f"| {row['model']} ({row['role']}) | {row.get('embedding_init') or '-'} | {row['params']:,} | {cell('tflite_bytes', '{:,}')} | "
                      f"{row['test_accuracy_float']:.4f} | {cell('test_accuracy_int8', '{:.4f}')} | "
                      f"{cell('parity', '{:.4f}')} | {cell('latency_us', '{:.1f}')} | {row['train_seconds']:.0f} |")
     return "\n".join(lines) + "\n"
@@ -97,13 +104,16 @@ def main():
         if best is None or validation > best[1]:
             best = (teacher, validation, name)
     teacher = best[0]
-    logits = {"train": cache.logits(teacher, data.train.texts), "validation": cache.logits(teacher, data.validation.texts)}
+    train = with_transfer_copies(data.train, TRANSFER_COPIES, SEED)
+    logits = {"train": cache.logits(teacher, train.texts), "validation": cache.logits(teacher, data.validation.texts)}
     for name in sorted(STUDENTS):
-        student, seconds = distill(name, teacher, logits, data)
-        rows.append(measure_student(name, student, seconds, data))
-        print(json.dumps(rows[-1]), flush=True)
+        starts = ("random", "teacher") if hasattr(build_student(name), "embedding") else ("random",)
+        for embedding_init in starts:
+            student, seconds = distill(name, teacher, train, logits, data, embedding_init)
+            rows.append(measure_student(name, student, seconds, data, embedding_init))
+            print(json.dumps(rows[-1]), flush=True)
     os.makedirs(args.out, exist_ok=True)
-    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "versions": versions(), "teacher_of_students": best[2],
+    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "transfer_copies": TRANSFER_COPIES, "versions": versions(), "teacher_of_students": best[2],
               "machine": f"{os.cpu_count()} CPU cores", "rows": rows}
     with open(os.path.join(args.out, "students.json"), "w") as handle:
         json.dump(record, handle, indent=2)

@@ -13,12 +13,12 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 
 from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
-from tfcompress.distill import BestWeights, Distiller, distillation_dataset
-from tfcompress.distill.augment import augment_texts
+from tfcompress.distill import (BestWeights, Distiller, distillation_dataset, init_embeddings_from_teacher,
+                                teacher_lexicon)
+from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
 
@@ -58,9 +58,11 @@ RECIPES = {
 
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
-              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0},
+              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
+              "embedding_init": "teacher"},
     "default": {"teacher": "minilm", "student": "prado", "patience": 3,
-                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2},
+                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
+                "embedding_init": "teacher"},
 }
 
 
@@ -261,6 +263,7 @@ class Run:
         else:
             student = build_student(settings["student"], num_classes=self.data.num_classes,
                                     **settings["student_config"])
+            self.init_student_embeddings(student)
             distiller = Distiller(student=student, teacher=self.teacher)
             distiller.compile(keras.optimizers.Adam(settings["student_learning_rate"]),
                               [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
@@ -278,7 +281,7 @@ class Run:
             save_model(student, path)
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
-        self.metrics["student"] = {
+        self.metrics["student"] = {**self.metrics.get("student", {}),
             "name": settings["student"], "params": int(student.count_params()),
             "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
                                             self.data.validation.labels),
@@ -289,15 +292,24 @@ class Run:
         }
         return student, status
 
+    def init_student_embeddings(self, student):
+        """With ``embedding_init: teacher``, start a hashed-embedding student from the teacher's word
+        vectors (``init_embeddings_from_teacher``); students without such a table start as built."""
+        if self.settings["embedding_init"] != "teacher" or not hasattr(student, "embedding"):
+            self.metrics["student"] = {"embedding_init": "random"}
+            return
+        log("distill: initializing the student's word embeddings from the teacher's word vectors")
+        report = init_embeddings_from_teacher(student, self.teacher, self.data.train.texts,
+                                              lexicon=teacher_lexicon(self.teacher), seed=self.config.seed)
+        self.metrics["student"] = {"embedding_init": {"from": "teacher", **report}}
+
     def transfer_set(self, cache):
         """The training split plus ``transfer_copies`` perturbed copies of each text (label -1, KD
         only; see ``augment_texts``), with the teacher's logits for all of them."""
-        train, copies = self.data.train, self.settings["transfer_copies"]
-        if copies:
-            extra = augment_texts(train.texts, copies=copies, seed=self.config.seed)
-            log(f"distill: transfer set of {len(extra)} perturbed texts, labelled by the teacher")
-            train = datasets.Split(list(train.texts) + extra,
-                                   np.concatenate([train.labels, np.full(len(extra), -1, np.int32)]))
+        train = with_transfer_copies(self.data.train, self.settings["transfer_copies"], self.config.seed)
+        if len(train.texts) > len(self.data.train.texts):
+            log(f"distill: transfer set of {len(train.texts) - len(self.data.train.texts)} perturbed texts, "
+                "labelled by the teacher")
         return train, cache.logits(self.teacher, train.texts)
 
     def _fit_callbacks(self, name, model, epochs):

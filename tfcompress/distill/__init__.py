@@ -2,6 +2,8 @@
 from tfcompress.distill.best_weights import BestWeights
 from tfcompress.distill.dataset import distillation_dataset
 from tfcompress.distill.distiller import Distiller
+from tfcompress.distill.embedding_init import init_embeddings_from_teacher, teacher_lexicon
 from tfcompress.distill.losses import cross_entropy, kd_loss
 
-__all__ = ["BestWeights", "Distiller", "distillation_dataset", "cross_entropy", "kd_loss"]
+__all__ = ["BestWeights", "Distiller", "distillation_dataset", "cross_entropy", "init_embeddings_from_teacher", "kd_loss",
+           "teacher_lexicon"]

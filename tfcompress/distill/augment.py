@@ -65,3 +65,13 @@ def _perturb(words, rng, drop, swap, ngram, vocabulary, cumulative):
         start = rng.randint(0, max(1, len(copy) - size + 1))
         copy = copy[start:start + size]
     return copy
+
+
+def with_transfer_copies(split, copies, seed=0):
+    """``split`` plus ``copies`` perturbed copies of each text, labelled -1 (unlabelled: KD only)."""
+    from tfcompress.datasets import Split
+
+    if not copies:
+        return split
+    extra = augment_texts(split.texts, copies=copies, seed=seed)
+    return Split(list(split.texts) + extra, np.concatenate([split.labels, np.full(len(extra), -1, np.int32)]))

@@ -67,13 +67,16 @@ class TextClassifier(keras.Model):
     def logits_from_embeddings(self, embedded, inputs, training=None):
         raise NotImplementedError(f"{type(self).__name__} must implement logits_from_embeddings()")
 
-    def token_features(self, inputs, training=None):
+    def features_from_embeddings(self, embedded, inputs, training=None):
         """Per-position hidden features the model pools into its prediction, (batch, positions, dim).
 
         The word-level feature maps of the explanation objective (FitNets-style hints) are these,
         averaged per word (``word_features``, ``pool_tokens_to_words``).
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement token_features()")
+        raise NotImplementedError(f"{type(self).__name__} must implement features_from_embeddings()")
+
+    def token_features(self, inputs, training=None):
+        return self.features_from_embeddings(self.embed(inputs, training=training), inputs, training=training)
 
     def word_features(self, texts, batch_size=128):
         """Word-level feature maps: per text, its words and a (words, dim) float32 array.

@@ -51,8 +51,8 @@ class CNNStudent(TextClassifier):
         features = self.pool(self.convolved(embedded))
         return self.classifier(self.dropout(features, training=training))
 
-    def token_features(self, token_ids, training=None):
-        return self.convolved(self.embed(token_ids, training=training))
+    def features_from_embeddings(self, embedded, token_ids, training=None):
+        return self.convolved(embedded)
 
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim, "filters": self.filters,

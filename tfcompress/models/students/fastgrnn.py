@@ -49,9 +49,9 @@ class FastGRNNStudent(TextClassifier):
         state = self.rnn(self.dropout(embedded, training=training), mask=mask, training=training)
         return self.classifier(self.dropout(state, training=training))
 
-    def token_features(self, token_ids, training=None):
+    def features_from_embeddings(self, embedded, token_ids, training=None):
         """The state after each word, (batch, length, units); padding repeats the last state."""
-        embedded = self.dropout(self.embed(token_ids), training=training)
+        embedded = self.dropout(embedded, training=training)
         mask = tf.not_equal(token_ids, 0)[..., None]
         state = tf.zeros((tf.shape(embedded)[0], self.units), embedded.dtype)
         states = []

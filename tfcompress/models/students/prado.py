@@ -73,11 +73,11 @@ class PRADOStudent(TextClassifier):
         features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
         return self.classifier(self.dropout(features, training=training))
 
-    def token_features(self, projections, training=None):
-        values = [values for _, values in self.attention_pooling(projections, training=training)]
+    def features_from_embeddings(self, embedded, projections, training=None):
+        values = [values for _, values in self.attention_pooling(embedded, training=training)]
         return values[0] if len(values) == 1 else tf.concat(values, axis=-1)
 
-    def attention(self, projections, training=None):
+    def attention_map(self, projections, training=None):
         """Attention over positions, averaged over n-gram widths and channels: (batch, length)."""
         weights = [tf.reduce_mean(weights, axis=-1) for weights, _ in self.attention_pooling(projections, training)]
         return tf.add_n(weights) / len(weights)

@@ -56,8 +56,12 @@ class BiLSTMTeacher(TextClassifier):
         pooled = tf.reduce_sum(states * tf.expand_dims(weights, -1), axis=1)
         return self.classifier(self.dropout(pooled, training=training))
 
-    def token_features(self, token_ids, training=None):
-        return self.attention(token_ids, training=training)[1]
+    def features_from_embeddings(self, embedded, token_ids, training=None):
+        return self.attention(token_ids, training=training, embedded=embedded)[1]
+
+    def attention_map(self, token_ids, training=None):
+        """Attention pooling weights over positions, (batch, length); padding gets 0."""
+        return self.attention(token_ids, training=training)[0]
 
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim,

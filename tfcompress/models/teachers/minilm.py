@@ -72,8 +72,8 @@ class MiniLMTeacher(TextClassifier):
     def hidden_states(self, token_ids, training=None):
         return self.encode_embeddings(self.embed(token_ids, training), token_ids, training)
 
-    def token_features(self, token_ids, training=None):
-        return self.hidden_states(token_ids, training=training)
+    def features_from_embeddings(self, embedded, token_ids, training=None):
+        return self.encode_embeddings(embedded, token_ids, training=training)
 
     def classify(self, hidden, token_ids, training=None):
         mask = tf.cast(tf.not_equal(token_ids, 0), hidden.dtype)[..., None]
