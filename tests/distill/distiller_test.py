@@ -71,7 +71,7 @@ def gradients(distiller, student, batch):
     inputs, labels = batch
     teacher_logits = distiller.teacher(inputs["teacher_inputs"], training=False)
     with tf.GradientTape() as tape:
-        losses = distiller.compute_losses(labels, teacher_logits, student(inputs["student_inputs"]))
+        _, losses = distiller.compute_losses(inputs, labels, teacher_logits)
     return np.concatenate([tf.reshape(g, [-1]).numpy() for g in tape.gradient(losses["loss"],
                                                                                student.trainable_variables)])
 
@@ -93,7 +93,8 @@ def test_evaluate_does_not_train(small_teacher, small_data):
     before = [w.numpy().copy() for w in student.weights]
     result = distiller.evaluate(distillation_dataset(small_data.test.take(64), student, small_teacher),
                                 return_dict=True, verbose=0)
-    assert set(result) == {"loss", "ce_loss", "kd_loss", "accuracy"}
+    assert set(result) == {"loss", "ce_loss", "kd_loss", "explain_loss", "adv_loss", "accuracy"}
+    assert result["explain_loss"] == 0.0 and result["adv_loss"] == 0.0
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, student.weights))
 
 

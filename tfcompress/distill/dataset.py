@@ -2,10 +2,12 @@
 import numpy as np
 
 from tfcompress.backend import tf
-from tfcompress.distill.distiller import STUDENT_KEY, TEACHER_KEY, TEACHER_LOGITS_KEY
+from tfcompress.distill.distiller import (STUDENT_KEY, TEACHER_KEY, TEACHER_LOGITS_KEY, TEACHER_MAP_KEY,
+                                          TEACHER_MAP_MASK_KEY)
 
 
-def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0, teacher_logits=None):
+def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0, teacher_logits=None,
+                         explanations=None):
     """Batches of ``({"student_inputs", "teacher_inputs"}, labels)`` for ``Distiller.fit``.
 
     Args:
@@ -17,6 +19,8 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
         seed: the shuffle seed.
         teacher_logits: precomputed teacher logits for ``split`` (e.g. from ``TeacherOutputCache``);
             they replace the teacher inputs, so the teacher is not run during training.
+        explanations: the teacher's word maps for the explanation objective: a
+            ``TeacherExplanations`` (computed here) or its ``(maps, mask)`` for ``split``.
     """
     texts = list(split.texts)
     features = {STUDENT_KEY: student.encoder.encode(texts)}
@@ -26,6 +30,11 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
         if len(teacher_logits) != len(texts):
             raise ValueError(f"{len(teacher_logits)} teacher logits for {len(texts)} texts")
         features[TEACHER_LOGITS_KEY] = np.asarray(teacher_logits, np.float32)
+    if explanations is not None:
+        maps, mask = explanations.compute(texts) if hasattr(explanations, "compute") else explanations
+        if len(maps) != len(texts):
+            raise ValueError(f"{len(maps)} teacher word maps for {len(texts)} texts")
+        features[TEACHER_MAP_KEY], features[TEACHER_MAP_MASK_KEY] = np.asarray(maps), np.asarray(mask)
     dataset = tf.data.Dataset.from_tensor_slices((features, np.asarray(split.labels)))
     if shuffle:
         dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)

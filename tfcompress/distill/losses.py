@@ -34,3 +34,33 @@ def cross_entropy(labels, logits):
     weights = tf.cast(labelled(labels), logits.dtype)
     losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.maximum(labels, 0), logits=logits)
     return tf.reduce_sum(losses * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
+
+
+def normalized_map_distance(student_map, teacher_map, mask):
+    """Squared distance between per-sentence unit-normalized word maps, averaged over sentences.
+
+    Each sentence's map (its words, or words x features) is restricted to ``mask`` and scaled to unit
+    L2 norm, so the term compares where the evidence is and its sign, not its scale (a teacher's
+    gradients and a student's are on unrelated scales). The distance of two unit maps is
+    2 * (1 - cosine), in [0, 4]. Sentences with no masked-in word, or a zero map, contribute 0.
+
+    Args:
+        student_map: (batch, words) or (batch, words, dim).
+        teacher_map: the same shape, treated as a constant.
+        mask: (batch, words), 1.0 where both maps have the word.
+    """
+    student_map = tf.convert_to_tensor(student_map)
+    teacher_map = tf.stop_gradient(tf.cast(teacher_map, student_map.dtype))
+    mask = tf.cast(mask, student_map.dtype)
+    while len(mask.shape) < len(student_map.shape):
+        mask = mask[..., None]
+    axes = list(range(1, len(student_map.shape)))
+
+    def unit(values):
+        values = values * mask
+        norm = tf.sqrt(tf.reduce_sum(tf.square(values), axis=axes, keepdims=True))
+        return values / tf.maximum(norm, 1e-6)
+
+    distances = tf.reduce_sum(tf.square(unit(student_map) - unit(teacher_map)), axis=axes)
+    present = tf.cast(tf.reduce_sum(mask, axis=axes) > 0, student_map.dtype)
+    return tf.reduce_sum(distances * present) / tf.maximum(tf.reduce_sum(present), 1.0)

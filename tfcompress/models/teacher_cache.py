@@ -50,7 +50,9 @@ class TeacherOutputCache:
 
     def word_importance(self, model, texts, target=None):
         """Per-text word attribution arrays (``model.word_importance``), from the cache when present."""
-        path = self._path(f"importance{'' if target is None else '-target'}", model, texts)
+        kind = "importance" if target is None else \
+            "importance-target-" + hashlib.sha256(np.asarray(target, np.int64).tobytes()).hexdigest()[:12]
+        path = self._path(kind, model, texts)
         cached = self._load(path)
         if cached is None:
             _, maps = model.word_importance(list(texts), target=target)
@@ -60,6 +62,22 @@ class TeacherOutputCache:
             cached = {"values": values, "offsets": offsets}
         values, offsets = cached["values"], cached["offsets"]
         return [values[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+    def arrays(self, kind, model, texts, compute):
+        """Any named arrays derived from ``model`` on ``texts``: ``compute()`` runs on a miss.
+
+        Args:
+            kind: a name for what is cached, including every setting ``compute`` depends on.
+            model: the teacher (part of the key).
+            texts: the texts (part of the key).
+            compute: a function returning a dict of NumPy arrays.
+        """
+        path = self._path(kind, model, texts)
+        cached = self._load(path)
+        if cached is None:
+            cached = {name: np.asarray(value) for name, value in compute().items()}
+            self._save(path, **cached)
+        return cached
 
     def _load(self, path):
         if not os.path.exists(path):

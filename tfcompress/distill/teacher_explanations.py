@@ -1,0 +1,98 @@
+"""The teacher's word-level explanations, aligned to a student's word positions."""
+import hashlib
+
+import numpy as np
+
+EXPLANATIONS = ("saliency", "attention", "features")
+
+
+class TeacherExplanations:
+    """Targets of the explanation objective: one teacher map per text, at the student's positions.
+
+    Both models split text with the same ``WordTokenizer``; student position i reads word i, and the
+    teacher's map of word i sums (saliency, attention) or averages (features) its tokens, e.g. the
+    WordPieces of a BERT-style teacher. ``mask`` marks the words both models see (the shorter of the
+    two truncations).
+
+    Kinds:
+        ``saliency``: gradient x input attribution of each word to the teacher's predicted class
+            (``word_importance``).
+        ``attention``: the teacher's attention-pooling weight of each word (teachers with
+            ``attention_map``: bilstm).
+        ``features``: the teacher's per-word hidden features (``word_features``), projected on their
+            top ``feature_dim`` principal components (fitted once, on the first texts given to
+            ``compute``) so targets stay small; the student reaches them through a learned projection
+            (FitNets hints).
+
+    Args:
+        teacher: the frozen teacher.
+        kind: one of ``EXPLANATIONS``.
+        max_length: the student's positions per text.
+        feature_dim: principal components kept for ``features``.
+        cache: an optional ``TeacherOutputCache``.
+
+    Example:
+        >>> targets = TeacherExplanations(teacher, "saliency", student.max_length)
+        >>> maps, mask = targets.compute(data.train.texts)
+    """
+
+    def __init__(self, teacher, kind, max_length, feature_dim=32, cache=None):
+        if kind not in EXPLANATIONS:
+            raise ValueError(f"unknown explanation {kind!r}; choose one of {list(EXPLANATIONS)}")
+        if kind == "attention" and not hasattr(teacher, "attention_map"):
+            raise ValueError(f"teacher {teacher.name!r} has no attention pooling; the attention explanation needs "
+                             "a teacher with attention_map (bilstm)")
+        self.teacher, self.kind, self.max_length = teacher, kind, int(max_length)
+        self.feature_dim, self.cache = int(feature_dim), cache
+        self.basis = None
+
+    def compute(self, texts, batch_size=128):
+        """(maps, mask): maps (n, max_length) or (n, max_length, feature_dim) float32, mask (n, max_length)."""
+        texts = list(texts)
+        if self.kind == "features" and self.basis is None:
+            self.basis = self._fit_basis(texts[:2000])
+        if self.cache is None:
+            arrays = self._compute(texts, batch_size)
+        else:
+            kind = f"explain-{self.kind}-{self.max_length}-{self.feature_dim if self.kind == 'features' else 0}"
+            if self.basis is not None:
+                kind += "-" + hashlib.sha256(self.basis.tobytes()).hexdigest()[:12]
+            arrays = self.cache.arrays(kind, self.teacher, texts, lambda: self._compute(texts, batch_size))
+        return arrays["maps"], arrays["mask"]
+
+    def _compute(self, texts, batch_size):
+        shape = (len(texts), self.max_length) + ((self.feature_dim,) if self.kind == "features" else ())
+        maps, mask = np.zeros(shape, np.float32), np.zeros((len(texts), self.max_length), np.float32)
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start:start + batch_size]
+            for row, word_map in enumerate(self._word_maps(chunk)):
+                count = min(len(word_map), self.max_length)
+                maps[start + row, :count] = word_map[:count]
+                mask[start + row, :count] = 1.0
+        return {"maps": maps, "mask": mask}
+
+    def _word_maps(self, texts):
+        if self.kind == "saliency":
+            return self.teacher.word_importance(texts, batch_size=len(texts))[1]
+        if self.kind == "features":
+            return [features @ self.basis for features in self.teacher.word_features(texts, len(texts))[1]]
+        inputs, word_index = self.teacher.encoder.encode_with_words(texts)
+        attention = self.teacher.attention_map(inputs, training=False).numpy()
+        return [_sum_per_word(attention[row], word_index[row]) for row in range(len(texts))]
+
+    def _fit_basis(self, texts):
+        words = np.concatenate([features for features in self.teacher.word_features(texts)[1] if len(features)])
+        centred = words - words.mean(axis=0)
+        _, _, components = np.linalg.svd(centred, full_matrices=False)
+        basis = components[:self.feature_dim].T
+        if basis.shape[1] < self.feature_dim:
+            basis = np.pad(basis, ((0, 0), (0, self.feature_dim - basis.shape[1])))
+        return basis.astype(np.float32)
+
+
+def _sum_per_word(token_values, owners):
+    count = int(owners.max()) + 1 if (owners >= 0).any() else 0
+    sums = np.zeros(count, np.float32)
+    kept = owners >= 0
+    np.add.at(sums, owners[kept], token_values[kept])
+    return sums
