@@ -194,6 +194,7 @@ def write_bytes_atomic(data, path):
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a shipped model is a normal readable file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -1,0 +1,89 @@
+import csv
+
+import numpy as np
+import pytest
+
+from tests.conftest import requires_full_stack
+from tfcompress.errors import DataError
+from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement, select_sample
+
+NUM_EXAMPLES = 10
+
+
+def test_sample_selection_is_seeded_sorted_and_deterministic():
+    assert select_sample(100, 10, seed=3) == select_sample(100, 10, seed=3)
+    assert select_sample(100, 10, seed=3) != select_sample(100, 10, seed=4)
+    chosen = select_sample(100, 10, seed=3)
+    assert chosen == sorted(chosen) and len(set(chosen)) == 10
+    assert select_sample(5, None) == select_sample(5, 50) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="num_examples must be at least 1"):
+        select_sample(5, 0)
+
+
+def test_bad_data_is_a_clear_error(small_student):
+    with pytest.raises(DataError, match="data is empty"):
+        attack_model(small_student, [], [], "pwws")
+    with pytest.raises(DataError, match="3 texts but 2 labels"):
+        attack_model(small_student, ["a", "b", "c"], [0, 1], "pwws")
+    with pytest.raises(ValueError, match="unknown attack recipe 'hotflip'"):
+        attack_model(small_student, ["a"], [0], "hotflip")
+
+
+@requires_full_stack
+@pytest.mark.parametrize("recipe", RECIPE_NAMES)
+def test_recipe_fools_the_keras_and_tflite_student_alike(recipe, small_student, student_tflite, small_data,
+                                                         tmp_path):
+    texts, labels = small_data.test.texts, small_data.test.labels
+    keras_result = attack_model(small_student, texts, labels, recipe, num_examples=NUM_EXAMPLES, seed=0,
+                                out_dir=str(tmp_path), progress=False)
+    tflite_result = attack_model(student_tflite, texts, labels, recipe, num_examples=NUM_EXAMPLES, seed=0,
+                                 progress=False)
+    assert keras_result["model"] == "keras" and tflite_result["model"] == "tflite"
+    assert keras_result["indices"] == select_sample(len(texts), NUM_EXAMPLES, 0)
+    counts = keras_result["counts"]
+    assert sum(counts.values()) == NUM_EXAMPLES and counts["successful"] >= 1
+    assert keras_result["clean_accuracy"] == (counts["successful"] + counts["failed"]) / NUM_EXAMPLES
+    assert keras_result["accuracy_under_attack"] == counts["failed"] / NUM_EXAMPLES
+    assert keras_result["accuracy_under_attack"] < keras_result["clean_accuracy"]
+    assert 0 < keras_result["mean_words_perturbed"] <= 1 and keras_result["mean_queries"] >= 1
+    assert keras_result["seconds_per_attacked_example"] > 0
+    assert outcome_agreement(keras_result, tflite_result) >= 0.8
+
+    with open(keras_result["csv"], newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == CSV_COLUMNS and len(rows) == NUM_EXAMPLES
+    successful = [row for row in rows if row["outcome"] == "successful"]
+    assert len(successful) == counts["successful"]
+    for row in successful:
+        assert row["perturbed_text"] != row["original_text"]
+        assert int(row["original_prediction"]) == int(row["label"]) != int(row["perturbed_prediction"])
+    # The adversarial texts really flip the model when it is asked again, outside textattack.
+    flipped = small_student.predict_texts([row["perturbed_text"] for row in successful]).argmax(-1)
+    assert np.all(flipped != np.array([int(row["label"]) for row in successful]))
+
+
+@requires_full_stack
+def test_same_seed_same_random_edits(small_student, small_data):
+    runs = [attack_model(small_student, small_data.test.texts, small_data.test.labels, "deepwordbug",
+                         num_examples=6, seed=seed, progress=False) for seed in (1, 1)]
+    assert runs[0]["outcomes"] == runs[1]["outcomes"]
+    assert runs[0]["mean_queries"] == runs[1]["mean_queries"]
+    assert outcome_agreement(runs[0], runs[1]) == 1.0
+    other = attack_model(small_student, small_data.test.texts, small_data.test.labels, "deepwordbug",
+                         num_examples=6, seed=2, progress=False)
+    with pytest.raises(ValueError, match="different samples"):
+        outcome_agreement(runs[0], other)
+
+
+@requires_full_stack
+def test_wrappers_take_raw_strings_and_return_probabilities(small_student, student_tflite, small_data):
+    from tfcompress.robustness import KerasModelWrapper, TFLiteModelWrapper
+
+    texts = list(small_data.test.texts[:20])
+    keras_probs = KerasModelWrapper(small_student)(texts)
+    tflite_probs = TFLiteModelWrapper(student_tflite)(texts)
+    assert keras_probs.shape == tflite_probs.shape == (20, 2)
+    np.testing.assert_allclose(keras_probs.sum(-1), 1.0, atol=1e-5)
+    assert np.abs(keras_probs - tflite_probs).max() < 0.1
+    with pytest.raises(TypeError, match="wraps a keras model"):
+        KerasModelWrapper(student_tflite)

@@ -1,0 +1,90 @@
+"""Import textattack so that it never touches the network.
+
+``import textattack`` runs a one-time "post install" that calls ``nltk.download`` for six
+resources unless a marker file ``post_install_check_3`` exists in its cache folder
+(``TA_CACHE_DIR``, which also redirects ``HF_HOME``, ``TFHUB_CACHE_DIR`` and ``XDG_CACHE_HOME``
+for the whole process). It also needs NLTK stopwords and WordNet on import. ``import_textattack``
+points NLTK at the offline folder ``python -m tfcompress.offline`` builds, sets ``TA_CACHE_DIR``
+to a local folder with the marker in it and the Hugging Face libraries to offline mode, checks
+the NLTK data first, and only then imports textattack: a missing resource is a clear error, not
+a download attempt or a hang.
+"""
+import contextlib
+import os
+
+DEFAULT_TA_CACHE_DIR = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "textattack")
+POST_INSTALL_MARKER = "post_install_check_3"  # textattack 0.3.11's name for it
+
+
+class OfflineResourceError(RuntimeError):
+    """A resource an attack needs is not on this machine (nothing is downloaded)."""
+
+
+def import_textattack():
+    """Import and return the ``textattack`` module, offline.
+
+    Raises:
+        ImportError: textattack is not installed (it is on the full stack only).
+        OfflineResourceError: the NLTK stopwords/WordNet folder is missing.
+    """
+    import importlib.util
+    import sys
+
+    if "textattack" in sys.modules:
+        return sys.modules["textattack"]
+    if importlib.util.find_spec("textattack") is None:
+        raise ImportError("attacks need textattack (pip install 'textattack==0.3.11'; it is in the full stack, "
+                          "requirements/full.txt)")
+    nltk_data = _check_nltk_data()
+    cache = os.environ.setdefault("TA_CACHE_DIR", DEFAULT_TA_CACHE_DIR)
+    os.makedirs(cache, exist_ok=True)
+    marker = os.path.join(cache, POST_INSTALL_MARKER)
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(name, "1")
+    from tfcompress.offline import use_nltk_data
+
+    use_nltk_data(nltk_data)
+    with no_nltk_downloads():
+        import textattack
+    # Every model here is a user model to textattack: its "Unknown if model ... compatible" warning
+    # on each attack says nothing.
+    textattack.shared.utils.logger.addFilter(lambda record: "Unknown if model" not in record.getMessage())
+    return textattack
+
+
+@contextlib.contextmanager
+def no_nltk_downloads():
+    """Within the block ``nltk.download`` refuses without touching the network.
+
+    textattack's ``WordSwapWordNet`` (PWWS) calls ``nltk.download("omw-1.4")`` when built; the
+    Open Multilingual WordNet is only needed for non-English lookups, so refusing is harmless.
+    """
+    import nltk
+
+    original, refused = nltk.download, []
+
+    def refuse(info_or_id=None, *args, **kwargs):
+        refused.append(info_or_id)
+        return False
+
+    nltk.download = refuse
+    try:
+        yield refused
+    finally:
+        nltk.download = original
+
+
+def _check_nltk_data():
+    from tfcompress.offline import DEFAULT_NLTK_DATA
+
+    path = os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA
+    needed = [os.path.join(path, "corpora", "wordnet", "data.noun"),
+              os.path.join(path, "corpora", "stopwords", "english")]
+    missing = [item for item in needed if not os.path.exists(item)]
+    if missing:
+        raise OfflineResourceError(
+            f"NLTK data not found ({missing[0]} is missing): build it offline with "
+            f"'python -m tfcompress.offline --out {path}' (or 'make nltk-data') and set NLTK_DATA to it")
+    return path

@@ -1,0 +1,56 @@
+"""Fast logits and probabilities from raw texts, for a Keras classifier or a paired ``.tflite``."""
+import numpy as np
+
+from tfcompress.backend import tf
+
+
+class TextPredictor:
+    """Raw texts in, logits or probabilities out, for a ``TextClassifier`` or ``TFLiteTextClassifier``.
+
+    A Keras model is called through one ``tf.function`` with a fixed input signature (no retracing
+    per batch size), in batches of ``batch_size``; a ``.tflite`` runs one example per invoke.
+
+    Args:
+        model: a tfcompress ``TextClassifier`` (Keras) or a ``TFLiteTextClassifier``.
+        batch_size: texts per Keras call.
+
+    Example:
+        >>> predictor = TextPredictor(model)
+        >>> predictor.probabilities(["a fine film", "a dull film"]).sum(-1)
+        array([1., 1.], dtype=float32)
+    """
+
+    def __init__(self, model, batch_size=256):
+        if not hasattr(model, "encoder") or not hasattr(model, "predict_texts"):
+            raise TypeError(f"expected a tfcompress TextClassifier or TFLiteTextClassifier, got {type(model).__name__}")
+        self.model, self.encoder, self.batch_size = model, model.encoder, int(batch_size)
+        self.is_tflite = hasattr(model, "predict_ids")
+        self.num_classes = int(model.num_classes)
+        if not self.is_tflite:
+            signature = [tf.TensorSpec((None, *model.encoder.input_shape), tf.as_dtype(model.encoder.input_dtype))]
+            self._call = tf.function(lambda ids: model(ids, training=False), input_signature=signature)
+
+    @property
+    def kind(self):
+        return "tflite" if self.is_tflite else "keras"
+
+    def logits(self, texts):
+        """float32 logits of shape (len(texts), num_classes)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.num_classes), np.float32)
+        ids = self.encoder.encode(texts)
+        if self.is_tflite:
+            return self.model.predict_ids(ids)
+        return np.concatenate([self._call(ids[i:i + self.batch_size]).numpy()
+                               for i in range(0, len(ids), self.batch_size)]).astype(np.float32)
+
+    def probabilities(self, texts):
+        """Softmax of ``logits(texts)`` (float64 rows summing to 1)."""
+        return softmax(self.logits(texts))
+
+
+def softmax(logits):
+    logits = np.asarray(logits, np.float64)
+    shifted = np.exp(logits - logits.max(-1, keepdims=True))
+    return shifted / shifted.sum(-1, keepdims=True)
