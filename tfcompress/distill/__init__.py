@@ -1,10 +1,18 @@
-"""Knowledge distillation of a student from a frozen teacher."""
+"""Knowledge distillation of a student from a frozen teacher: the Distiller, its data and its callbacks."""
+from tfcompress.distill.adversarial_text_pool import AdversarialTextPool
+from tfcompress.distill.adversarial_text_refresh import AdversarialTextRefresh
+from tfcompress.distill.best_tflite_exporter import BestTFLiteExporter
 from tfcompress.distill.best_weights import BestWeights
 from tfcompress.distill.dataset import distillation_dataset
 from tfcompress.distill.distiller import Distiller
 from tfcompress.distill.embedding_init import init_embeddings_from_teacher, teacher_lexicon
+from tfcompress.distill.explanation_fidelity_monitor import ExplanationFidelityMonitor
+from tfcompress.distill.loss_weight_scheduler import LossWeightScheduler
 from tfcompress.distill.losses import cross_entropy, kd_loss, normalized_map_distance
+from tfcompress.distill.robustness_monitor import RobustnessMonitor
 from tfcompress.distill.teacher_explanations import EXPLANATIONS, TeacherExplanations
 
-__all__ = ["EXPLANATIONS", "TeacherExplanations", "normalized_map_distance", "BestWeights", "Distiller", "distillation_dataset", "cross_entropy", "init_embeddings_from_teacher", "kd_loss",
-           "teacher_lexicon"]
+__all__ = ["EXPLANATIONS", "AdversarialTextPool", "AdversarialTextRefresh", "BestTFLiteExporter", "BestWeights",
+           "Distiller", "ExplanationFidelityMonitor", "LossWeightScheduler", "RobustnessMonitor",
+           "TeacherExplanations", "cross_entropy", "distillation_dataset", "init_embeddings_from_teacher",
+           "kd_loss", "normalized_map_distance", "teacher_lexicon"]

@@ -7,7 +7,7 @@ from tfcompress.distill.distiller import (STUDENT_KEY, TEACHER_KEY, TEACHER_LOGI
 
 
 def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0, teacher_logits=None,
-                         explanations=None):
+                         explanations=None, adversarial_pool=None):
     """Batches of ``({"student_inputs", "teacher_inputs"}, labels)`` for ``Distiller.fit``.
 
     Args:
@@ -21,6 +21,8 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
             they replace the teacher inputs, so the teacher is not run during training.
         explanations: the teacher's word maps for the explanation objective: a
             ``TeacherExplanations`` (computed here) or its ``(maps, mask)`` for ``split``.
+        adversarial_pool: an ``AdversarialTextPool``: its adversarial examples are mixed in (and
+            shuffled with the clean ones) every epoch, as the pool holds them when the epoch starts.
     """
     texts = list(split.texts)
     features = {STUDENT_KEY: student.encoder.encode(texts)}
@@ -35,7 +37,12 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
         if len(maps) != len(texts):
             raise ValueError(f"{len(maps)} teacher word maps for {len(texts)} texts")
         features[TEACHER_MAP_KEY], features[TEACHER_MAP_MASK_KEY] = np.asarray(maps), np.asarray(mask)
-    dataset = tf.data.Dataset.from_tensor_slices((features, np.asarray(split.labels)))
+    labels = np.asarray(split.labels)
+    dataset = tf.data.Dataset.from_tensor_slices((features, labels))
+    if adversarial_pool is not None:
+        adversarial_pool.attach(texts, features, labels)
+        dataset = dataset.concatenate(adversarial_pool.dataset())
     if shuffle:
-        dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(2 * len(texts) if adversarial_pool is not None else len(texts), seed=seed,
+                                  reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)

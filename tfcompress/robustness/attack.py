@@ -34,7 +34,7 @@ def select_sample(num_texts, num_examples=None, seed=0):
 
 
 def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_dir=None, progress=True,
-                 query_budget=None, sentence_encoder=None, csv_name=None):
+                 query_budget=None, sentence_encoder=None, csv_name=None, return_examples=False, indices=None):
     """Attack ``model`` with ``recipe`` on a seeded sample of (text, label) pairs.
 
     Args:
@@ -49,6 +49,8 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
         query_budget: maximum model queries per example (``None``: unlimited).
         sentence_encoder: textfooler only: ``None`` or ``"minilm"``.
         csv_name: file name instead of ``attack_<recipe>.csv``.
+        return_examples: also return the per-example rows (original and perturbed texts) as ``examples``.
+        indices: attack exactly these example positions instead of a seeded sample.
 
     Returns:
         A JSON-serializable dict: ``recipe``, ``model`` (keras/tflite), ``num_examples``, ``seed``,
@@ -71,7 +73,7 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
 
     wrapper = wrap(model)
     _check_labels(labels, wrapper)
-    indices = select_sample(len(texts), num_examples, seed)
+    indices = select_sample(len(texts), num_examples, seed) if indices is None else [int(i) for i in indices]
     attack = build_attack(recipe, wrapper, query_budget=query_budget, sentence_encoder=sentence_encoder)
     rows = _run(attack, texts, labels, indices, seed, f"{recipe} ({getattr(wrapper, 'kind', 'model')})", progress)
     result = summarize(rows)
@@ -79,6 +81,8 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
               "num_examples": len(indices), "indices": indices, **result, "csv": None}
     if out_dir is not None:
         result["csv"] = write_csv_atomic(rows, os.path.join(out_dir, csv_name or f"attack_{recipe}.csv"))
+    if return_examples:
+        result["examples"] = rows
     return result
 
 
