@@ -6,6 +6,7 @@ finished stages and resumes an interrupted ``fit`` from its last epoch (Keras ``
 """
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -16,8 +17,9 @@ import time
 
 from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
-from tfcompress.distill import (BestWeights, Distiller, distillation_dataset, init_embeddings_from_teacher,
-                                teacher_lexicon)
+from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
+                                ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
+                                distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
@@ -26,6 +28,12 @@ SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 # Sections later stages of the paper's method fill in; until they exist they say so.
 PENDING_SECTIONS = ("qat", "robustness", "explanations", "personalization")
+# The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
+_OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
+               "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
+               "adversarial_texts": {"recipes": ["deepwordbug", "pwws"], "num_examples": 256, "every": 2,
+                                     "query_budget": 200},
+               "warmup_epochs": 2, "monitor_examples": 50}
 
 # How each registered model is trained, per preset: constructor config and its own fit budget.
 _MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
@@ -59,10 +67,10 @@ RECIPES = {
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
               "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
-              "embedding_init": "teacher"},
-    "default": {"teacher": "minilm", "student": "prado", "patience": 3,
+              "embedding_init": "teacher", **_OBJECTIVES},
+    "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
                 "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
-                "embedding_init": "teacher"},
+                "embedding_init": "teacher", **_OBJECTIVES},
 }
 
 
@@ -174,7 +182,8 @@ class Run:
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
-            "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "tflite": NOT_BUILT,
+            "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "distill": NOT_BUILT,
+            "tflite": NOT_BUILT,
             **{section: NOT_BUILT for section in PENDING_SECTIONS},
             "stages": {},
         }
@@ -260,25 +269,14 @@ class Run:
         settings, path = self.settings, self._checkpoint("student")
         if os.path.exists(path):
             student, status = load_model(path), "reused"
+            history = self._load_json("distill_history.json")
         else:
             student = build_student(settings["student"], num_classes=self.data.num_classes,
                                     **settings["student_config"])
             self.init_student_embeddings(student)
-            distiller = Distiller(student=student, teacher=self.teacher)
-            distiller.compile(keras.optimizers.Adam(settings["student_learning_rate"]),
-                              [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                              ce_weight=settings["ce_weight"], kd_weight=settings["kd_weight"],
-                              temperature=settings["temperature"])
-            cache = TeacherOutputCache(os.path.join(self.checkpoints, "teacher_outputs"))
-            train, train_logits = self.transfer_set(cache)
-            validation_logits = cache.logits(self.teacher, self.data.validation.texts)
-            distiller.fit(distillation_dataset(train, student, self.teacher, settings["student_batch_size"],
-                                               True, self.config.seed, teacher_logits=train_logits),
-                          validation_data=distillation_dataset(self.data.validation, student, self.teacher, 256,
-                                                               teacher_logits=validation_logits),
-                          epochs=settings["student_epochs"], verbose=2,
-                          callbacks=self._fit_callbacks("distill", student, settings["student_epochs"]))
+            history = self.fit_student(student)
             save_model(student, path)
+            write_json_atomic(history, os.path.join(self.checkpoints, "distill_history.json"))
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
         self.metrics["student"] = {**self.metrics.get("student", {}),
@@ -290,7 +288,101 @@ class Run:
             "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight",
                                                             "transfer_copies")},
         }
+        self.metrics["distill"] = history
         return student, status
+
+    def fit_student(self, student):
+        """Three-objective distillation (``Distiller``) with the preset's weights and callbacks."""
+        settings = self.settings
+        distiller = Distiller(student=student, teacher=self.teacher)
+        distiller.compile(keras.optimizers.Adam(settings["student_learning_rate"]),
+                          [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **self.distiller_settings())
+        cache = TeacherOutputCache(os.path.join(self.checkpoints, "teacher_outputs"))
+        train, train_logits = self.transfer_set(cache)
+        explanations = self.teacher_explanations(student, cache)
+        train_maps = explanations and explanations.compute(train.texts, first=self._explained_examples())
+        pool = AdversarialTextPool(student) if self.adversarial_texts_enabled() else None
+        train_data = distillation_dataset(train, student, self.teacher, settings["student_batch_size"], True,
+                                          self.config.seed, teacher_logits=train_logits, explanations=train_maps,
+                                          adversarial_pool=pool)
+        validation_data = distillation_dataset(
+            self.data.validation, student, self.teacher, 256,
+            teacher_logits=cache.logits(self.teacher, self.data.validation.texts),
+            explanations=explanations and explanations.compute(self.data.validation.texts))
+        if pool is None and settings["adversarial_texts"]:
+            log(f"distill: discrete adversarial texts off: {self.adversarial_texts_missing()}")
+        monitors = self.distill_monitors(pool)
+        fit = distiller.fit(train_data, validation_data=validation_data, epochs=settings["student_epochs"], verbose=2,
+                            callbacks=[*monitors, *self._fit_callbacks("distill", student, settings["student_epochs"])])
+        return self.distill_summary(distiller, fit.history, monitors)
+
+    def distiller_settings(self):
+        settings = self.settings
+        return {"ce_weight": settings["ce_weight"], "kd_weight": settings["kd_weight"],
+                "explain_weight": settings["explain_weight"], "adversarial_weight": settings["adversarial_weight"],
+                "temperature": settings["temperature"], "explanation": settings["explanation"],
+                "adversarial_steps": settings["adversarial_steps"],
+                "adversarial_epsilon": settings["adversarial_epsilon"]}
+
+    def teacher_explanations(self, student, cache):
+        if not self.settings["explain_weight"]:
+            return None
+        return TeacherExplanations(self.teacher, self.settings["explanation"], student.max_length, cache=cache)
+
+    def _explained_examples(self):
+        """Teacher maps for the labelled split only (its transfer copies are KD-only rows), capped."""
+        return min(len(self.data.train.texts), self.settings["explain_examples"])
+
+    def adversarial_texts_enabled(self):
+        """Discrete adversarial texts need textattack (the full stack) and the offline NLTK data."""
+        return bool(self.settings["adversarial_texts"]) and self.adversarial_texts_missing() is None
+
+    @staticmethod
+    def adversarial_texts_missing():
+        """Why discrete adversarial texts cannot run here, or ``None``."""
+        if importlib.util.find_spec("textattack") is None:
+            return "textattack is not installed (it is on the full stack only)"
+        from tfcompress.robustness.offline_textattack import OfflineResourceError, _check_nltk_data
+
+        try:
+            _check_nltk_data()
+        except OfflineResourceError as error:
+            return str(error)
+        return None
+
+    def distill_monitors(self, pool):
+        """Callbacks that warm up, refresh adversarial texts and measure, before Keras' own ones."""
+        settings, validation = self.settings, self.data.validation
+        sample = min(len(validation.texts), settings["monitor_examples"])
+        monitors = [LossWeightScheduler(settings["warmup_epochs"]),
+                    ExplanationFidelityMonitor(validation.texts[:sample], self.teacher)]
+        if pool is not None:
+            texts_settings = settings["adversarial_texts"]
+            monitors.append(AdversarialTextRefresh(pool, texts_settings["recipes"], texts_settings["num_examples"],
+                                                   texts_settings["every"], texts_settings["query_budget"],
+                                                   self.config.seed))
+            monitors.append(RobustnessMonitor(validation.texts[:sample], validation.labels[:sample],
+                                              texts_settings["recipes"][0], every=1,
+                                              query_budget=texts_settings["query_budget"], seed=self.config.seed))
+        return monitors
+
+    def distill_summary(self, distiller, history, monitors):
+        """The ``distill`` section: weights, final per-term losses and what the monitors measured."""
+        final = {name: round(float(values[-1]), 5) for name, values in history.items()}
+        return {
+            **distiller.compile_settings,
+            "epochs_run": len(history.get("loss", [])),
+            "final": final,
+            "adversarial_texts": (self.settings["adversarial_texts"] if self.adversarial_texts_enabled()
+                                  else f"off: {self.adversarial_texts_missing()}" if self.settings["adversarial_texts"]
+                                  else "off"),
+            "monitors": {type(monitor).__name__: monitor.history for monitor in monitors
+                         if hasattr(monitor, "history") and isinstance(monitor.history, list)},
+        }
+
+    def _load_json(self, name):
+        path = os.path.join(self.checkpoints, name)
+        return json.load(open(path)) if os.path.exists(path) else NOT_BUILT
 
     def init_student_embeddings(self, student):
         """With ``embedding_init: teacher``, start a hashed-embedding student from the teacher's word

@@ -36,3 +36,11 @@ def test_unknown_kind_and_attention_without_pooling_are_refused(small_teacher, s
         TeacherExplanations(small_teacher, "shap", 16)
     with pytest.raises(ValueError, match="has no attention pooling"):
         TeacherExplanations(small_student, "attention", 16)
+
+
+def test_maps_for_only_the_first_texts_mask_out_the_rest(small_teacher):
+    full, full_mask = TeacherExplanations(small_teacher, "saliency", 16).compute(TEXTS)
+    maps, mask = TeacherExplanations(small_teacher, "saliency", 16).compute(TEXTS, first=2)
+    assert maps.shape == full.shape and mask[2:].sum() == 0
+    np.testing.assert_allclose(maps[:2], full[:2], atol=1e-6)
+    np.testing.assert_array_equal(mask[:2], full_mask[:2])

@@ -46,9 +46,19 @@ class TeacherExplanations:
         self.feature_dim, self.cache = int(feature_dim), cache
         self.basis = None
 
-    def compute(self, texts, batch_size=128):
-        """(maps, mask): maps (n, max_length) or (n, max_length, feature_dim) float32, mask (n, max_length)."""
+    def compute(self, texts, batch_size=128, first=None):
+        """(maps, mask): maps (n, max_length) or (n, max_length, feature_dim) float32, mask (n, max_length).
+
+        With ``first``, only the first ``first`` texts get maps (e.g. the labelled split before its
+        transfer copies, when explaining every copy costs too much teacher time); the others get an
+        all-zero mask, so the explanation term skips them.
+        """
         texts = list(texts)
+        if first is not None and first < len(texts):
+            maps, mask = self.compute(texts[:first], batch_size)
+            rest = len(texts) - first
+            return (np.concatenate([maps, np.zeros((rest, *maps.shape[1:]), maps.dtype)]),
+                    np.concatenate([mask, np.zeros((rest, mask.shape[1]), mask.dtype)]))
         if self.kind == "features" and self.basis is None:
             self.basis = self._fit_basis(texts[:2000])
         if self.cache is None:
