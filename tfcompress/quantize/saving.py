@@ -1,0 +1,62 @@
+"""Saving and loading QAT students: config and every weight (quantization ranges included)."""
+import io
+import json
+import os
+
+import numpy as np
+
+from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.quantize.qat_student import QATStudent
+
+FORMAT = "tfcompress-qat-1"
+
+
+def save_qat(qat_student, path):
+    """Write ``qat_student`` to ``path`` (a ``.npz`` file) atomically: a crash leaves the old file intact.
+
+    The file holds the float student's Keras config and every variable of the QAT student in
+    ``weights`` order (the embedding, the head's kernels and biases, and the quantization ranges),
+    with their names. Keras' own ``.keras`` format cannot round-trip TF-MOT wrappers (see the stack
+    notes), and a plain ``.npz`` loads with ``allow_pickle=False``.
+
+    Args:
+        qat_student: a ``QATStudent``.
+        path: destination ending in ``.npz``.
+
+    Example:
+        >>> save_qat(qat, "checkpoints/student_qat.npz")
+        >>> qat = load_qat("checkpoints/student_qat.npz")
+    """
+    path = os.fspath(path)
+    if not path.endswith(".npz"):
+        raise ValueError(f"QAT student path must end in .npz, got {path!r}")
+    header = {"format": FORMAT, "config": qat_student.get_config(),
+              "names": [weight.name for weight in qat_student.weights]}
+    arrays = {f"w{index:04d}": value for index, value in enumerate(qat_student.get_weights())}
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
+    write_bytes_atomic(buffer.getvalue(), path)
+
+
+def load_qat(path):
+    """Load a QAT student written by ``save_qat``.
+
+    Args:
+        path: the ``.npz`` file.
+
+    Returns:
+        A ``QATStudent`` with the saved weights and quantization ranges.
+    """
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no QAT student at {path}")
+    with np.load(path, allow_pickle=False) as archive:
+        header = json.loads(archive["header"].tobytes().decode())
+        if header.get("format") != FORMAT:
+            raise ValueError(f"{path} is not a tfcompress QAT student ({header.get('format')!r})")
+        weights = [archive[f"w{index:04d}"] for index in range(len(header["names"]))]
+    qat = QATStudent.from_config(header["config"])
+    if len(qat.weights) != len(weights):
+        raise ValueError(f"{path} holds {len(weights)} weights, the rebuilt model has {len(qat.weights)}")
+    qat.set_weights(weights)
+    return qat
