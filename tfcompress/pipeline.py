@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 
 from tfcompress import datasets
 from tfcompress.backend import keras, tf, versions
@@ -23,17 +24,21 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
+from tfcompress.robustness.attack import select_sample
 
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 # Sections later stages of the paper's method fill in; until they exist they say so.
-PENDING_SECTIONS = ("qat", "robustness", "explanations", "personalization")
+PENDING_SECTIONS = ("personalization",)
 # The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
 _OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
                "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
                "adversarial_texts": {"recipes": ["deepwordbug", "pwws"], "num_examples": 256, "every": 2,
                                      "query_budget": 200},
-               "warmup_epochs": 2, "monitor_examples": 50}
+               "warmup_epochs": 2, "monitor_examples": 50, "qat_epochs": 2, "qat_learning_rate_scale": 0.25}
+# How much of the test split the robustness and explanation stages look at.
+_EVALUATION = {"robustness": {"num_examples": 100, "query_budget": 500},
+               "explanations": {"num_examples": 20, "max_evals": 300}}
 
 # How each registered model is trained, per preset: constructor config and its own fit budget.
 _MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
@@ -67,10 +72,10 @@ RECIPES = {
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
               "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
-              "embedding_init": "teacher", **_OBJECTIVES},
+              "embedding_init": "teacher", **_OBJECTIVES, **_EVALUATION},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
                 "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
-                "embedding_init": "teacher", **_OBJECTIVES},
+                "embedding_init": "teacher", **_OBJECTIVES, **_EVALUATION},
 }
 
 
@@ -183,7 +188,7 @@ class Run:
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
             "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "distill": NOT_BUILT,
-            "tflite": NOT_BUILT,
+            "qat": NOT_BUILT, "tflite": NOT_BUILT, "robustness": NOT_BUILT, "explanations": NOT_BUILT,
             **{section: NOT_BUILT for section in PENDING_SECTIONS},
             "stages": {},
         }
@@ -203,7 +208,10 @@ class Run:
         self.data = self._stage("data", self.load_data)
         self.teacher = self._stage("teacher", self.train_teacher)
         self.student = self._stage("distill", self.distill_student)
-        self._stage("tflite", self.export_tflite)
+        self.qat_student = self._stage("qat", self.quantization_aware_training)
+        self.tflite_bytes = self._stage("tflite", self.export_tflite)
+        self._stage("robustness", self.measure_robustness)
+        self._stage("explanations", self.measure_explanations)
         for section in PENDING_SECTIONS:
             self.metrics["stages"][section] = {"status": NOT_BUILT, "seconds": 0.0}
         self.metrics["total_seconds"] = round(time.time() - started, 2)
@@ -279,7 +287,8 @@ class Run:
             write_json_atomic(history, os.path.join(self.checkpoints, "distill_history.json"))
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
-        self.metrics["student"] = {**self.metrics.get("student", {}),
+        previous = self.metrics["student"] if isinstance(self.metrics["student"], dict) else {}
+        self.metrics["student"] = {**previous,
             "name": settings["student"], "params": int(student.count_params()),
             "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
                                             self.data.validation.labels),
@@ -291,11 +300,12 @@ class Run:
         self.metrics["distill"] = history
         return student, status
 
-    def fit_student(self, student):
+    def fit_student(self, student, stage="distill", epochs=None, learning_rate=None):
         """Three-objective distillation (``Distiller``) with the preset's weights and callbacks."""
         settings = self.settings
+        epochs = epochs or settings["student_epochs"]
         distiller = Distiller(student=student, teacher=self.teacher)
-        distiller.compile(keras.optimizers.Adam(settings["student_learning_rate"]),
+        distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
                           [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **self.distiller_settings())
         cache = TeacherOutputCache(os.path.join(self.checkpoints, "teacher_outputs"))
         train, train_logits = self.transfer_set(cache)
@@ -312,8 +322,8 @@ class Run:
         if pool is None and settings["adversarial_texts"]:
             log(f"distill: discrete adversarial texts off: {self.adversarial_texts_missing()}")
         monitors = self.distill_monitors(pool)
-        fit = distiller.fit(train_data, validation_data=validation_data, epochs=settings["student_epochs"], verbose=2,
-                            callbacks=[*monitors, *self._fit_callbacks("distill", student, settings["student_epochs"])])
+        fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=2,
+                            callbacks=[*monitors, *self._fit_callbacks(stage, student, epochs)])
         return self.distill_summary(distiller, fit.history, monitors)
 
     def distiller_settings(self):
@@ -411,25 +421,137 @@ class Run:
                 keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=self.settings["patience"]),
                 BestWeights("val_accuracy", "max", target=model)]
 
+    def quantization_aware_training(self):
+        """QAT (TF-MOT) of the distilled student, continuing the same objectives; ``None`` when off or
+        unsupported (then the .tflite is post-training quantized)."""
+        from tfcompress.quantize import load_qat, quantize_student, save_qat
+
+        settings, path = self.settings, os.path.join(self.checkpoints, "student_qat.npz")
+        if not settings["qat_epochs"]:
+            self.metrics["qat"] = "off"
+            return None, "skipped"
+        if os.path.exists(path):
+            qat, status = load_qat(path), "reused"
+            history = self._load_json("qat_history.json")
+        else:
+            calibration = self.student.encoder.encode(list(self.data.train.texts[:512]))
+            try:
+                qat = quantize_student(self.student, calibration_inputs=calibration)
+            except NotImplementedError as error:
+                self.metrics["qat"] = f"not supported for this student: {error}"
+                return None, "skipped"
+            learning_rate = settings["student_learning_rate"] * settings["qat_learning_rate_scale"]
+            history = self.fit_student(qat, "qat", settings["qat_epochs"], learning_rate)
+            save_qat(qat, path)
+            write_json_atomic(history, os.path.join(self.checkpoints, "qat_history.json"))
+            status = "done"
+        self.metrics["qat"] = {
+            "epochs": settings["qat_epochs"], "learning_rate_scale": settings["qat_learning_rate_scale"],
+            "test_accuracy": accuracy(qat.predict_texts(self.data.test.texts), self.data.test.labels),
+            "validation_accuracy": accuracy(qat.predict_texts(self.data.validation.texts),
+                                            self.data.validation.labels),
+            "float_test_accuracy": self.metrics["student"]["test_accuracy"], "training": history,
+        }
+        return qat, status
+
     def export_tflite(self):
-        student, path = self.student, os.path.join(self.out, "student.tflite")
-        model_bytes = convert_to_int8(student, student.encoder.encode(list(self.data.train.texts)))
+        """The shipped int8 file: from the QAT student when there is one, else post-training quantized."""
+        source = self.qat_student or self.student
+        path = os.path.join(self.out, "student.tflite")
+        representative = source.encoder.encode(list(self.data.train.texts))
+        if self.qat_student is not None:
+            from tfcompress.quantize import export_qat_int8
+
+            model_bytes = export_qat_int8(self.qat_student, representative)
+        else:
+            model_bytes = convert_to_int8(source, representative)
         write_bytes_atomic(model_bytes, path)
-        test_ids = student.encoder.encode(list(self.data.test.texts))
-        measured = measure_tflite(model_bytes, test_ids, student.predict_texts(self.data.test.texts),
+        test_ids = source.encoder.encode(list(self.data.test.texts))
+        measured = measure_tflite(model_bytes, test_ids, source.predict_texts(self.data.test.texts),
                                   self.data.test.labels)
         self.metrics["tflite"] = {
-            "path": path, "bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
+            "path": path, "source": "qat" if self.qat_student is not None else "post-training quantization",
+            "bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
             "ops": measured["ops"],
             "quantization": f"full-int8 weights and activations; {measured['input_dtype']} input "
-                            f"{student.encoder.input_name!r}, {measured['output_dtype']} logits",
+                            f"{source.encoder.input_name!r}, {measured['output_dtype']} logits",
             "parity": measured["parity"], "test_accuracy": measured["test_accuracy"],
             "latency_us": measured["latency_us"],
             "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
             "runtime": measured["runtime"],
-            "encoder": student.encoder.spec(),
+            "encoder": source.encoder.spec(),
         }
         return model_bytes, "done"
+
+    def robustness_models(self):
+        """What the robustness and explanation stages look at: name -> model."""
+        from tfcompress.robustness import TFLiteTextClassifier
+
+        source = self.qat_student or self.student
+        return {"teacher": self.teacher, "student": source,
+                "student_tflite": TFLiteTextClassifier(self.tflite_bytes, source.encoder)}
+
+    def measure_robustness(self):
+        """Every offline recipe against teacher, student and the int8 file, on one seeded test sample."""
+        missing = self.adversarial_texts_missing()
+        if missing:
+            self.metrics["robustness"] = f"not measured: {missing}"
+            return None, "skipped"
+        from tfcompress.robustness import RECIPE_NAMES, attack_model, outcome_agreement
+
+        options = self.settings["robustness"]
+        test, folder = self.data.test, os.path.join(self.out, "attacks")
+        section = {"num_examples": min(options["num_examples"], len(test.texts)), "seed": self.config.seed,
+                   "recipes": list(RECIPE_NAMES), "query_budget": options["query_budget"], "models": {}}
+        for name, model in self.robustness_models().items():
+            results = {}
+            for recipe in RECIPE_NAMES:
+                log(f"robustness: {recipe} against the {name}")
+                result = attack_model(model, test.texts, test.labels, recipe, section["num_examples"],
+                                      self.config.seed, out_dir=folder, progress=False,
+                                      query_budget=options["query_budget"], csv_name=f"{name}_{recipe}.csv")
+                results[recipe] = result
+            section["models"][name] = results
+        student, tflite = section["models"]["student"], section["models"]["student_tflite"]
+        section["tflite_outcome_agreement"] = {recipe: outcome_agreement(student[recipe], tflite[recipe])
+                                               for recipe in RECIPE_NAMES}
+        section["indices"] = student[RECIPE_NAMES[0]]["indices"]
+        for results in section["models"].values():
+            for result in results.values():
+                result.pop("outcomes")
+                result.pop("indices")
+        self.metrics["robustness"] = section
+        return section, "done"
+
+    def measure_explanations(self):
+        """shap and integrated gradients for teacher and student, fidelity between them, AOPC."""
+        from tfcompress.explain import explain_model, fidelity
+
+        options = self.settings["explanations"]
+        folder, test = os.path.join(self.out, "explanations"), self.data.test
+        count = min(options["num_examples"], len(test.texts))
+        indices = select_sample(len(test.texts), count, self.config.seed)
+        texts = [test.texts[i] for i in indices]
+        teacher_classes = np.argmax(self.teacher.predict_texts(texts), axis=-1)
+        results = {}
+        for name, model in self.robustness_models().items():
+            log(f"explanations: {name}")
+            results[name] = explain_model(model, texts, seed=self.config.seed, out_dir=folder, target=teacher_classes,
+                                          max_evals=options["max_evals"], name=name)
+        section = {"num_examples": count, "seed": self.config.seed, "indices": indices,
+                   "target": "the teacher's predicted class", "fidelity": {}, "models": {}}
+        for method, teacher_maps in results["teacher"]["attributions"].items():
+            for name in ("student", "student_tflite"):
+                if method in results[name]["attributions"]:
+                    scores = fidelity(teacher_maps, results[name]["attributions"][method], k=5)
+                    scores.pop("per_sentence")
+                    section["fidelity"][f"teacher_vs_{name}_{method}"] = scores
+        for name, result in results.items():
+            result.pop("attributions", None)
+            result.pop("indices", None)
+            section["models"][name] = result
+        self.metrics["explanations"] = section
+        return section, "done"
 
 
 def run(config):
