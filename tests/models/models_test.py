@@ -149,3 +149,10 @@ def test_pool_tokens_to_words_averages_wordpieces():
     word_index = np.array([[-1, 0, 0, 1]])
     pooled = pool_tokens_to_words(values, word_index, 3).numpy()
     np.testing.assert_allclose(pooled[0, :, 0], [3.0, 8.0, 0.0])
+
+
+def test_word_importance_takes_one_target_per_text_across_batches(model):
+    texts = ["dull and far too long", "a gripping, funny film", "great"]
+    _, per_text = model.word_importance(texts, target=[0, 1, 0], batch_size=2)
+    for text, target, expected in zip(texts, [0, 1, 0], per_text):
+        np.testing.assert_allclose(model.word_importance([text], target=target)[1][0], expected, atol=1e-5)

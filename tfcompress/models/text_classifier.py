@@ -125,10 +125,12 @@ class TextClassifier(keras.Model):
             same length.
         """
         words_out, maps_out = [], []
+        targets = None if target is None else np.broadcast_to(np.asarray(target), (len(texts),))
         for start in range(0, len(texts), batch_size):
             chunk = list(texts[start:start + batch_size])
             inputs, word_index = self.encoder.encode_with_words(chunk)
-            token_scores, logits = self._token_saliency(tf.constant(inputs), target, start, len(chunk))
+            token_scores, logits = self._token_saliency(
+                tf.constant(inputs), None if targets is None else targets[start:start + len(chunk)])
             for row, text in enumerate(chunk):
                 words = self.encoder.words(text)
                 count = int(word_index[row].max()) + 1 if (word_index[row] >= 0).any() else 0
@@ -139,16 +141,15 @@ class TextClassifier(keras.Model):
                 maps_out.append(scores)
         return words_out, maps_out
 
-    def _token_saliency(self, inputs, target, start, count):
+    def _token_saliency(self, inputs, targets):
         embedded = tf.convert_to_tensor(self.embed(inputs, training=False))
         with tf.GradientTape() as tape:
             tape.watch(embedded)
             logits = self.logits_from_embeddings(embedded, inputs, training=False)
-            if target is None:
+            if targets is None:
                 classes = tf.argmax(logits, axis=-1, output_type=tf.int32)
             else:
-                classes = tf.constant(np.broadcast_to(np.asarray(target), (start + count,))[start:start + count],
-                                      tf.int32)
+                classes = tf.constant(np.asarray(targets), tf.int32)
             chosen = tf.reduce_sum(tf.gather(logits, classes, batch_dims=1))
         gradients = tape.gradient(chosen, embedded)
         return tf.reduce_sum(gradients * embedded, axis=-1).numpy(), logits.numpy()
