@@ -5,10 +5,12 @@ import sys
 
 import pytest
 
+from tests.conftest import requires_full_stack
 from tfcompress.cli import build_parser, main
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["data", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["data", "--help"], ["attack", "--help"],
+                                  ["explain", "--help"]])
 def test_every_subcommand_has_help(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -29,7 +31,8 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     data.write_text("review\tverdict\n" + "\n".join(lines) + "\n")
     out = tmp_path / "run"
     code = main(["run", "--data", str(data), "--text-column", "review", "--label-column", "verdict",
-                 "--teacher-epochs", "1", "--student-epochs", "1", "--out", str(out)])
+                 "--teacher-epochs", "1", "--student-epochs", "1", "--robustness-examples", "0",
+                 "--explanation-examples", "2", "--out", str(out)])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"]["classes"] == ["bad", "good"]
@@ -55,3 +58,41 @@ def test_data_command_summarizes_a_bundled_dataset(capsys):
 def test_unknown_preset_is_refused_by_the_parser():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--preset", "huge"])
+
+
+@pytest.fixture(scope="module")
+def saved_student(small_student, small_data, tmp_path_factory):
+    from tfcompress.export import convert_to_int8, write_bytes_atomic
+    from tfcompress.models import save_model
+
+    folder = tmp_path_factory.mktemp("models")
+    save_model(small_student, folder / "student.keras")
+    write_bytes_atomic(convert_to_int8(small_student, small_student.encoder.encode(list(small_data.train.texts[:200]))),
+                       folder / "student.tflite")
+    return folder
+
+
+def test_explain_command_writes_pictures_and_json(saved_student, tmp_path, capsys):
+    out = tmp_path / "explained"
+    assert main(["explain", str(saved_student / "student.tflite"), "--num-examples", "2", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed) == {"shap"} and printed["shap"]["aopc"] is not None
+    assert (out / "student_shap.png").exists() and (out / "student_shap.html").exists()
+    assert json.loads((out / "explain.json").read_text())["num_examples"] == 2
+
+
+@requires_full_stack
+def test_attack_command_on_a_tflite_writes_adversarial_examples(saved_student, tmp_path, capsys, nltk_data_dir):
+    out = tmp_path / "attacked"
+    assert main(["attack", str(saved_student / "student.tflite"), "--recipe", "deepwordbug", "--num-examples", "5",
+                 "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert 0 <= printed["deepwordbug"]["attack_success_rate"] <= 1
+    assert (out / "attack_deepwordbug.csv").exists() and (out / "attack.json").exists()
+
+
+def test_attack_command_refuses_unknown_recipes_and_missing_models(saved_student, tmp_path, capsys):
+    assert main(["attack", str(saved_student / "student.tflite"), "--recipe", "hotflip"]) == 2
+    assert "unknown attack recipe 'hotflip'" in capsys.readouterr().err
+    assert main(["explain", str(tmp_path / "missing.keras")]) == 2
+    assert "no model file at" in capsys.readouterr().err

@@ -62,3 +62,13 @@ def nltk_data_dir():
     if not path or not os.path.isdir(os.path.join(path, "corpora", "wordnet")):
         pytest.fail("NLTK_DATA must point at the folder 'make nltk-data' builds (make test sets it)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def textattack_imported_before_any_capsys():
+    """textattack (and transformers, which it imports) bind log handlers to the sys.stderr of import
+    time; imported inside a test that uses capsys, they keep a stream that is closed afterwards."""
+    if FULL_STACK and os.path.isdir(os.path.join(os.environ.get("NLTK_DATA", ""), "corpora", "wordnet")):
+        from tfcompress.robustness import import_textattack
+
+        import_textattack()

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from tests.conftest import requires_full_stack
 from tfcompress.pipeline import NOT_BUILT, PENDING_SECTIONS, RunConfig, run
 
 
@@ -38,8 +39,14 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     for section in PENDING_SECTIONS:
         assert on_disk[section] == NOT_BUILT
         assert on_disk["stages"][section]["status"] == NOT_BUILT
-    for stage in ("data", "teacher", "distill", "tflite"):
+    for stage in ("data", "teacher", "distill", "qat", "tflite", "explanations"):
         assert on_disk["stages"][stage]["status"] == "done" and on_disk["stages"][stage]["seconds"] >= 0
+    distill = on_disk["distill"]
+    assert distill["explain_weight"] > 0 and distill["adv_weight"] > 0
+    assert {"ce_loss", "kd_loss", "explain_loss", "adv_loss", "explanation_fidelity"} <= set(distill["final"])
+    assert on_disk["tflite"]["source"] == "qat" and on_disk["qat"]["test_accuracy"] > 0.65
+    fidelity = on_disk["explanations"]["fidelity"]["teacher_vs_student_shap"]
+    assert -1 <= fidelity["spearman"] <= 1 and on_disk["explanations"]["num_examples"] == 5
     report = (out / "report.md").read_text()
     assert "| teacher (bilstm)" in report and "not_built" in report
 
@@ -54,7 +61,8 @@ def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
 
 
 def test_changed_settings_do_not_reuse_stale_models(tmp_path):
-    config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1)
+    config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1,
+                  robustness_examples=0, explanation_examples=0)
     run(RunConfig(**config))
     changed = run(RunConfig(**{**config, "student_epochs": 2}))
     assert changed["stages"]["teacher"]["status"] == "done"
@@ -76,3 +84,19 @@ def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused():
     assert settings["student_config"]["features"] == 64
     with pytest.raises(ValueError, match=r"no training recipe for student 'lstm'"):
         RunConfig(student="lstm").settings()
+
+
+@requires_full_stack
+def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
+    out, metrics = quick_run
+    robustness = metrics["robustness"]
+    assert robustness["num_examples"] == 30 and len(robustness["indices"]) == 30
+    for model in ("teacher", "student", "student_tflite"):
+        assert set(robustness["models"][model]) == {"deepwordbug", "pruthi", "pwws", "textfooler"}
+        assert os.path.exists(robustness["models"][model]["pwws"]["csv"])
+    assert all(agreement >= 0.9 for agreement in robustness["tflite_outcome_agreement"].values())
+
+
+def test_evaluation_stages_can_be_skipped():
+    settings = RunConfig(preset="quick", robustness_examples=0, explanation_examples=7).settings()
+    assert settings["robustness"]["num_examples"] == 0 and settings["explanations"]["num_examples"] == 7

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 RUN = [sys.executable, "-u", "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "600",
-       "--teacher-epochs", "1", "--student-epochs", "4"]
+       "--teacher-epochs", "1", "--student-epochs", "4", "--robustness-examples", "0", "--explanation-examples", "0"]
 
 
 def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):

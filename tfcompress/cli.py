@@ -1,9 +1,11 @@
 """The ``tfcompress`` command line: argument parsing only; the work is done by the library."""
 import argparse
 import json
+import os
 import sys
 
 from tfcompress.errors import DataError
+from tfcompress.robustness.offline_textattack import OfflineResourceError
 
 
 def build_parser():
@@ -28,8 +30,32 @@ def build_parser():
     run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
     run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
+    run.add_argument("--robustness-examples", type=int, help="test sentences the robustness stage attacks "
+                                                             "(overrides the preset; 0 skips the stage)")
+    run.add_argument("--explanation-examples", type=int, help="test sentences the explanation stage explains "
+                                                              "(overrides the preset; 0 skips the stage)")
     run.add_argument("--seed", type=int, default=0, help="fixes split, initialization, shuffling (default: 0)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
+
+    attack = commands.add_parser("attack", help="attack a .keras or .tflite model with offline textattack recipes",
+                                 description="How easily is MODEL fooled? Runs each recipe on a seeded sample of "
+                                             "the data's test split; writes OUT/attack_<recipe>.csv and "
+                                             "OUT/attack.json. Needs the full stack (textattack).")
+    _model_and_data_arguments(attack)
+    attack.add_argument("--recipe", action="append", dest="recipes", metavar="NAME",
+                        help="deepwordbug, pruthi, pwws or textfooler; repeat for several (default: all)")
+    attack.add_argument("--query-budget", type=int, help="model queries per example (default: unlimited)")
+    attack.add_argument("--out", default="attacks", help="output folder (default: %(default)s)")
+
+    explain = commands.add_parser("explain", help="explain a .keras or .tflite model's predictions (shap, IG)",
+                                  description="Why does MODEL decide what it decides? shap (Partition, word "
+                                              "masker) and, for Keras models, integrated gradients on a sample "
+                                              "of the test split; writes heatmaps, shap HTML and JSON to OUT, "
+                                              "with faithfulness (AOPC).")
+    _model_and_data_arguments(explain)
+    explain.add_argument("--method", action="append", dest="methods", choices=["shap", "integrated_gradients"],
+                         help="repeat for several (default: all that apply)")
+    explain.add_argument("--out", default="explanations", help="output folder (default: %(default)s)")
 
     data = commands.add_parser("data", help="check a data file or show a bundled dataset's splits",
                                description="Validate a CSV/TSV/JSONL file (or a bundled dataset) and print "
@@ -42,6 +68,56 @@ def build_parser():
     return parser
 
 
+def _model_and_data_arguments(parser):
+    parser.add_argument("model", metavar="MODEL", help="a saved .keras model or a .tflite file")
+    parser.add_argument("--keras-model", metavar="FILE",
+                        help="for a .tflite: the .keras model it was converted from (its text encoder); default: "
+                             "the checkpoints/<name>.keras that tfcompress run keeps beside it")
+    parser.add_argument("--data", default="rotten_tomatoes", help="bundled dataset name or a CSV/TSV/JSONL file "
+                                                                  "(its test split is used; default: %(default)s)")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--num-examples", type=int, default=100, help="sample size (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def _model_and_test_split(args):
+    from tfcompress import datasets
+    from tfcompress.robustness import load_text_model
+
+    data = datasets.load(args.data, seed=args.seed) if args.data in datasets.available() else \
+        datasets.load(args.data, seed=args.seed, text_column=args.text_column, label_column=args.label_column)
+    return load_text_model(args.model, keras_model=args.keras_model), data.test
+
+
+def command_attack(args):
+    from tfcompress.export import write_bytes_atomic
+    from tfcompress.offline import use_nltk_data
+    from tfcompress.robustness import RECIPE_NAMES, attack_all
+
+    use_nltk_data()
+    model, test = _model_and_test_split(args)
+    results = attack_all(model, test.texts, test.labels, recipes=args.recipes or RECIPE_NAMES,
+                         num_examples=args.num_examples, seed=args.seed, out_dir=args.out,
+                         query_budget=args.query_budget)
+    write_bytes_atomic(json.dumps(results, indent=2).encode(), os.path.join(args.out, "attack.json"))
+    print(json.dumps({recipe: {key: result[key] for key in ("clean_accuracy", "accuracy_under_attack",
+                                                             "attack_success_rate", "csv")}
+                      for recipe, result in results.items()}, indent=2))
+
+
+def command_explain(args):
+    from tfcompress.explain import explain_model
+    from tfcompress.export import write_bytes_atomic
+
+    model, test = _model_and_test_split(args)
+    result = explain_model(model, test.texts, methods=args.methods, num_examples=args.num_examples, seed=args.seed,
+                           out_dir=args.out, include_maps=False, name=os.path.splitext(os.path.basename(args.model))[0])
+    write_bytes_atomic(json.dumps(result, indent=2).encode(), os.path.join(args.out, "explain.json"))
+    print(json.dumps({method: {"aopc": values["aopc"], "aopc_random": values["aopc_random"], "files": values["files"]}
+                      for method, values in result["methods"].items()}, indent=2))
+
+
 def command_run(args):
     from tfcompress.pipeline import RunConfig, run
 
@@ -50,7 +126,8 @@ def command_run(args):
                        user_column=args.user_column, preset=args.preset, teacher=args.teacher,
                        student=args.student, teacher_epochs=args.teacher_epochs,
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
-                       seed=args.seed)
+                       robustness_examples=args.robustness_examples,
+                       explanation_examples=args.explanation_examples, seed=args.seed)
     metrics = run(config)
     summary = {key: metrics[key].get("test_accuracy") for key in ("teacher", "student", "tflite")}
     print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite_bytes": metrics["tflite"]["bytes"]}))
@@ -68,8 +145,9 @@ def command_data(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        {"run": command_run, "data": command_data}[args.command](args)
-    except (DataError, FileNotFoundError) as error:
+        {"run": command_run, "data": command_data, "attack": command_attack,
+         "explain": command_explain}[args.command](args)
+    except (DataError, FileNotFoundError, ValueError, OfflineResourceError) as error:
         print(f"tfcompress: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -72,7 +72,9 @@ RECIPES = {
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
               "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
-              "embedding_init": "teacher", **_OBJECTIVES, **_EVALUATION},
+              "embedding_init": "teacher", **_OBJECTIVES,
+              "robustness": {**_EVALUATION["robustness"], "num_examples": 30},
+              "explanations": {**_EVALUATION["explanations"], "num_examples": 5}},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
                 "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
                 "embedding_init": "teacher", **_OBJECTIVES, **_EVALUATION},
@@ -93,6 +95,8 @@ class RunConfig:
         teacher, student: registered model names overriding the preset's.
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
         max_train_examples: use only the first N training examples (smoke tests).
+        robustness_examples, explanation_examples: override how many test sentences the robustness
+            and explanation stages look at (0 skips the stage).
         seed: fixes the split, initialization and shuffling.
     """
 
@@ -109,6 +113,8 @@ class RunConfig:
     teacher_epochs: int = None
     student_epochs: int = None
     max_train_examples: int = None
+    robustness_examples: int = None
+    explanation_examples: int = None
     seed: int = 0
 
     def settings(self):
@@ -129,6 +135,10 @@ class RunConfig:
         source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
                   "label_column": self.label_column, "user_column": self.user_column} if self.data else \
             {"dataset": self.dataset}
+        for section, override in (("robustness", self.robustness_examples),
+                                  ("explanations", self.explanation_examples)):
+            if override is not None:
+                settings[section]["num_examples"] = int(override)
         return {**settings, **source, "max_train_examples": self.max_train_examples, "seed": self.seed}
 
 
@@ -493,6 +503,9 @@ class Run:
 
     def measure_robustness(self):
         """Every offline recipe against teacher, student and the int8 file, on one seeded test sample."""
+        if not self.settings["robustness"]["num_examples"]:
+            self.metrics["robustness"] = "skipped: robustness_examples is 0"
+            return None, "skipped"
         missing = self.adversarial_texts_missing()
         if missing:
             self.metrics["robustness"] = f"not measured: {missing}"
@@ -530,6 +543,9 @@ class Run:
         options = self.settings["explanations"]
         folder, test = os.path.join(self.out, "explanations"), self.data.test
         count = min(options["num_examples"], len(test.texts))
+        if not count:
+            self.metrics["explanations"] = "skipped: explanation_examples is 0"
+            return None, "skipped"
         indices = select_sample(len(test.texts), count, self.config.seed)
         texts = [test.texts[i] for i in indices]
         teacher_classes = np.argmax(self.teacher.predict_texts(texts), axis=-1)

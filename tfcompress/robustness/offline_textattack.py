@@ -10,7 +10,9 @@ the NLTK data first, and only then imports textattack: a missing resource is a c
 a download attempt or a hang.
 """
 import contextlib
+import logging
 import os
+import sys
 
 DEFAULT_TA_CACHE_DIR = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "textattack")
 POST_INSTALL_MARKER = "post_install_check_3"  # textattack 0.3.11's name for it
@@ -51,7 +53,22 @@ def import_textattack():
     # Every model here is a user model to textattack: its "Unknown if model ... compatible" warning
     # on each attack says nothing.
     textattack.shared.utils.logger.addFilter(lambda record: "Unknown if model" not in record.getMessage())
+    # textattack's log handler keeps the sys.stderr of import time; if that was a temporary stream
+    # (a notebook cell's, a test's captured one) it is closed later. Always write to the current one.
+    for handler in textattack.shared.utils.logger.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(_CurrentStderr())
     return textattack
+
+
+class _CurrentStderr:
+    """A file-like object that writes to whatever ``sys.stderr`` is at the time of the write."""
+
+    def write(self, text):
+        return sys.stderr.write(text)
+
+    def flush(self):
+        sys.stderr.flush()
 
 
 @contextlib.contextmanager
