@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.conftest import requires_full_stack
+from tests.conftest import FULL_STACK, requires_full_stack
 from tfcompress.cli import build_parser, main
 
 
@@ -96,3 +96,18 @@ def test_attack_command_refuses_unknown_recipes_and_missing_models(saved_student
     assert "unknown attack recipe 'hotflip'" in capsys.readouterr().err
     assert main(["explain", str(tmp_path / "missing.keras")]) == 2
     assert "no model file at" in capsys.readouterr().err
+
+
+def test_personalize_command_runs_rounds_and_writes_the_trainable_tflite(saved_student, tmp_path, capsys):
+    out = tmp_path / "personal"
+    code = main(["personalize", str(saved_student / "student.keras"), "--clients", "4", "--rounds", "1",
+                 "--out", str(out)])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["clients"] == 4 and (out / "student_trainable.tflite").exists()
+    report = json.loads((out / "personalization.json").read_text())
+    if FULL_STACK:
+        assert len(report["evaluation"]["clients"]) + len(report["evaluation"].get("skipped", [])) == 4
+        assert report["federated"]["rounds"]
+    else:
+        assert report["evaluation"].startswith("not measured") and "full stack" in report["evaluation"]

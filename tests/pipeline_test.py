@@ -100,3 +100,17 @@ def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
 def test_evaluation_stages_can_be_skipped():
     settings = RunConfig(preset="quick", robustness_examples=0, explanation_examples=7).settings()
     assert settings["robustness"]["num_examples"] == 0 and settings["explanations"]["num_examples"] == 7
+
+
+def test_quick_run_personalizes_on_clients_from_the_test_split(quick_run):
+    from tests.conftest import FULL_STACK
+
+    out, metrics = quick_run
+    section = metrics["personalization"]
+    assert section["clients"] == 10 and os.path.exists(section["on_device_training"]["path"])
+    assert section["on_device_training"]["builtin_ops_only"] is True
+    if FULL_STACK:
+        assert len(section["federated"]["rounds"]) == 2
+        assert section["evaluation"]["summary"]["clients_worse_by_more_than_2_points"] <= 1
+    else:
+        assert section["evaluation"].startswith("not measured")

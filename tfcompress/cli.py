@@ -5,6 +5,7 @@ import os
 import sys
 
 from tfcompress.errors import DataError
+from tfcompress.federated.stack import FullStackRequired
 from tfcompress.robustness.offline_textattack import OfflineResourceError
 
 
@@ -56,6 +57,27 @@ def build_parser():
     explain.add_argument("--method", action="append", dest="methods", choices=["shap", "integrated_gradients"],
                          help="repeat for several (default: all that apply)")
     explain.add_argument("--out", default="explanations", help="output folder (default: %(default)s)")
+
+    personalize = commands.add_parser(
+        "personalize", help="federated rounds + per-client fine-tuning of a student; on-device-training .tflite",
+        description="Clients from the data (its user column, or a seeded Dirichlet label skew), TFF FedAvg "
+                    "rounds from MODEL, TFF personalization evaluation (per-client accuracy before/after), and "
+                    "an on-device-training .tflite. Writes OUT/personalization.json and "
+                    "OUT/student_trainable.tflite. The federated parts need the full stack (TFF).")
+    personalize.add_argument("model", metavar="MODEL", help="a saved student (.keras)")
+    personalize.add_argument("--data", default="rotten_tomatoes", help="bundled dataset name or file (default: "
+                                                                       "%(default)s)")
+    personalize.add_argument("--split", default="test", choices=["test", "all"],
+                             help="which examples become client data: the test split (data a student trained on "
+                                  "the train split never saw) or all (default: %(default)s)")
+    personalize.add_argument("--text-column", default="text")
+    personalize.add_argument("--label-column", default="label")
+    personalize.add_argument("--user-column", help="client id column of --data (default: simulate clients)")
+    personalize.add_argument("--clients", type=int, default=20, help="simulated clients (default: %(default)s)")
+    personalize.add_argument("--alpha", type=float, default=0.3, help="Dirichlet label skew (default: %(default)s)")
+    personalize.add_argument("--rounds", type=int, default=5, help="FedAvg rounds (default: %(default)s)")
+    personalize.add_argument("--seed", type=int, default=0)
+    personalize.add_argument("--out", default="personalization", help="output folder (default: %(default)s)")
 
     data = commands.add_parser("data", help="check a data file or show a bundled dataset's splits",
                                description="Validate a CSV/TSV/JSONL file (or a bundled dataset) and print "
@@ -118,6 +140,30 @@ def command_explain(args):
                       for method, values in result["methods"].items()}, indent=2))
 
 
+def command_personalize(args):
+    from tfcompress import datasets
+    from tfcompress.export import write_bytes_atomic
+    from tfcompress.federated import make_clients
+    from tfcompress.models import load_model
+    from tfcompress.pipeline import personalization_report
+
+    data = datasets.load(args.data, seed=args.seed) if args.data in datasets.available() else \
+        datasets.load(args.data, seed=args.seed, text_column=args.text_column, label_column=args.label_column,
+                      user_column=args.user_column)
+    splits = [data.test] if args.split == "test" else [data.train, data.validation, data.test]
+    clients = make_clients(splits, num_clients=args.clients, alpha=args.alpha, seed=args.seed,
+                           by_user=True if args.user_column else None, test_fraction=0.3)
+    if not os.path.exists(args.model):
+        raise FileNotFoundError(f"no model file at {args.model}")
+    os.makedirs(args.out, exist_ok=True)
+    report = personalization_report(load_model(args.model), clients, {"alpha": args.alpha, "rounds": args.rounds},
+                                    args.out, args.seed)
+    write_bytes_atomic(json.dumps(report, indent=2).encode(), os.path.join(args.out, "personalization.json"))
+    evaluation = report["evaluation"]
+    print(json.dumps({"clients": len(clients), "summary": evaluation["summary"] if isinstance(evaluation, dict)
+                      else evaluation, "on_device_training": report["on_device_training"]["path"]}, indent=2))
+
+
 def command_run(args):
     from tfcompress.pipeline import RunConfig, run
 
@@ -146,8 +192,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         {"run": command_run, "data": command_data, "attack": command_attack,
-         "explain": command_explain}[args.command](args)
-    except (DataError, FileNotFoundError, ValueError, OfflineResourceError) as error:
+         "explain": command_explain, "personalize": command_personalize}[args.command](args)
+    except (DataError, FileNotFoundError, ValueError, OfflineResourceError, FullStackRequired) as error:
         print(f"tfcompress: error: {error}", file=sys.stderr)
         return 2
     return 0

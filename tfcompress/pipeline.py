@@ -29,7 +29,7 @@ from tfcompress.robustness.attack import select_sample
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 # Sections later stages of the paper's method fill in; until they exist they say so.
-PENDING_SECTIONS = ("personalization",)
+PENDING_SECTIONS = ()
 # The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
 _OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
                "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
@@ -38,7 +38,8 @@ _OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_exampl
                "warmup_epochs": 2, "monitor_examples": 50, "qat_epochs": 2, "qat_learning_rate_scale": 0.25}
 # How much of the test split the robustness and explanation stages look at.
 _EVALUATION = {"robustness": {"num_examples": 100, "query_budget": 500},
-               "explanations": {"num_examples": 20, "max_evals": 300}}
+               "explanations": {"num_examples": 20, "max_evals": 300},
+               "personalization": {"clients": 20, "alpha": 0.3, "rounds": 5, "test_fraction": 0.3}}
 
 # How each registered model is trained, per preset: constructor config and its own fit budget.
 _MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
@@ -74,7 +75,8 @@ PRESETS = {
               "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
               "embedding_init": "teacher", **_OBJECTIVES,
               "robustness": {**_EVALUATION["robustness"], "num_examples": 30},
-              "explanations": {**_EVALUATION["explanations"], "num_examples": 5}},
+              "explanations": {**_EVALUATION["explanations"], "num_examples": 5},
+              "personalization": {**_EVALUATION["personalization"], "clients": 10, "rounds": 2}},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
                 "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
                 "embedding_init": "teacher", **_OBJECTIVES, **_EVALUATION},
@@ -199,6 +201,7 @@ class Run:
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
             "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "distill": NOT_BUILT,
             "qat": NOT_BUILT, "tflite": NOT_BUILT, "robustness": NOT_BUILT, "explanations": NOT_BUILT,
+            "personalization": NOT_BUILT,
             **{section: NOT_BUILT for section in PENDING_SECTIONS},
             "stages": {},
         }
@@ -222,6 +225,7 @@ class Run:
         self.tflite_bytes = self._stage("tflite", self.export_tflite)
         self._stage("robustness", self.measure_robustness)
         self._stage("explanations", self.measure_explanations)
+        self._stage("personalization", self.personalize)
         for section in PENDING_SECTIONS:
             self.metrics["stages"][section] = {"status": NOT_BUILT, "seconds": 0.0}
         self.metrics["total_seconds"] = round(time.time() - started, 2)
@@ -493,6 +497,24 @@ class Run:
         }
         return model_bytes, "done"
 
+    def personalize(self):
+        """Personalization on clients made from the test split (data the student never trained on):
+        by the user column when the data has one, else a seeded Dirichlet label skew."""
+        from tfcompress.federated import make_clients
+
+        options = self.settings["personalization"]
+        if not options["clients"]:
+            self.metrics["personalization"] = "skipped: no clients"
+            return None, "skipped"
+        clients = make_clients([self.data.test], num_clients=options["clients"], alpha=options["alpha"],
+                               test_fraction=options["test_fraction"], seed=self.config.seed)
+        student = load_model(self._checkpoint("student"))
+        section = personalization_report(student, clients, options, self.out, self.config.seed,
+                                         progress=lambda record: log(f"personalization: round {record.get('round')} done"))
+        section["data"] = "the test split, partitioned into clients (the student never trained on it)"
+        self.metrics["personalization"] = section
+        return section, "done"
+
     def robustness_models(self):
         """What the robustness and explanation stages look at: name -> model."""
         from tfcompress.robustness import TFLiteTextClassifier
@@ -568,6 +590,29 @@ class Run:
             section["models"][name] = result
         self.metrics["explanations"] = section
         return section, "done"
+
+
+def personalization_report(student, clients, options, out, seed=0, progress=None):
+    """FedAvg rounds from ``student`` on ``clients``, TFF personalization evaluation, and the
+    on-device-training ``.tflite``; the ``personalization`` section of metrics.json.
+
+    The federated parts need the full stack; elsewhere the section says so and only the on-device
+    ``.tflite`` is written. ``student`` ends with the global weights of the last round.
+    """
+    from tfcompress.federated import (FullStackRequired, PersonalizationConfig, client_table,
+                                      export_on_device_training, personalization_eval, run_federated)
+
+    config = PersonalizationConfig()
+    section = {"clients": len(clients), "alpha": options.get("alpha"), "rounds": options["rounds"],
+               "config": config.to_dict(), "client_table": client_table(clients, student.num_classes)}
+    section["on_device_training"] = export_on_device_training(student, os.path.join(out, "student_trainable.tflite"),
+                                                              learning_rate=config.learning_rate)
+    try:
+        section["federated"] = run_federated(student, clients, rounds=options["rounds"], seed=seed, progress=progress)
+        section["evaluation"] = personalization_eval(student, clients, config)
+    except FullStackRequired as error:
+        section["federated"] = section["evaluation"] = f"not measured: {error}"
+    return section
 
 
 def run(config):
