@@ -9,10 +9,12 @@ from tfcompress.distill.embedding_init import init_embeddings_from_teacher, teac
 from tfcompress.distill.explanation_fidelity_monitor import ExplanationFidelityMonitor
 from tfcompress.distill.loss_weight_scheduler import LossWeightScheduler
 from tfcompress.distill.losses import cross_entropy, kd_loss, normalized_map_distance
+from tfcompress.distill.records import distillation_records_dataset, write_distillation_records
 from tfcompress.distill.robustness_monitor import RobustnessMonitor
 from tfcompress.distill.teacher_explanations import EXPLANATIONS, TeacherExplanations
 
 __all__ = ["EXPLANATIONS", "AdversarialTextPool", "AdversarialTextRefresh", "BestTFLiteExporter", "BestWeights",
            "Distiller", "ExplanationFidelityMonitor", "LossWeightScheduler", "RobustnessMonitor",
            "TeacherExplanations", "cross_entropy", "distillation_dataset", "init_embeddings_from_teacher",
-           "kd_loss", "normalized_map_distance", "teacher_lexicon"]
+           "distillation_records_dataset", "kd_loss", "normalized_map_distance", "teacher_lexicon",
+           "write_distillation_records"]

@@ -56,7 +56,11 @@ class Distiller(keras.Model):
     (and the FitNets hint) receive gradients. Every term is a metric: ``ce_loss``, ``kd_loss``,
     ``explain_loss``, ``adv_loss``, and their weighted sum ``loss``. The weights are variables, so
     ``LossWeightScheduler`` can warm terms up; a term whose compile weight is 0 is not computed.
-    Under a ``tf.distribute`` strategy, build and compile the Distiller inside ``strategy.scope()``.
+    Under a ``tf.distribute`` strategy, build and compile the Distiller inside ``strategy.scope()``:
+    each replica's loss is divided by the number of replicas, so the summed gradients are the
+    global batch's mean (tested with ``MirroredStrategy`` on two logical CPUs). On several machines,
+    use ``tf.distribute.MultiWorkerMirroredStrategy`` (each worker with ``TF_CONFIG`` set) and feed
+    ``distillation_records_dataset`` shards, which every worker streams rather than holding in memory.
 
     Args:
         student: the model being trained (a ``TextClassifier``).
