@@ -48,7 +48,7 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     fidelity = on_disk["explanations"]["fidelity"]["teacher_vs_student_shap"]
     assert -1 <= fidelity["spearman"] <= 1 and on_disk["explanations"]["num_examples"] == 5
     report = (out / "report.md").read_text()
-    assert "| teacher (bilstm)" in report and "not_built" in report
+    assert "| teacher (bilstm)" in report and "| personalization |" in report and "fidelity" in report
 
 
 def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):

@@ -625,6 +625,34 @@ def run(config):
     return Run(config).execute()
 
 
+def _evaluation_lines(metrics):
+    """Report lines for the QAT, robustness, explanation and personalization sections (or why not)."""
+    def described(name, describe):
+        value = metrics.get(name)
+        return f"- {name}: {describe(value) if isinstance(value, dict) else value}"
+
+    def robustness(section):
+        student = section["models"]["student_tflite"]
+        return f"accuracy under attack of the int8 student on {section['num_examples']} test sentences: " + ", ".join(
+            f"{recipe} {result['accuracy_under_attack']:.3f}" for recipe, result in student.items())
+
+    def explanations(section):
+        return ", ".join(f"{name} Spearman {scores['spearman']:.3f}" if scores["spearman"] is not None else name
+                         for name, scores in section["fidelity"].items()) + " (fidelity to the teacher)"
+
+    def personalization(section):
+        evaluation = section["evaluation"]
+        if not isinstance(evaluation, dict):
+            return evaluation
+        summary = evaluation["summary"]
+        return (f"{section['clients']} clients: mean / median / worst gain {summary['mean_gain_points']} / "
+                f"{summary['median_gain_points']} / {summary['worst_gain_points']} points")
+
+    return ["", described("qat", lambda qat: f"QAT Keras test accuracy {qat['test_accuracy']:.4f}"),
+            described("robustness", robustness), described("explanations", explanations),
+            described("personalization", personalization)]
+
+
 def write_report(metrics, path):
     """A short human-readable summary of metrics.json, as Markdown."""
     def section(name, key, fmt="{:.4f}"):
@@ -646,6 +674,7 @@ def write_report(metrics, path):
         f"{section('tflite', 'bytes', '{:,} bytes')} |", "",
         f"- TFLite: builtin ops only: {section('tflite', 'builtin_ops_only', '{}')}, parity with Keras "
         f"{section('tflite', 'parity')}, median latency {section('tflite', 'latency_us', '{:.1f}')} us",
+        *_evaluation_lines(metrics),
         "", "| stage | status | seconds |", "|---|---|---|",
         *[f"| {name} | {stage['status']} | {stage['seconds']:.1f} |" for name, stage in metrics["stages"].items()],
         "",
