@@ -42,3 +42,12 @@ def test_backend_sets_legacy_keras_before_tensorflow_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     version, flag = out.stdout.split()[-2:]
     assert version.startswith("2.") and flag == "1"
+
+
+def test_no_second_keras_2_next_to_tf_2_14():
+    """With tf_keras installed beside TF 2.14, transformers imports it (via shap or textattack) and tf.keras
+    layers become tf_keras classes that TF-MOT refuses; the full stack must not carry it."""
+    import importlib.util
+
+    if tuple(int(x) for x in tf.__version__.split(".")[:2]) < (2, 16):
+        assert importlib.util.find_spec("tf_keras") is None
