@@ -103,13 +103,18 @@ def _model_and_data_arguments(parser):
     parser.add_argument("--seed", type=int, default=0)
 
 
-def _model_and_test_split(args):
+def _dataset(source, args):
+    """A bundled dataset by name or a user file (read with the command's column options), split by seed."""
     from tfcompress import datasets
+
+    return datasets.load(source, seed=args.seed, text_column=args.text_column, label_column=args.label_column,
+                         user_column=getattr(args, "user_column", None))
+
+
+def _model_and_test_split(args):
     from tfcompress.robustness import load_text_model
 
-    data = datasets.load(args.data, seed=args.seed) if args.data in datasets.available() else \
-        datasets.load(args.data, seed=args.seed, text_column=args.text_column, label_column=args.label_column)
-    return load_text_model(args.model, keras_model=args.keras_model), data.test
+    return load_text_model(args.model, keras_model=args.keras_model), _dataset(args.data, args).test
 
 
 def command_attack(args):
@@ -141,15 +146,12 @@ def command_explain(args):
 
 
 def command_personalize(args):
-    from tfcompress import datasets
     from tfcompress.export import write_bytes_atomic
     from tfcompress.federated import make_clients
     from tfcompress.models import load_model
     from tfcompress.pipeline import personalization_report
 
-    data = datasets.load(args.data, seed=args.seed) if args.data in datasets.available() else \
-        datasets.load(args.data, seed=args.seed, text_column=args.text_column, label_column=args.label_column,
-                      user_column=args.user_column)
+    data = _dataset(args.data, args)
     splits = [data.test] if args.split == "test" else [data.train, data.validation, data.test]
     clients = make_clients(splits, num_clients=args.clients, alpha=args.alpha, seed=args.seed,
                            by_user=True if args.user_column else None, test_fraction=0.3)
@@ -180,12 +182,7 @@ def command_run(args):
 
 
 def command_data(args):
-    from tfcompress import datasets
-
-    data = datasets.load(args.source, seed=args.seed, text_column=args.text_column,
-                         label_column=args.label_column, user_column=args.user_column) \
-        if args.source not in datasets.available() else datasets.load(args.source, seed=args.seed)
-    print(json.dumps(data.summary(), indent=2))
+    print(json.dumps(_dataset(args.source, args).summary(), indent=2))
 
 
 def main(argv=None):

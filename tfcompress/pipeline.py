@@ -28,8 +28,6 @@ from tfcompress.robustness.attack import select_sample
 
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
-# Sections later stages of the paper's method fill in; until they exist they say so.
-PENDING_SECTIONS = ()
 # The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
 _OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
                "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
@@ -202,7 +200,6 @@ class Run:
             "dataset": NOT_BUILT, "teacher": NOT_BUILT, "student": NOT_BUILT, "distill": NOT_BUILT,
             "qat": NOT_BUILT, "tflite": NOT_BUILT, "robustness": NOT_BUILT, "explanations": NOT_BUILT,
             "personalization": NOT_BUILT,
-            **{section: NOT_BUILT for section in PENDING_SECTIONS},
             "stages": {},
         }
 
@@ -226,8 +223,6 @@ class Run:
         self._stage("robustness", self.measure_robustness)
         self._stage("explanations", self.measure_explanations)
         self._stage("personalization", self.personalize)
-        for section in PENDING_SECTIONS:
-            self.metrics["stages"][section] = {"status": NOT_BUILT, "seconds": 0.0}
         self.metrics["total_seconds"] = round(time.time() - started, 2)
         self._save_metrics()
         write_report(self.metrics, os.path.join(self.out, "report.md"))

@@ -3,6 +3,8 @@ import hashlib
 
 import numpy as np
 
+from tfcompress.models.text_classifier import sum_tokens_per_word
+
 EXPLANATIONS = ("saliency", "attention", "features")
 
 
@@ -88,7 +90,7 @@ class TeacherExplanations:
             return [features @ self.basis for features in self.teacher.word_features(texts, len(texts))[1]]
         inputs, word_index = self.teacher.encoder.encode_with_words(texts)
         attention = self.teacher.attention_map(inputs, training=False).numpy()
-        return [_sum_per_word(attention[row], word_index[row]) for row in range(len(texts))]
+        return [sum_tokens_per_word(attention[row], word_index[row]) for row in range(len(texts))]
 
     def _fit_basis(self, texts):
         words = np.concatenate([features for features in self.teacher.word_features(texts)[1] if len(features)])
@@ -98,11 +100,3 @@ class TeacherExplanations:
         if basis.shape[1] < self.feature_dim:
             basis = np.pad(basis, ((0, 0), (0, self.feature_dim - basis.shape[1])))
         return basis.astype(np.float32)
-
-
-def _sum_per_word(token_values, owners):
-    count = int(owners.max()) + 1 if (owners >= 0).any() else 0
-    sums = np.zeros(count, np.float32)
-    kept = owners >= 0
-    np.add.at(sums, owners[kept], token_values[kept])
-    return sums

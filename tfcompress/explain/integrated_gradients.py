@@ -2,6 +2,7 @@
 import numpy as np
 
 from tfcompress.backend import tf
+from tfcompress.models.text_classifier import sum_tokens_per_word
 
 
 def integrated_gradients(model, texts, target=None, steps=32, batch_size=8):
@@ -69,10 +70,8 @@ def _chunk(model, texts, targets, steps):
     token_scores = tf.reduce_sum(gradients * (embedded - baseline), axis=-1).numpy()
     maps = []
     for row, text in enumerate(texts):
-        kept = word_index[row] >= 0
         words = model.encoder.words(text)
-        scores = np.zeros(int(word_index[row].max()) + 1 if kept.any() else 0, np.float64)
-        np.add.at(scores, word_index[row][kept], token_scores[row][kept])
+        scores = sum_tokens_per_word(token_scores[row], word_index[row], np.float64)
         expected = float(end_logits[row, classes[row]] - start_logits[row, classes[row]])
         maps.append({"text": text, "words": words[:len(scores)], "values": [float(v) for v in scores],
                      "target": int(classes[row]), "method": "integrated_gradients",

@@ -18,6 +18,19 @@ def pool_tokens_to_words(values, word_index, num_words):
     return sums / tf.maximum(counts, 1.0)
 
 
+def words_covered(owners):
+    """How many words a row's token-to-word index reaches (``owners`` is -1 where no word)."""
+    return int(owners.max()) + 1 if (owners >= 0).any() else 0
+
+
+def sum_tokens_per_word(token_values, owners, dtype=np.float32):
+    """One row's token values summed per word: ``owners[t]`` is token t's word (-1: none)."""
+    sums = np.zeros(words_covered(owners), dtype)
+    kept = owners >= 0
+    np.add.at(sums, owners[kept], token_values[kept])
+    return sums
+
+
 class TextClassifier(keras.Model):
     """A subclassed Keras classifier over encoded text, carrying its own text encoder.
 
@@ -91,7 +104,7 @@ class TextClassifier(keras.Model):
             features = self.token_features(tf.constant(inputs), training=False).numpy()
             pooled = pool_tokens_to_words(features, word_index, self.max_length).numpy()
             for row, text in enumerate(chunk):
-                count = int(word_index[row].max()) + 1 if (word_index[row] >= 0).any() else 0
+                count = words_covered(word_index[row])
                 words_out.append(self.encoder.words(text)[:count])
                 maps_out.append(pooled[row, :count])
         return words_out, maps_out
@@ -132,12 +145,8 @@ class TextClassifier(keras.Model):
             token_scores, logits = self._token_saliency(
                 tf.constant(inputs), None if targets is None else targets[start:start + len(chunk)])
             for row, text in enumerate(chunk):
-                words = self.encoder.words(text)
-                count = int(word_index[row].max()) + 1 if (word_index[row] >= 0).any() else 0
-                scores = np.zeros(count, np.float32)
-                kept = word_index[row] >= 0
-                np.add.at(scores, word_index[row][kept], token_scores[row][kept])
-                words_out.append(words[:count])
+                scores = sum_tokens_per_word(token_scores[row], word_index[row])
+                words_out.append(self.encoder.words(text)[:len(scores)])
                 maps_out.append(scores)
         return words_out, maps_out
 
