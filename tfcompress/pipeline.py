@@ -173,9 +173,15 @@ def write_json_atomic(data, path):
     os.replace(tmp, path)
 
 
+# Settings that only size the evaluation stages (re-measured on every run); changing them keeps the
+# trained checkpoints.
+EVALUATION_SETTINGS = ("robustness", "explanations", "personalization")
+
+
 def fingerprint(settings, data_files=()):
-    """Hash of the settings and the contents of the user's data files."""
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    """Hash of the training settings and the contents of the user's data files."""
+    trained = {key: value for key, value in settings.items() if key not in EVALUATION_SETTINGS}
+    digest = hashlib.sha256(json.dumps(trained, sort_keys=True).encode())
     for path in data_files:
         if path:
             with open(path, "rb") as handle:
