@@ -10,7 +10,7 @@ from tfcompress.cli import build_parser, main
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["data", "--help"], ["attack", "--help"],
-                                  ["explain", "--help"]])
+                                  ["explain", "--help"], ["export", "--help"], ["personalize", "--help"]])
 def test_every_subcommand_has_help(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -111,3 +111,30 @@ def test_personalize_command_runs_rounds_and_writes_the_trainable_tflite(saved_s
         assert report["federated"]["rounds"]
     else:
         assert report["evaluation"].startswith("not measured") and "full stack" in report["evaluation"]
+
+
+def test_export_command_writes_an_android_model_with_its_card(saved_student, small_data, tmp_path, capsys):
+    out = tmp_path / "android" / "model.tflite"
+    attacks = "2" if FULL_STACK else "0"
+    assert main(["export", str(saved_student / "student.keras"), "--out", str(out), "--card",
+                 "--attack-examples", attacks]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["builtin_ops_only"] is True and printed["bytes"] == os.path.getsize(out)
+    assert printed["card"]["parity_with_keras"] >= 0.99
+    card = json.loads((tmp_path / "android" / "card.json").read_text())
+    assert card["measured"]["slice"]["size"] == 200 and card["labels"] == list(small_data.class_names)
+    assert card["training"].startswith("not recorded")
+    if FULL_STACK:
+        assert set(card["robustness"]["recipes"]) == {"deepwordbug", "pruthi", "pwws", "textfooler"}
+    markdown = (tmp_path / "android" / "MODEL_CARD.md").read_text()
+    assert f"| test accuracy (int8 .tflite) | {card['measured']['test_accuracy']:.4f} |" in markdown
+    assert (tmp_path / "android" / "model.json").exists() and (tmp_path / "android" / "model.labels.txt").exists()
+
+
+def test_export_command_refuses_bad_models_and_outputs(saved_student, tmp_path, capsys):
+    assert main(["export", str(saved_student / "student.keras"), "--out", str(tmp_path / "model.bin")]) == 2
+    assert "--out must name a .tflite file" in capsys.readouterr().err
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "not a `tfcompress run` output folder" in capsys.readouterr().err
+    assert main(["export", str(saved_student / "student.tflite"), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "MODEL must be a `tfcompress run` folder, a QAT .npz or a .keras student" in capsys.readouterr().err

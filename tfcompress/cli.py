@@ -79,6 +79,24 @@ def build_parser():
     personalize.add_argument("--seed", type=int, default=0)
     personalize.add_argument("--out", default="personalization", help="output folder (default: %(default)s)")
 
+    export = commands.add_parser(
+        "export", help="Android export: full-int8 .tflite with TFLite metadata, labels and the app-side text spec",
+        description="Writes OUT (full-int8, builtin ops only) with TFLite metadata (full stack: tflite-support), "
+                    "OUT's .json sidecar (the tokenization/hashing spec the app applies) and .labels.txt. MODEL: a "
+                    "`tfcompress run` folder (its QAT student, else its student), a QAT .npz or a .keras student. "
+                    "With --card, also measures the file and writes card.json and MODEL_CARD.md beside it.")
+    export.add_argument("model", metavar="MODEL", help="a run folder, a QAT .npz or a .keras student")
+    export.add_argument("--out", required=True, metavar="FILE.tflite", help="the .tflite to write")
+    export.add_argument("--data", help="bundled dataset name or file: calibration texts (train split), class names, "
+                                       "card measurements (test split); default: the run's data, else rotten_tomatoes")
+    export.add_argument("--text-column", default="text")
+    export.add_argument("--label-column", default="label")
+    export.add_argument("--description", help="one-line model description for the metadata")
+    export.add_argument("--card", action="store_true", help="measure the file and write its model card")
+    export.add_argument("--attack-examples", type=int, default=100,
+                        help="with --card: test sentences per attack recipe (0: none; default: %(default)s)")
+    export.add_argument("--seed", type=int, default=None, help="data split seed (default: the run's, else 0)")
+
     data = commands.add_parser("data", help="check a data file or show a bundled dataset's splits",
                                description="Validate a CSV/TSV/JSONL file (or a bundled dataset) and print "
                                            "its classes and split sizes as JSON.")
@@ -181,6 +199,31 @@ def command_run(args):
     print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite_bytes": metrics["tflite"]["bytes"]}))
 
 
+def command_export(args):
+    from tfcompress.export import export_android
+    from tfcompress.export.android import load_exportable
+
+    if not args.out.endswith(".tflite"):
+        raise ValueError(f"--out must name a .tflite file, got {args.out!r}")
+    model, run_metrics = load_exportable(args.model)
+    settings = (run_metrics or {}).get("settings", {})
+    source = args.data or settings.get("data") or settings.get("dataset") or "rotten_tomatoes"
+    if args.seed is None:
+        args.seed = settings.get("seed", 0)
+    data = _dataset(source, args)
+    info = export_android(model, args.out, data.train.texts, class_names=data.class_names,
+                          description=args.description)
+    summary = {key: info[key] for key in ("path", "spec_path", "labels_path", "bytes", "builtin_ops_only", "metadata")}
+    if args.card:
+        from tfcompress.export.model_card import write_model_card
+
+        command = "tfcompress " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["export"] else None
+        card = write_model_card(args.out, data, source_model=model, run_metrics=run_metrics,
+                                attack_examples=args.attack_examples, seed=args.seed, command=command)
+        summary["card"] = {key: card["measured"][key] for key in ("test_accuracy", "parity_with_keras", "bytes")}
+    print(json.dumps(summary, indent=2))
+
+
 def command_data(args):
     print(json.dumps(_dataset(args.source, args).summary(), indent=2))
 
@@ -188,7 +231,7 @@ def command_data(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        {"run": command_run, "data": command_data, "attack": command_attack,
+        {"run": command_run, "data": command_data, "attack": command_attack, "export": command_export,
          "explain": command_explain, "personalize": command_personalize}[args.command](args)
     except (DataError, FileNotFoundError, ValueError, OfflineResourceError, FullStackRequired) as error:
         print(f"tfcompress: error: {error}", file=sys.stderr)

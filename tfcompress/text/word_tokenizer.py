@@ -11,6 +11,10 @@ SPEC = {
     "token_regex": _TOKEN.pattern,
     "rule": "a token is a maximal run of Unicode letters/digits, optionally joined by single inner "
             "apostrophes; every other non-whitespace character is a token by itself",
+    "letter_or_digit": "a character c with Python c.isalnum() true (Unicode general categories L*, Nd, Nl, No); "
+                       "'_' is not one",
+    "whitespace": "a character c with Python c.isspace() true",
+    "apostrophe": "U+0027 only",
 }
 
 

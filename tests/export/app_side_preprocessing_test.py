@@ -1,0 +1,115 @@
+"""An app's preprocessing written from the exported spec alone, proved equal to the package's.
+
+Nothing below the fixtures imports tfcompress' text code: the tokenizer, the FNV-1a hash and the
+ternary projection are re-implemented from the spec's words, as an Android developer would in Kotlin.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from tfcompress.export import export_android, read_android_metadata
+
+
+def app_lowercase_and_tokenize(text, spec):
+    assert spec["name"] == "tfcompress-word-v1" and "str.lower" in spec["lowercase"]
+    assert spec["apostrophe"] == "U+0027 only"
+    text = text.lower()
+    tokens, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char.isalnum():  # spec["letter_or_digit"]
+            end = i + 1
+            while True:
+                while end < len(text) and text[end].isalnum():
+                    end += 1
+                if end + 1 < len(text) and text[end] == "'" and text[end + 1].isalnum():
+                    end += 2
+                    continue
+                break
+            tokens.append(text[i:end])
+            i = end
+        elif char.isspace():  # spec["whitespace"]
+            i += 1
+        else:
+            tokens.append(char)
+            i += 1
+    return tokens
+
+
+def app_fnv1a_32(data):
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) % 2 ** 32
+    return value
+
+
+def app_hashed_ids(text, spec):
+    assert spec["id"] == f"1 + hash mod {spec['num_buckets']}" and spec["padding"] == "right-pad with id 0"
+    assert "0x811C9DC5" in spec["hash"] and "0x01000193" in spec["hash"]
+    ids = [1 + app_fnv1a_32(token.encode("utf-8")) % spec["num_buckets"]
+           for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]]
+    return ids + [0] * (spec["max_length"] - len(ids))
+
+
+def app_ternary_projections(text, spec):
+    features, rows = spec["features"], []
+    for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]:
+        stream = 0
+        for k in range((2 * features + 31) // 32):
+            stream |= app_fnv1a_32(bytes([k]) + token.encode("utf-8")) << (32 * k)
+        pairs = [(stream >> (2 * i)) & 3 for i in range(features)]  # bit 2i low, 2i+1 high
+        rows.append([{1: 1.0, 2: -1.0}.get(pair, 0.0) for pair in pairs])
+    rows += [[0.0] * features] * (spec["max_length"] - len(rows))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def exported_spec(small_student, small_data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("app") / "student.tflite"
+    export_android(small_student, path, small_data.train.texts[:300], class_names=small_data.class_names)
+    return path, read_android_metadata(path)["spec"]
+
+
+def test_app_side_hashing_gives_identical_model_inputs_on_the_whole_test_split(exported_spec, small_student,
+                                                                                rotten_tomatoes):
+    _, spec = exported_spec
+    texts = list(rotten_tomatoes.test.texts)
+    app_inputs = np.array([app_hashed_ids(text, spec["preprocessing"]) for text in texts], dtype=spec["input"]["dtype"])
+    np.testing.assert_array_equal(app_inputs, small_student.encoder.encode(texts))
+    assert app_inputs.shape[1:] == tuple(spec["input"]["shape"][1:])
+
+
+def test_app_side_inputs_drive_the_interpreter_to_the_package_predictions(exported_spec, small_data):
+    from tfcompress.backend import tf
+    from tfcompress.export import load_android_model
+
+    path, spec = exported_spec
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    (model_input,), (model_output,) = interpreter.get_input_details(), interpreter.get_output_details()
+    texts = list(small_data.test.texts[:100])
+    logits = []
+    for text in texts:
+        interpreter.set_tensor(model_input["index"], np.array([app_hashed_ids(text, spec["preprocessing"])], np.int32))
+        interpreter.invoke()
+        logits.append(interpreter.get_tensor(model_output["index"])[0].copy())
+    np.testing.assert_allclose(np.array(logits), load_android_model(path).predict_texts(texts), atol=1e-6)
+
+
+def test_tokenizer_rule_holds_on_edge_cases(exported_spec, small_student):
+    _, spec = exported_spec
+    texts = ["Don't  panic, it's GREAT!!", "l'été — déjà vu…", "rock'n'roll 'quoted' it''s", "snake_case x2 ²",
+             "İstanbul ΣΊΣΥΦΟΣ", "tabs\tand\nnewlines\u00a0nbsp", "'", "", "a'"]
+    for text in texts:
+        assert app_hashed_ids(text, spec["preprocessing"]) == small_student.encoder.encode([text])[0].tolist(), text
+
+
+def test_app_side_ternary_projection_matches_the_prado_encoder(rotten_tomatoes):
+    from tfcompress.text import TernaryProjectionEncoder
+
+    encoder = TernaryProjectionEncoder(features=64, max_length=48)
+    spec = json.loads(json.dumps(encoder.spec()))
+    texts = list(rotten_tomatoes.test.texts[:300])
+    app = np.array([app_ternary_projections(text, spec) for text in texts], np.float32)
+    np.testing.assert_array_equal(app, encoder.encode(texts))
