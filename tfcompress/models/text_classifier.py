@@ -49,6 +49,9 @@ class TextClassifier(keras.Model):
         **kwargs: passed to ``keras.Model`` (e.g. ``name``).
     """
 
+    # True when padding (id 0) never changes the logits, so trailing padding columns may be dropped.
+    padding_is_masked = False
+
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, encoder=None, **kwargs):
         super().__init__(**kwargs)
         if num_classes < 2:
@@ -166,9 +169,17 @@ class TextClassifier(keras.Model):
     def predict_texts(self, texts, batch_size=256):
         """Logits for raw texts, as a NumPy array of shape (len(texts), num_classes)."""
         ids = self.encoder.encode(list(texts))
-        return np.concatenate([self(ids[i:i + batch_size], training=False).numpy()
+        return np.concatenate([self(self.trimmed(ids[i:i + batch_size]), training=False).numpy()
                                for i in range(0, len(ids), batch_size)] or
                               [np.zeros((0, self.num_classes), np.float32)])
+
+    def trimmed(self, ids):
+        """``ids`` without the padding columns after the batch's longest text, for models whose
+        attention and pooling mask padding (``padding_is_masked``): the same logits, less compute."""
+        if not self.padding_is_masked:
+            return ids
+        lengths = np.count_nonzero(np.asarray(ids), axis=1)
+        return ids[:, :max(1, int(lengths.max(initial=0)))]
 
     def get_config(self):
         return {"num_classes": self.num_classes, "num_buckets": self.num_buckets,

@@ -27,7 +27,8 @@ class TextPredictor:
         self.is_tflite = hasattr(model, "predict_ids")
         self.num_classes = int(model.num_classes)
         if not self.is_tflite:
-            signature = [tf.TensorSpec((None, *model.encoder.input_shape), tf.as_dtype(model.encoder.input_dtype))]
+            shape = (None, None) if getattr(model, "padding_is_masked", False) else (None, *model.encoder.input_shape)
+            signature = [tf.TensorSpec(shape, tf.as_dtype(model.encoder.input_dtype))]
             self._call = tf.function(lambda ids: model(ids, training=False), input_signature=signature)
 
     @property
@@ -42,7 +43,8 @@ class TextPredictor:
         ids = self.encoder.encode(texts)
         if self.is_tflite:
             return self.model.predict_ids(ids)
-        return np.concatenate([self._call(ids[i:i + self.batch_size]).numpy()
+        trim = getattr(self.model, "trimmed", lambda batch: batch)
+        return np.concatenate([self._call(trim(ids[i:i + self.batch_size])).numpy()
                                for i in range(0, len(ids), self.batch_size)]).astype(np.float32)
 
     def probabilities(self, texts):

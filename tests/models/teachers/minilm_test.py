@@ -113,3 +113,15 @@ def test_teacher_word_features_average_wordpieces_and_align_with_a_student(pretr
     np.testing.assert_allclose(maps[0][1], hidden[owners[0] == 1].mean(0), atol=1e-5)
     student_words, student_maps = CNNStudent(num_buckets=100, max_length=16).word_features([text])
     assert student_words == words and student_maps[0].shape[0] == maps[0].shape[0]
+
+
+def test_dropping_trailing_padding_keeps_the_logits(pretrained_teacher):
+    from tfcompress.robustness import TextPredictor
+
+    texts = ["a gripping, funny film", "dull", "the plot meanders but the cast is wonderful to watch"]
+    ids = pretrained_teacher.encoder.encode(texts)
+    trimmed = pretrained_teacher.trimmed(ids)
+    assert trimmed.shape[1] == np.count_nonzero(ids, axis=1).max() < ids.shape[1]
+    full = pretrained_teacher(ids, training=False).numpy()
+    np.testing.assert_allclose(pretrained_teacher.predict_texts(texts), full, atol=1e-5)
+    np.testing.assert_allclose(TextPredictor(pretrained_teacher).logits(texts), full, atol=1e-5)
