@@ -3,8 +3,9 @@
 Usage: .venv/bin/python benchmarks/robustness_explain.py [--run runs/default] [--num-examples 500]
        [--num-explain N] [--recipes deepwordbug pruthi pwws textfooler] [--seed 0] [--out benchmarks/results]
 
-Reads the models ``tfcompress run`` saved in RUN (``checkpoints/teacher.keras``,
-``checkpoints/student.keras``, ``student.tflite``) and its dataset and seed (``metrics.json``).
+Reads the models ``tfcompress run`` saved in RUN (``checkpoints/teacher.keras``, the student the
+``.tflite`` came from — ``checkpoints/student_qat.npz`` when the run has a QAT student, else
+``checkpoints/student.keras`` —, ``student.tflite``) and its dataset and seed (``metrics.json``).
 On the same seeded sample of N test sentences:
 - every attack recipe against the teacher, the student and the student's .tflite: clean accuracy,
   accuracy under attack, attack success rate, mean fraction of words perturbed, mean queries,
@@ -15,7 +16,9 @@ On the same seeded sample of N test sentences:
   predicted class; AOPC (top-10 deletion) against a random deletion order; fidelity (Spearman,
   top-5 overlap) teacher vs student and student vs .tflite.
 Writes OUT/robustness_explain.json, .md, .examples.csv (every attacked example) and the pictures and
-values of the explanations (OUT/robustness_explain.<model>_<method>.{png,html,json}).
+values of the explanations (OUT/robustness_explain.<model>_<method>.{png,html,json}). Each finished
+(model, recipe) attack is kept in OUT/.robustness_explain.partial/ (students first, the teacher last):
+an interrupted benchmark rerun with the same arguments on the same run resumes there.
 """
 import argparse
 import csv
@@ -29,6 +32,7 @@ from tfcompress import datasets
 from tfcompress.backend import versions
 from tfcompress.explain import explain_model, fidelity, write_json_atomic
 from tfcompress.export import write_bytes_atomic
+from tfcompress.export.android import load_exportable
 from tfcompress.robustness import (CSV_COLUMNS, RECIPE_NAMES, attack_model, load_text_model, outcome_agreement,
                                    write_csv_atomic)
 
@@ -38,22 +42,42 @@ ATTACK_KEYS = ("clean_accuracy", "accuracy_under_attack", "attack_success_rate",
 
 
 def load_models(run):
+    """The run's models, cheapest first (so an interrupted benchmark has the students' numbers). The
+    student is the Keras model the .tflite came from: the QAT student when the run has one."""
     teacher = load_text_model(os.path.join(run, "checkpoints", "teacher.keras"))
-    student = load_text_model(os.path.join(run, "checkpoints", "student.keras"))
+    student, _ = load_exportable(run)
     tflite = load_text_model(os.path.join(run, "student.tflite"), keras_model=student)
-    return {"teacher": teacher, "student": student, "student_tflite": tflite}
+    return {"student": student, "student_tflite": tflite, "teacher": teacher}
 
 
-def run_attacks(models, data, args, scratch):
+def attack_once(model, name, recipe, data, args, scratch, fingerprint):
+    """One (model, recipe) attack, kept in OUT/.robustness_explain.partial/ so a rerun resumes."""
+    key = {"fingerprint": fingerprint, "num_examples": args.num_examples, "seed": args.seed,
+           "sentence_encoder": args.sentence_encoder}
+    partial = os.path.join(args.out, f".{PREFIX}.partial", f"{name}_{recipe}.json")
+    if os.path.exists(partial):
+        with open(partial, encoding="utf-8") as handle:
+            kept = json.load(handle)
+        if kept["key"] == key:
+            print(f"{name} {recipe}: reused {partial}", file=sys.stderr)
+            return kept["result"], kept["rows"]
+    result = attack_model(model, data.test.texts, data.test.labels, recipe, num_examples=args.num_examples,
+                          seed=args.seed, out_dir=scratch, csv_name=f"{name}_{recipe}.csv",
+                          sentence_encoder=args.sentence_encoder)
+    with open(result.pop("csv"), newline="", encoding="utf-8") as handle:
+        rows = [{"model": name, "recipe": recipe, **row} for row in csv.DictReader(handle)]
+    os.makedirs(os.path.dirname(partial), exist_ok=True)
+    write_json_atomic({"key": key, "result": result, "rows": rows}, partial)
+    return result, rows
+
+
+def run_attacks(models, data, args, scratch, fingerprint=None):
     results, rows = {}, []
     for name, model in models.items():
         results[name] = {}
         for recipe in args.recipes:
-            result = attack_model(model, data.test.texts, data.test.labels, recipe, num_examples=args.num_examples,
-                                  seed=args.seed, out_dir=scratch, csv_name=f"{name}_{recipe}.csv",
-                                  sentence_encoder=args.sentence_encoder)
-            with open(result.pop("csv"), newline="", encoding="utf-8") as handle:
-                rows.extend({"model": name, "recipe": recipe, **row} for row in csv.DictReader(handle))
+            result, attacked = attack_once(model, name, recipe, data, args, scratch, fingerprint)
+            rows.extend(attacked)
             results[name][recipe] = result
             print(f"{name} {recipe}: " + ", ".join(f"{k} {_fmt(result[k])}" for k in ATTACK_KEYS), file=sys.stderr)
     agreement = {recipe: outcome_agreement(results["student"][recipe], results["student_tflite"][recipe])
@@ -138,7 +162,7 @@ def main(argv=None):
     models = load_models(args.run)
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        attacks, agreement, rows = run_attacks(models, data, args, scratch)
+        attacks, agreement, rows = run_attacks(models, data, args, scratch, metrics.get("fingerprint"))
     sample = next(iter(attacks["student"].values()))["indices"]
     sample = sample[:args.num_explain] if args.num_explain else sample
     explanations, fidelities = run_explanations(models, data, args, sample)
