@@ -1,5 +1,6 @@
 # make run   - set up the full stack (if missing) and run the main job on rotten_tomatoes
 # make test  - set up both stacks (if missing) and run the test suite on each
+# make saved-model - train the default preset (reusing runs/default) and export saved_models/rotten_tomatoes/
 SHELL := /bin/bash
 PY311 ?= $(firstword $(shell command -v python3.11) python3)
 PY312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null) $(PY311))
@@ -11,7 +12,7 @@ OUT ?= runs/$(PRESET)
 PYTEST_ARGS ?=
 export NLTK_DATA
 
-.PHONY: setup run test test-full test-current nltk-data lock-full lock-current clean
+.PHONY: setup run test test-full test-current nltk-data saved-model lock-full lock-current clean
 
 SYSTEM := .cache/.system-packages
 # Debian packages: WordNet (textattack's PWWS/TextFooler, offline), libusb (imported by tflite-support's
@@ -22,6 +23,12 @@ setup: $(FULL)/.installed $(CURRENT)/.installed $(NLTK_DATA)/.built
 
 run: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(FULL)/bin/tfcompress run --preset $(PRESET) --out $(OUT)
+
+# The shipped model: the default preset's student for rotten_tomatoes, exported for Android with its card.
+SAVED_MODEL := saved_models/rotten_tomatoes/student.tflite
+saved-model: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
+	$(FULL)/bin/tfcompress run --preset default --out runs/default --robustness-examples 0 --explanation-examples 0
+	$(FULL)/bin/tfcompress export runs/default --out $(SAVED_MODEL) --card --attack-examples 200
 
 test: test-full test-current
 

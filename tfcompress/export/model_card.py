@@ -47,7 +47,8 @@ def measure_exported(tflite_path, data, source_model=None, slice_size=200):
         "test_accuracy": float(np.mean(np.argmax(logits, -1) == np.asarray(test.labels))),
         "test_examples": len(test.texts),
         "slice": {"rows": f"the first {len(predictions)} rows of the test split", "size": len(predictions),
-                  "accuracy": slice_accuracy, "predictions_sha256": predictions_digest(predictions)},
+                  "accuracy": slice_accuracy, "predictions": [int(p) for p in predictions],
+                  "predictions_sha256": predictions_digest(predictions)},
         "latency_us": round(runner.median_latency_us(model.encoder.encode(list(test.texts[:300]))), 2),
         "latency_setting": "median over 300 test sentences, batch 1, 1 interpreter thread, set_tensor+invoke+get_tensor",
     }
@@ -110,7 +111,9 @@ def write_model_card(tflite_path, data, source_model=None, run_metrics=None, att
         "model": metadata["spec"]["model"], "description": metadata["spec"]["description"],
         "labels": metadata["labels"], "metadata": metadata["source"],
         "input": metadata["spec"]["input"], "output": metadata["spec"]["output"],
-        "dataset": {**data.summary(), "measured_on": "test split"},
+        "dataset": {**data.summary(), "measured_on": "test split",
+                    "provenance": "tfcompress/datasets/rotten_tomatoes/PROVENANCE.md" if data.name == "rotten_tomatoes"
+                    else "user data"},
         "measured": measured,
         "robustness": robustness,
         "training": _training_summary(run_metrics),
