@@ -57,6 +57,17 @@ def small_student(small_data):
 
 
 @pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """The real quick preset on the full rotten_tomatoes dataset, as `tfcompress run --preset quick`.
+
+    One run per session, shared by the pipeline and report tests: (output folder, metrics)."""
+    from tfcompress.pipeline import RunConfig, run
+
+    out = tmp_path_factory.mktemp("quick")
+    return out, run(RunConfig(out=str(out), preset="quick"))
+
+
+@pytest.fixture(scope="session")
 def nltk_data_dir():
     path = os.environ.get("NLTK_DATA")
     if not path or not os.path.isdir(os.path.join(path, "corpora", "wordnet")):

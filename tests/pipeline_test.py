@@ -7,13 +7,6 @@ from tests.conftest import requires_full_stack
 from tfcompress.pipeline import NOT_BUILT, RunConfig, run
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """The real quick preset on the full rotten_tomatoes dataset, as `tfcompress run --preset quick`."""
-    out = tmp_path_factory.mktemp("quick")
-    return out, run(RunConfig(out=str(out), preset="quick"))
-
-
 def test_quick_preset_meets_the_acceptance_figures(quick_run):
     _, metrics = quick_run
     assert metrics["teacher"]["test_accuracy"] > 0.65

@@ -24,6 +24,7 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
+from tfcompress.report import write_report
 from tfcompress.robustness.attack import select_sample
 
 SCHEMA_VERSION = 1
@@ -86,7 +87,7 @@ class RunConfig:
     """What ``tfcompress run`` does. ``None`` fields take the preset's value.
 
     Args:
-        out: output folder (metrics.json, report.md, student.tflite, checkpoints/).
+        out: output folder (metrics.json, report.md, report.html, student.tflite, checkpoints/).
         dataset: a bundled dataset name, used when ``data`` is not given.
         data: a user CSV/TSV/JSONL file instead of a bundled dataset.
         test_data: optional separate test file for ``data``.
@@ -231,7 +232,7 @@ class Run:
         self._stage("personalization", self.personalize)
         self.metrics["total_seconds"] = round(time.time() - started, 2)
         self._save_metrics()
-        write_report(self.metrics, os.path.join(self.out, "report.md"))
+        write_report(self.metrics, self.out)
         log(f"done in {self.metrics['total_seconds']:.0f}s: {os.path.join(self.out, 'metrics.json')}")
         return self.metrics
 
@@ -625,62 +626,3 @@ def run(config):
     """
     return Run(config).execute()
 
-
-def _evaluation_lines(metrics):
-    """Report lines for the QAT, robustness, explanation and personalization sections (or why not)."""
-    def described(name, describe):
-        value = metrics.get(name)
-        return f"- {name}: {describe(value) if isinstance(value, dict) else value}"
-
-    def robustness(section):
-        student = section["models"]["student_tflite"]
-        return f"accuracy under attack of the int8 student on {section['num_examples']} test sentences: " + ", ".join(
-            f"{recipe} {result['accuracy_under_attack']:.3f}" for recipe, result in student.items())
-
-    def explanations(section):
-        return ", ".join(f"{name} Spearman {scores['spearman']:.3f}" if scores["spearman"] is not None else name
-                         for name, scores in section["fidelity"].items()) + " (fidelity to the teacher)"
-
-    def personalization(section):
-        evaluation = section["evaluation"]
-        if not isinstance(evaluation, dict):
-            return evaluation
-        summary = evaluation["summary"]
-        return (f"{section['clients']} clients: mean / median / worst gain {summary['mean_gain_points']} / "
-                f"{summary['median_gain_points']} / {summary['worst_gain_points']} points")
-
-    return ["", described("qat", lambda qat: f"QAT Keras test accuracy {qat['test_accuracy']:.4f}"),
-            described("robustness", robustness), described("explanations", explanations),
-            described("personalization", personalization)]
-
-
-def write_report(metrics, path):
-    """A short human-readable summary of metrics.json, as Markdown."""
-    def section(name, key, fmt="{:.4f}"):
-        value = metrics.get(name)
-        return fmt.format(value[key]) if isinstance(value, dict) else NOT_BUILT
-
-    dataset = metrics["dataset"]
-    lines = [
-        "# tfcompress run report", "",
-        f"- preset: `{metrics['preset']}`, seed {metrics['seed']}, versions: "
-        + ", ".join(f"{k} {v}" for k, v in metrics["versions"].items()),
-        f"- dataset: `{dataset['name']}`, classes {dataset['classes']}, splits {dataset['splits']}", "",
-        "| model | params | test accuracy | size |", "|---|---|---|---|",
-        f"| teacher ({section('teacher', 'name', '{}')}) | {section('teacher', 'params', '{:,}')} | "
-        f"{section('teacher', 'test_accuracy')} | |",
-        f"| student ({section('student', 'name', '{}')}, Keras float) | {section('student', 'params', '{:,}')} | "
-        f"{section('student', 'test_accuracy')} | |",
-        f"| student (int8 .tflite) | | {section('tflite', 'test_accuracy')} | "
-        f"{section('tflite', 'bytes', '{:,} bytes')} |", "",
-        f"- TFLite: builtin ops only: {section('tflite', 'builtin_ops_only', '{}')}, parity with Keras "
-        f"{section('tflite', 'parity')}, median latency {section('tflite', 'latency_us', '{:.1f}')} us",
-        *_evaluation_lines(metrics),
-        "", "| stage | status | seconds |", "|---|---|---|",
-        *[f"| {name} | {stage['status']} | {stage['seconds']:.1f} |" for name, stage in metrics["stages"].items()],
-        "",
-    ]
-    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    with os.fdopen(handle, "w") as out:
-        out.write("\n".join(lines))
-    os.replace(tmp, path)
