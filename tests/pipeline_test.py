@@ -117,3 +117,18 @@ def test_quick_run_personalizes_on_clients_from_the_test_split(quick_run):
         assert section["evaluation"]["summary"]["clients_worse_by_more_than_2_points"] <= 1
     else:
         assert section["evaluation"].startswith("not measured")
+
+
+def test_quick_run_tflite_is_android_ready_and_the_run_folder_exports(quick_run, rotten_tomatoes, tmp_path, capsys):
+    from tfcompress.cli import main
+    from tfcompress.export import accuracy, load_android_model
+
+    out, metrics = quick_run
+    tflite = metrics["tflite"]
+    assert os.path.exists(tflite["spec_path"]) and os.path.exists(tflite["labels_path"])
+    standalone = load_android_model(out / "student.tflite")
+    assert accuracy(standalone.predict_texts(rotten_tomatoes.test.texts), rotten_tomatoes.test.labels) == \
+        pytest.approx(tflite["test_accuracy"], abs=1e-9)
+    assert main(["export", str(out), "--out", str(tmp_path / "again.tflite")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["builtin_ops_only"] is True and abs(printed["bytes"] - tflite["bytes"]) < 2_000

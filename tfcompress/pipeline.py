@@ -22,7 +22,7 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
                                 distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
 from tfcompress.distill.augment import with_transfer_copies
-from tfcompress.export import accuracy, argmax_agreement, convert_to_int8, measure_tflite, write_bytes_atomic
+from tfcompress.export import accuracy, argmax_agreement, export_android, measure_tflite
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model
 from tfcompress.report import write_report
 from tfcompress.robustness.attack import select_sample
@@ -474,14 +474,9 @@ class Run:
         """The shipped int8 file: from the QAT student when there is one, else post-training quantized."""
         source = self.qat_student or self.student
         path = os.path.join(self.out, "student.tflite")
-        representative = source.encoder.encode(list(self.data.train.texts))
-        if self.qat_student is not None:
-            from tfcompress.quantize import export_qat_int8
-
-            model_bytes = export_qat_int8(self.qat_student, representative)
-        else:
-            model_bytes = convert_to_int8(source, representative)
-        write_bytes_atomic(model_bytes, path)
+        exported = export_android(source, path, self.data.train.texts, class_names=self.data.class_names)
+        with open(path, "rb") as handle:
+            model_bytes = handle.read()
         test_ids = source.encoder.encode(list(self.data.test.texts))
         measured = measure_tflite(model_bytes, test_ids, source.predict_texts(self.data.test.texts),
                                   self.data.test.labels)
@@ -496,6 +491,8 @@ class Run:
             "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
             "runtime": measured["runtime"],
             "encoder": source.encoder.spec(),
+            "metadata": exported["metadata"], "spec_path": exported["spec_path"],
+            "labels_path": exported["labels_path"],
         }
         return model_bytes, "done"
 

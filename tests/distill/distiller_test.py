@@ -145,3 +145,19 @@ def test_fit_on_a_transfer_set_with_unknown_labels(small_teacher, small_data):
     history = distiller.fit(distillation_dataset(mixed, student, small_teacher, batch_size=64), epochs=1,
                             verbose=0).history
     assert np.isfinite(history["loss"][0]) and 0.0 <= history["accuracy"][0] <= 1.0
+
+
+@pytest.mark.parametrize("name", ["cnn", "fastgrnn", "prado"])
+def test_a_student_trained_only_through_the_distiller_saves_and_reloads(name, small_teacher, small_data, tmp_path):
+    from tfcompress.models import build_student, load_model, save_model
+
+    student = build_student(name, num_classes=2, max_length=32, **({"features": 16} if name == "prado" else
+                                                                       {"num_buckets": 500}))
+    distiller = Distiller(student=student, teacher=small_teacher)
+    distiller.compile(keras.optimizers.Adam(1e-3), ce_weight=0.1, kd_weight=0.9)
+    distiller.fit(distillation_dataset(small_data.train.take(64), student, small_teacher, batch_size=32),
+                  epochs=1, verbose=0)
+    save_model(student, tmp_path / "student.keras")
+    texts = list(small_data.test.texts[:20])
+    np.testing.assert_allclose(load_model(tmp_path / "student.keras").predict_texts(texts),
+                               student.predict_texts(texts), atol=1e-6)

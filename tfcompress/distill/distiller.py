@@ -75,6 +75,10 @@ class Distiller(keras.Model):
 
     def __init__(self, student, teacher, **kwargs):
         super().__init__(**kwargs)
+        if not student.built and hasattr(student, "build_for_inputs"):
+            # Training only calls the student's parts (embed, logits_from_embeddings): without one
+            # call of the model itself, a saved student would not reload its weights.
+            student.build_for_inputs()
         self.student = student
         self.teacher = teacher
         self.teacher.trainable = False
