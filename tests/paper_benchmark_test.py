@@ -41,7 +41,9 @@ def test_quick_mode_measures_every_row_on_the_same_sample(quick_report):
         assert 0 <= row["clean_accuracy"] <= 1
         if row["kind"] != "personalized":
             assert all(0 <= row[f"{r}_accuracy"] <= 1 for r in ("deepwordbug", "pwws", "textfooler"))
-            assert row["latency_us"] > 0 and row["bytes"] > 0
+            assert row["latency_us"] > 0
+        if row["kind"] in ("tflite", "fasttext"):
+            assert row["bytes"] > 0
     int8 = [row for row in report["rows"] if row["kind"] == "tflite"]
     assert all(row["bytes"] < 300_000 for row in int8)
     assert set(report["targets"]) >= {"highest_accuracy_under_pwws", "size_at_most_100_kb",
