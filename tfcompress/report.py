@@ -11,8 +11,8 @@ A section that metrics.json gives as a string (``"not_built"``, ``"skipped: ..."
 ``"not measured: ..."``, ``"off"``) is shown as that string; a value that is missing is shown as
 ``n/a``. No number is made up.
 
-This module needs only the standard library and, for the plots, matplotlib (without it the report
-says so in place of each plot).
+Files are written atomically with ``tfcompress.export.write_bytes_atomic``; the plots need matplotlib
+(without it the report says so in place of each plot).
 """
 import dataclasses
 import html
@@ -22,8 +22,9 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import urllib.parse
+
+from tfcompress.export.tflite import write_bytes_atomic
 
 FILES_DIR = "report_files"
 MISSING = "n/a"
@@ -119,21 +120,6 @@ def report_blocks(metrics, assets):
 
 def write_text_atomic(text, path):
     write_bytes_atomic(text.encode("utf-8"), path)
-
-
-def write_bytes_atomic(data, path):
-    """Write through a temporary file in the same folder and a rename, so readers never see half a file."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -21,10 +21,7 @@ import os
 import shutil
 import tempfile
 
-import numpy as np
-
-from tfcompress.export.tflite import (TFLiteClassifier, argmax_agreement, convert_to_int8, op_names,
-                                      uses_builtin_ops_only, write_bytes_atomic)
+from tfcompress.export.tflite import convert_to_int8, op_names, uses_builtin_ops_only, write_bytes_atomic
 
 SPEC_FORMAT = "tfcompress-android-v1"
 SPEC_FILE_NAME = "tfcompress_text_spec.json"
@@ -241,13 +238,6 @@ def load_android_model(path, num_threads=1):
     model = TFLiteTextClassifier(os.fspath(path), encoder_from_spec(info["spec"]), num_threads=num_threads)
     model.class_names = info["labels"]
     return model
-
-
-def parity_with_source(path, source_model, texts):
-    """Argmax agreement between the exported file and the Keras model it came from on ``texts``."""
-    runner = TFLiteClassifier(os.fspath(path))
-    inputs = source_model.encoder.encode(list(texts))
-    return argmax_agreement(runner.predict(inputs), np.asarray(source_model.predict_texts(list(texts))))
 
 
 def load_exportable(path):

@@ -7,8 +7,9 @@ import os
 import numpy as np
 
 from tfcompress.backend import versions
-from tfcompress.export.android import load_android_model, parity_with_source, read_android_metadata
-from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.export.android import load_android_model, read_android_metadata
+from tfcompress.export.tflite import (accuracy, argmax_agreement, op_names, uses_builtin_ops_only,
+                                      write_bytes_atomic)
 
 CARD_FORMAT = "tfcompress-model-card-v1"
 
@@ -19,41 +20,36 @@ def card_paths(tflite_path):
     return os.path.join(folder, "card.json"), os.path.join(folder, "MODEL_CARD.md")
 
 
-def slice_predictions(model, test, slice_size):
-    """Predicted class ids of the first ``slice_size`` test rows, and their accuracy."""
-    texts, labels = list(test.texts[:slice_size]), np.asarray(test.labels[:slice_size])
-    predictions = np.argmax(model.predict_texts(texts), axis=-1)
-    return predictions, float(np.mean(predictions == labels))
-
-
 def predictions_digest(predictions):
     """SHA-256 of the predicted class ids as one comma-separated string."""
     return hashlib.sha256(",".join(str(int(p)) for p in predictions).encode()).hexdigest()
 
 
 def measure_exported(tflite_path, data, source_model=None, slice_size=200):
-    """Accuracy, slice, parity and latency of an exported file, run from its own metadata."""
-    from tfcompress.export.tflite import TFLiteClassifier, op_names, uses_builtin_ops_only
+    """Accuracy, slice, parity and latency of an exported file, run from its own metadata.
 
-    model = load_android_model(tflite_path)
+    The interpreter runs once over the test split; the slice (the first ``slice_size`` rows) and the
+    parity with ``source_model`` are read from those logits.
+    """
+    model = load_android_model(tflite_path, num_threads=1)
     test = data.test
     logits = model.predict_texts(list(test.texts))
-    predictions, slice_accuracy = slice_predictions(model, test, slice_size)
+    predictions = np.argmax(logits[:slice_size], axis=-1)
     with open(tflite_path, "rb") as handle:
         content = handle.read()
-    runner = TFLiteClassifier(content, num_threads=1)
     measured = {
         "bytes": len(content), "ops": op_names(content), "builtin_ops_only": uses_builtin_ops_only(content),
-        "test_accuracy": float(np.mean(np.argmax(logits, -1) == np.asarray(test.labels))),
+        "test_accuracy": accuracy(logits, test.labels),
         "test_examples": len(test.texts),
         "slice": {"rows": f"the first {len(predictions)} rows of the test split", "size": len(predictions),
-                  "accuracy": slice_accuracy, "predictions": [int(p) for p in predictions],
+                  "accuracy": accuracy(logits[:slice_size], test.labels[:slice_size]),
+                  "predictions": [int(p) for p in predictions],
                   "predictions_sha256": predictions_digest(predictions)},
-        "latency_us": round(runner.median_latency_us(model.encoder.encode(list(test.texts[:300]))), 2),
+        "latency_us": round(model.runner.median_latency_us(model.encoder.encode(list(test.texts[:300]))), 2),
         "latency_setting": "median over 300 test sentences, batch 1, 1 interpreter thread, set_tensor+invoke+get_tensor",
     }
     if source_model is not None:
-        measured["parity_with_keras"] = parity_with_source(tflite_path, source_model, test.texts)
+        measured["parity_with_keras"] = argmax_agreement(logits, source_model.predict_texts(list(test.texts)))
     return model, measured
 
 
