@@ -62,7 +62,8 @@ def test_unknown_preset_is_refused_by_the_parser():
 
 @pytest.fixture(scope="module")
 def saved_student(small_student, small_data, tmp_path_factory):
-    from tfcompress.export import convert_to_int8, write_bytes_atomic
+    from tfcompress.tflite import convert_to_int8
+    from tfcompress.atomic import write_bytes_atomic
     from tfcompress.models import save_model
 
     folder = tmp_path_factory.mktemp("models")

@@ -5,7 +5,6 @@ import os
 import pytest
 
 from tfcompress import datasets
-from tfcompress.backend import keras
 
 REPO_NLTK_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "nltk_data")
 if "NLTK_DATA" not in os.environ and os.path.isdir(REPO_NLTK_DATA):
@@ -33,11 +32,10 @@ def small_data(rotten_tomatoes):
 
 
 def train_classifier(model, split, epochs=2, seed=0):
-    keras.utils.set_random_seed(seed)
-    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  ["accuracy"])
-    model.fit(split.to_tf_dataset(model.encoder.encode, 32, shuffle=True, seed=seed), epochs=epochs, verbose=0)
-    return model
+    """The package's training recipe with the small settings every test model uses."""
+    from tfcompress.pipeline import train_classifier as recipe
+
+    return recipe(model, split, epochs=epochs, learning_rate=3e-3, batch_size=32, seed=seed)
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +52,22 @@ def small_student(small_data):
 
     student = CNNStudent(num_buckets=1000, max_length=32, embedding_dim=8, filters=16)
     return train_classifier(student, small_data.train)
+
+
+@pytest.fixture(scope="session")
+def student_tflite_bytes(small_student, small_data):
+    """A small int8 .tflite of the session's tiny CNN student."""
+    from tfcompress.tflite import convert_to_int8
+
+    return convert_to_int8(small_student, small_student.encoder.encode(list(small_data.train.texts)))
+
+
+@pytest.fixture(scope="session")
+def student_tflite(student_tflite_bytes, small_student):
+    """That .tflite paired with the student's encoder: raw texts in."""
+    from tfcompress.tflite import TFLiteTextClassifier
+
+    return TFLiteTextClassifier(student_tflite_bytes, small_student.encoder, reference=small_student)
 
 
 @pytest.fixture(scope="session")

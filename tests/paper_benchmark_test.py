@@ -56,7 +56,7 @@ def test_quick_mode_writes_json_csv_markdown_and_plot(quick_report):
     assert json.loads((out / "paper.json").read_text())["rows"] == json.loads(json.dumps(report["rows"]))
     with open(out / "paper.csv", newline="") as handle:
         assert [row["model"] for row in csv.DictReader(handle)] == [row["model"] for row in report["rows"]]
-    assert load_benchmark().markdown_table(report["rows"]) in (out / "paper.md").read_text()
+    assert load_benchmark().results_table(report["rows"]) in (out / "paper.md").read_text()
     assert (out / "paper.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -67,6 +67,6 @@ def test_readme_table_is_the_committed_results_table():
                     "has not been run")
     with open(committed, encoding="utf-8") as handle:
         rows = json.load(handle)["rows"]
-    table = load_benchmark().markdown_table(rows)
+    table = load_benchmark().results_table(rows)
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
         assert table in handle.read()

@@ -8,6 +8,9 @@ from tfcompress.errors import DataError
 from tfcompress.federated.stack import FullStackRequired
 from tfcompress.robustness.offline_textattack import OfflineResourceError
 
+# tfcompress.pipeline.SKIPPABLE_STAGES, named here so parsing needs no TensorFlow (a test keeps them equal).
+SKIPPABLE_STAGES = ("qat", "tflite", "robustness", "explanations", "personalization")
+
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="tfcompress", description=(
@@ -35,6 +38,8 @@ def build_parser():
                                                              "(overrides the preset; 0 skips the stage)")
     run.add_argument("--explanation-examples", type=int, help="test sentences the explanation stage explains "
                                                               "(overrides the preset; 0 skips the stage)")
+    run.add_argument("--skip", action="append", default=[], choices=SKIPPABLE_STAGES, metavar="STAGE",
+                     help=f"leave out a stage (repeatable): one of {', '.join(SKIPPABLE_STAGES)}")
     run.add_argument("--seed", type=int, default=0, help="fixes split, initialization, shuffling (default: 0)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
 
@@ -130,13 +135,13 @@ def _dataset(source, args):
 
 
 def _model_and_test_split(args):
-    from tfcompress.robustness import load_text_model
+    from tfcompress.pipeline import load_text_model
 
     return load_text_model(args.model, keras_model=args.keras_model), _dataset(args.data, args).test
 
 
 def command_attack(args):
-    from tfcompress.export import write_bytes_atomic
+    from tfcompress.atomic import write_json_atomic
     from tfcompress.offline import use_nltk_data
     from tfcompress.robustness import RECIPE_NAMES, attack_all
 
@@ -145,7 +150,7 @@ def command_attack(args):
     results = attack_all(model, test.texts, test.labels, recipes=args.recipes or RECIPE_NAMES,
                          num_examples=args.num_examples, seed=args.seed, out_dir=args.out,
                          query_budget=args.query_budget)
-    write_bytes_atomic(json.dumps(results, indent=2).encode(), os.path.join(args.out, "attack.json"))
+    write_json_atomic(results, os.path.join(args.out, "attack.json"))
     print(json.dumps({recipe: {key: result[key] for key in ("clean_accuracy", "accuracy_under_attack",
                                                              "attack_success_rate", "csv")}
                       for recipe, result in results.items()}, indent=2))
@@ -153,21 +158,20 @@ def command_attack(args):
 
 def command_explain(args):
     from tfcompress.explain import explain_model
-    from tfcompress.export import write_bytes_atomic
+    from tfcompress.atomic import write_json_atomic
 
     model, test = _model_and_test_split(args)
     result = explain_model(model, test.texts, methods=args.methods, num_examples=args.num_examples, seed=args.seed,
                            out_dir=args.out, include_maps=False, name=os.path.splitext(os.path.basename(args.model))[0])
-    write_bytes_atomic(json.dumps(result, indent=2).encode(), os.path.join(args.out, "explain.json"))
+    write_json_atomic(result, os.path.join(args.out, "explain.json"))
     print(json.dumps({method: {"aopc": values["aopc"], "aopc_random": values["aopc_random"], "files": values["files"]}
                       for method, values in result["methods"].items()}, indent=2))
 
 
 def command_personalize(args):
-    from tfcompress.export import write_bytes_atomic
-    from tfcompress.federated import make_clients
+    from tfcompress.atomic import write_json_atomic
+    from tfcompress.federated import make_clients, personalization_report
     from tfcompress.models import load_model
-    from tfcompress.pipeline import personalization_report
 
     data = _dataset(args.data, args)
     splits = [data.test] if args.split == "test" else [data.train, data.validation, data.test]
@@ -177,8 +181,8 @@ def command_personalize(args):
         raise FileNotFoundError(f"no model file at {args.model}")
     os.makedirs(args.out, exist_ok=True)
     report = personalization_report(load_model(args.model), clients, {"alpha": args.alpha, "rounds": args.rounds},
-                                    args.out, args.seed)
-    write_bytes_atomic(json.dumps(report, indent=2).encode(), os.path.join(args.out, "personalization.json"))
+                                    os.path.join(args.out, "student_trainable.tflite"), args.seed)
+    write_json_atomic(report, os.path.join(args.out, "personalization.json"))
     evaluation = report["evaluation"]
     print(json.dumps({"clients": len(clients), "summary": evaluation["summary"] if isinstance(evaluation, dict)
                       else evaluation, "on_device_training": report["on_device_training"]["path"]}, indent=2))
@@ -193,7 +197,7 @@ def command_run(args):
                        student=args.student, teacher_epochs=args.teacher_epochs,
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
                        robustness_examples=args.robustness_examples,
-                       explanation_examples=args.explanation_examples, seed=args.seed)
+                       explanation_examples=args.explanation_examples, skip=tuple(args.skip), seed=args.seed)
     metrics = run(config)
     summary = {key: metrics[key].get("test_accuracy") for key in ("teacher", "student", "tflite")}
     print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite_bytes": metrics["tflite"]["bytes"]}))
@@ -201,7 +205,7 @@ def command_run(args):
 
 def command_export(args):
     from tfcompress.export import export_android
-    from tfcompress.export.android import load_exportable
+    from tfcompress.pipeline import load_exportable
 
     if not args.out.endswith(".tflite"):
         raise ValueError(f"--out must name a .tflite file, got {args.out!r}")

@@ -12,6 +12,8 @@ import os
 import shutil
 import sys
 
+from tfcompress.atomic import write_text_atomic
+
 DEBIAN_WORDNET = "/usr/share/wordnet"
 DEFAULT_NLTK_DATA = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "nltk_data")
 WORDNET_FILES = [f"{kind}.{pos}" for kind in ("data", "index") for pos in ("noun", "verb", "adj", "adv")] + \
@@ -70,8 +72,8 @@ def build_nltk_data(out=DEFAULT_NLTK_DATA, wordnet_dir=DEBIAN_WORDNET):
         source = os.path.join(wordnet_dir, name)
         if os.path.exists(source):
             shutil.copyfile(os.path.realpath(source), os.path.join(wordnet, name))
-    _write(os.path.join(wordnet, "lexnames"), lexnames_text())
-    _write(os.path.join(stopwords, "english"), "\n".join(ENGLISH_STOPWORDS) + "\n")
+    write_text_atomic(lexnames_text(), os.path.join(wordnet, "lexnames"))
+    write_text_atomic("\n".join(ENGLISH_STOPWORDS) + "\n", os.path.join(stopwords, "english"))
     for folder, _, files in os.walk(staging):
         for name in files:
             os.chmod(os.path.join(folder, name), 0o644)
@@ -79,11 +81,6 @@ def build_nltk_data(out=DEFAULT_NLTK_DATA, wordnet_dir=DEBIAN_WORDNET):
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     os.replace(staging, out)
     return out
-
-
-def _write(path, text):
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def use_nltk_data(path=None):

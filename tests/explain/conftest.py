@@ -4,8 +4,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def explain_tflite(small_student, small_data):
-    from tfcompress.export import convert_to_int8
-    from tfcompress.robustness import TFLiteTextClassifier
+    from tfcompress.tflite import convert_to_int8
+    from tfcompress.tflite import TFLiteTextClassifier
 
     model_bytes = convert_to_int8(small_student, small_student.encoder.encode(list(small_data.train.texts)))
     return TFLiteTextClassifier(model_bytes, small_student.encoder, reference=small_student)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from tfcompress.explain import shap_attributions
-from tfcompress.robustness import TextPredictor
+from tfcompress.tflite import TextPredictor
 
 
 def test_shap_values_add_up_to_the_explained_logit(small_student, sentences):

@@ -4,10 +4,12 @@ import os
 import numpy as np
 import pytest
 
-from tfcompress.export import (TFLiteClassifier, argmax_agreement, export_android, load_android_model,
-                               read_android_metadata, sidecar_paths)
-from tfcompress.export.android import metadata_writers_available
-from tfcompress.robustness import TFLiteTextClassifier, load_text_model
+from tfcompress.tflite import TFLiteClassifier, load_android_model, read_android_metadata, sidecar_paths
+from tfcompress.evaluation import argmax_agreement
+from tfcompress.export import export_android
+from tfcompress.tflite import metadata_writers_available
+from tfcompress.tflite import TFLiteTextClassifier
+from tfcompress.pipeline import load_text_model
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def test_metadata_read_back_from_the_tflite_itself(exported, small_data):
 
 def test_sidecar_is_the_fallback_and_a_bare_file_is_refused(exported, small_student, small_data, tmp_path):
     path, _ = exported
-    from tfcompress.export import convert_to_int8
+    from tfcompress.tflite import convert_to_int8
 
     bare = tmp_path / "bare.tflite"
     bare.write_bytes(convert_to_int8(small_student, small_student.encoder.encode(list(small_data.train.texts))))

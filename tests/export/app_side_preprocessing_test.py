@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from tfcompress.export import export_android, read_android_metadata
+from tfcompress.export import export_android
+from tfcompress.tflite import read_android_metadata
 
 
 def app_lowercase_and_tokenize(text, spec):
@@ -82,7 +83,7 @@ def test_app_side_hashing_gives_identical_model_inputs_on_the_whole_test_split(e
 
 def test_app_side_inputs_drive_the_interpreter_to_the_package_predictions(exported_spec, small_data):
     from tfcompress.backend import tf
-    from tfcompress.export import load_android_model
+    from tfcompress.tflite import load_android_model
 
     path, spec = exported_spec
     interpreter = tf.lite.Interpreter(model_path=str(path))

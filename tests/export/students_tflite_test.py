@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import train_classifier
-from tfcompress.export import TFLiteClassifier, argmax_agreement, convert_to_int8, uses_builtin_ops_only
+from tfcompress.tflite import TFLiteClassifier, convert_to_int8, uses_builtin_ops_only
+from tfcompress.evaluation import argmax_agreement
 from tfcompress.models import STUDENTS, build_student
 
 SMALL = {"cnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, filters=16),

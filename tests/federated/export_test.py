@@ -1,4 +1,4 @@
-from tfcompress.export import uses_builtin_ops_only
+from tfcompress.tflite import uses_builtin_ops_only
 from tfcompress.federated import PersonalizationConfig, export_personalized_client
 
 

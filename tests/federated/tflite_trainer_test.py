@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tfcompress.export import accuracy
+from tfcompress.evaluation import accuracy
 from tfcompress.federated import TFLiteTrainer, batch_order, export_on_device_training, finetune_head_keras
 
 EPOCHS, BATCH, RATE = 5, 16, 0.1

@@ -3,7 +3,8 @@ import pytest
 
 from tfcompress.backend import keras, tf
 from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset
-from tfcompress.export.tflite import TFLiteClassifier, argmax_agreement, uses_builtin_ops_only
+from tfcompress.tflite import TFLiteClassifier, uses_builtin_ops_only
+from tfcompress.evaluation import argmax_agreement
 from tfcompress.quantize import (QATStudent, export_qat_int8, fake_quant, load_qat, quantization_ranges,
                                  quantize_student, recalibrate, save_qat)
 

@@ -5,7 +5,8 @@ import pytest
 
 from tests.conftest import requires_full_stack
 from tfcompress.errors import DataError
-from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement, select_sample
+from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement
+from tfcompress.evaluation import select_sample
 
 NUM_EXAMPLES = 10
 

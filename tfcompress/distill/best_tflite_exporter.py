@@ -4,7 +4,8 @@ import math
 import os
 
 from tfcompress.backend import keras
-from tfcompress.export.tflite import convert_to_int8, write_bytes_atomic
+from tfcompress.tflite import convert_to_int8
+from tfcompress.atomic import write_bytes_atomic
 
 
 class BestTFLiteExporter(keras.callbacks.Callback):

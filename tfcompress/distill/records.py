@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 
+from tfcompress.atomic import commit_atomic
 from tfcompress.backend import tf
 
 _LABEL = "label"
@@ -83,7 +84,7 @@ def _bytes(tensor):
 def _next_shard(writer, folder, paths, last=False):
     if writer is not None:
         writer.close()
-        os.replace(paths[-1] + ".partial", paths[-1])
+        commit_atomic(paths[-1] + ".partial", paths[-1])
     if last:
         return None
     paths.append(os.path.join(folder, f"part-{len(paths):05d}.tfrecord"))

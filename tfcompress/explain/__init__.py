@@ -8,7 +8,7 @@ Example:
     >>> from tfcompress.explain import explain_model, fidelity
     >>> result = explain_model(student, data.test.texts, num_examples=50, out_dir="explanations")
 """
-from tfcompress.explain.explain import METHODS, check_methods, explain_model, explain_texts, write_json_atomic
+from tfcompress.explain.explain import METHODS, check_methods, explain_model, explain_texts
 from tfcompress.explain.faithfulness import aopc, deletion_curve, deletion_texts
 from tfcompress.explain.fidelity import aligned_values, fidelity, spearman, top_k_overlap
 from tfcompress.explain.integrated_gradients import integrated_gradients
@@ -18,5 +18,4 @@ from tfcompress.explain.shap_word_tokenizer import ShapWordTokenizer
 
 __all__ = ["MASK", "METHODS", "ShapWordTokenizer", "aligned_values", "aopc", "check_methods", "deletion_curve",
            "deletion_texts", "explain_model", "explain_texts", "fidelity", "integrated_gradients",
-           "save_heatmap_png", "save_shap_html", "shap_attributions", "spearman", "top_k_overlap",
-           "write_json_atomic"]
+           "save_heatmap_png", "save_shap_html", "shap_attributions", "spearman", "top_k_overlap"]

@@ -1,16 +1,15 @@
 """Explain a model on a sample of texts: attributions, pictures, values as JSON, and faithfulness."""
-import json
 import os
 import time
 
 from tfcompress.errors import DataError
-from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.atomic import write_json_atomic
 from tfcompress.explain.faithfulness import aopc
 from tfcompress.explain.integrated_gradients import integrated_gradients
 from tfcompress.explain.plots import save_heatmap_png, save_shap_html
 from tfcompress.explain.shap_explainer import shap_attributions
-from tfcompress.robustness.attack import select_sample
-from tfcompress.robustness.text_predictor import TextPredictor
+from tfcompress.evaluation import select_sample
+from tfcompress.tflite import TextPredictor
 
 METHODS = ("shap", "integrated_gradients")
 
@@ -105,7 +104,7 @@ def explain_model(model, texts, methods=None, num_examples=None, seed=0, out_dir
 def _write_outputs(out_dir, name, method, maps, explanation, num_plotted, kind):
     base = os.path.join(out_dir, f"{name}_{method}")
     label = {"shap": "shap Partition", "integrated_gradients": "integrated gradients"}[method]
-    files = {"json": write_json_atomic({"method": method, "model": kind, "maps": maps}, base + ".json"),
+    files = {"json": write_json_atomic({"method": method, "model": kind, "maps": maps}, base + ".json", indent=1),
              "png": save_heatmap_png(maps, base + ".png", title=f"{name} ({kind}): {label} word attributions",
                                      max_sentences=num_plotted)}
     if explanation is not None:
@@ -113,9 +112,3 @@ def _write_outputs(out_dir, name, method, maps, explanation, num_plotted, kind):
         files["html"] = save_shap_html(explanation[:len(plotted)], plotted, base + ".html",
                                        title=f"{name} ({kind}): shap word attributions")
     return files
-
-
-def write_json_atomic(data, path):
-    """Write ``data`` as JSON to ``path`` through a temporary file; returns ``path``."""
-    write_bytes_atomic((json.dumps(data, indent=1) + "\n").encode("utf-8"), path)
-    return path

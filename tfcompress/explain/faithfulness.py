@@ -1,7 +1,7 @@
 """Faithfulness of word attributions: the deletion curve and its AOPC."""
 import numpy as np
 
-from tfcompress.robustness.text_predictor import TextPredictor
+from tfcompress.tflite import TextPredictor
 
 
 def deletion_texts(words, values, max_k, order=None):

@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 
-from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.atomic import write_bytes_atomic
 
 
 def save_heatmap_png(maps, path, title=None, max_sentences=5, width_chars=90):

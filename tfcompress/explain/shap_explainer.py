@@ -2,7 +2,7 @@
 import numpy as np
 
 from tfcompress.explain.shap_word_tokenizer import ShapWordTokenizer
-from tfcompress.robustness.text_predictor import TextPredictor
+from tfcompress.tflite import TextPredictor
 
 # Masked words are deleted: shap puts this private-use character in their place and the model
 # function removes it. Hashed-word models have no neutral "unknown" token, and "..." would be read

@@ -1,10 +1,8 @@
-"""Export to TFLite for on-device use."""
-from tfcompress.export.android import (android_spec, encoder_from_spec, export_android, load_android_model,
-                                       read_android_metadata, sidecar_paths)
-from tfcompress.export.tflite import (TFLiteClassifier, accuracy, argmax_agreement, convert_to_int8,
-                                      measure_tflite, op_names, shorten_tensor_names,
-                                      uses_builtin_ops_only, write_bytes_atomic)
+"""Writing Android deliverables: the full-int8 ``.tflite`` with metadata, its sidecars, the model card.
 
-__all__ = ["TFLiteClassifier", "accuracy", "android_spec", "argmax_agreement", "convert_to_int8", "encoder_from_spec",
-           "export_android", "load_android_model", "measure_tflite", "op_names", "read_android_metadata",
-           "shorten_tensor_names", "sidecar_paths", "uses_builtin_ops_only", "write_bytes_atomic"]
+Reading and running what is written here is ``tfcompress.tflite``.
+"""
+from tfcompress.export.android import android_spec, embed_metadata, export_android
+from tfcompress.export.model_card import card_markdown, write_model_card
+
+__all__ = ["android_spec", "card_markdown", "embed_metadata", "export_android", "write_model_card"]

@@ -21,18 +21,11 @@ import os
 import shutil
 import tempfile
 
-from tfcompress.export.tflite import convert_to_int8, op_names, uses_builtin_ops_only, write_bytes_atomic
-
-SPEC_FORMAT = "tfcompress-android-v1"
-SPEC_FILE_NAME = "tfcompress_text_spec.json"
-LABEL_FILE_NAME = "labels.txt"
-
-
-def sidecar_paths(path):
-    """(spec JSON, labels) paths written beside the ``.tflite`` at ``path``."""
-    stem = os.path.splitext(os.fspath(path))[0]
-    return stem + ".json", stem + ".labels.txt"
-
+from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
+from tfcompress.tflite.convert import convert_to_int8
+from tfcompress.tflite.ops import op_names, uses_builtin_ops_only
+from tfcompress.tflite.spec import (LABEL_FILE_NAME, SPEC_FILE_NAME, SPEC_FORMAT, metadata_modules,
+                                   metadata_writers_available, sidecar_paths)
 
 def export_android(model, path, representative_texts, class_names=None, description=None,
                    num_calibration=200):
@@ -70,8 +63,8 @@ def export_android(model, path, representative_texts, class_names=None, descript
         metadata_status = "embedded"
     spec_path, labels_path = sidecar_paths(path)
     write_bytes_atomic(model_bytes, path)
-    write_bytes_atomic((json.dumps(spec, indent=2) + "\n").encode(), spec_path)
-    write_bytes_atomic(("\n".join(class_names) + "\n").encode(), labels_path)
+    write_json_atomic(spec, spec_path)
+    write_text_atomic("\n".join(class_names) + "\n", labels_path)
     return {"path": os.fspath(path), "spec_path": spec_path, "labels_path": labels_path, "bytes": len(model_bytes),
             "ops": op_names(model_bytes), "builtin_ops_only": uses_builtin_ops_only(model_bytes),
             "metadata": metadata_status, "spec": spec}
@@ -117,28 +110,9 @@ def android_spec(model, class_names, description=None):
     }
 
 
-def metadata_writers_available():
-    """True when ``tflite-support``'s metadata writers import (full stack, Python 3.11)."""
-    try:
-        _metadata_modules()
-    except ImportError:
-        return False
-    return True
-
-
-def _metadata_modules():
-    # Imported from tensorflow_lite_support directly: ``import tflite_support`` also loads the Task
-    # Library protos, which need protobuf < 4; the metadata writers themselves work with protobuf 4.
-    from tensorflow_lite_support.metadata import metadata_schema_py_generated as schema
-    from tensorflow_lite_support.metadata.python import metadata
-    from tensorflow_lite_support.metadata.python.metadata_writers import metadata_info, metadata_writer
-
-    return schema, metadata, metadata_info, metadata_writer
-
-
 def embed_metadata(model_bytes, spec):
     """``model_bytes`` with TFLite metadata: description, tensor info, label file, spec JSON."""
-    schema, _, metadata_info, metadata_writer = _metadata_modules()
+    schema, _, metadata_info, metadata_writer = metadata_modules()
     folder = tempfile.mkdtemp(prefix="tfcompress_metadata_")
     try:
         spec_file = os.path.join(folder, SPEC_FILE_NAME)
@@ -166,108 +140,3 @@ def embed_metadata(model_bytes, spec):
         return bytes(writer.populate())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def read_android_metadata(path):
-    """The metadata of an exported model: from the ``.tflite`` itself when embedded, else the sidecar.
-
-    Returns:
-        dict: ``source`` (``"embedded"`` or the sidecar path), ``spec`` (the text spec), ``labels``,
-        and with embedded metadata also ``metadata`` (the metadata as JSON) and ``associated_files``.
-
-    Raises:
-        FileNotFoundError: no ``.tflite`` at ``path``.
-        ValueError: the file carries no tfcompress spec and has no sidecar JSON.
-    """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no TFLite model at {path}")
-    embedded = _read_embedded(path) if metadata_writers_available() else None
-    if embedded is not None:
-        return embedded
-    spec_path, _ = sidecar_paths(path)
-    if not os.path.exists(spec_path):
-        raise ValueError(f"{path} carries no tfcompress text spec (no embedded metadata and no {spec_path}); "
-                         "export it with `tfcompress export`")
-    with open(spec_path, encoding="utf-8") as handle:
-        spec = json.load(handle)
-    if spec.get("format") != SPEC_FORMAT:
-        raise ValueError(f"{spec_path} is not a {SPEC_FORMAT} spec (format {spec.get('format')!r})")
-    return {"source": spec_path, "spec": spec, "labels": spec["labels"]}
-
-
-def _read_embedded(path):
-    _, metadata, _, _ = _metadata_modules()
-    with open(path, "rb") as handle:
-        content = handle.read()
-    try:
-        displayer = metadata.MetadataDisplayer.with_model_buffer(content)
-    except ValueError:  # no metadata in the file
-        return None
-    files = displayer.get_packed_associated_file_list()
-    if SPEC_FILE_NAME not in files:
-        return None
-    spec = json.loads(displayer.get_associated_file_buffer(SPEC_FILE_NAME).decode("utf-8"))
-    labels = displayer.get_associated_file_buffer(LABEL_FILE_NAME).decode("utf-8").splitlines()
-    return {"source": "embedded", "spec": spec, "labels": labels,
-            "metadata": json.loads(displayer.get_metadata_json()), "associated_files": sorted(files)}
-
-
-def encoder_from_spec(spec):
-    """The package's encoder that the spec describes (for running the model from Python)."""
-    from tfcompress.text import HashingEncoder, TernaryProjectionEncoder
-
-    classes = {"HashingEncoder": HashingEncoder, "TernaryProjectionEncoder": TernaryProjectionEncoder}
-    encoder = spec.get("encoder", {})
-    if encoder.get("class") not in classes:
-        raise ValueError(f"unknown encoder {encoder.get('class')!r} in the model's spec; known: {sorted(classes)}")
-    return classes[encoder["class"]](**encoder["config"])
-
-
-def load_android_model(path, num_threads=1):
-    """An exported ``.tflite`` as a raw-text classifier, from its own metadata (no Keras model needed).
-
-    Example:
-        >>> model = load_android_model("saved_models/rotten_tomatoes/student.tflite")
-        >>> model.predict_texts(["a fine film"]).shape
-        (1, 2)
-    """
-    from tfcompress.robustness.tflite_text_classifier import TFLiteTextClassifier
-
-    info = read_android_metadata(path)
-    model = TFLiteTextClassifier(os.fspath(path), encoder_from_spec(info["spec"]), num_threads=num_threads)
-    model.class_names = info["labels"]
-    return model
-
-
-def load_exportable(path):
-    """The model to export from ``path``: a ``tfcompress run`` folder (its QAT student when it has one,
-    else its student), a QAT ``.npz`` or a ``.keras`` student.
-
-    Returns:
-        (model, run_metrics): ``run_metrics`` is the run's metrics.json for a run folder, else ``None``.
-    """
-    from tfcompress.models import load_model
-    from tfcompress.quantize import load_qat
-
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        metrics_path = os.path.join(path, "metrics.json")
-        if not os.path.exists(metrics_path):
-            raise FileNotFoundError(f"{path} is a folder without metrics.json: not a `tfcompress run` output folder")
-        with open(metrics_path, encoding="utf-8") as handle:
-            metrics = json.load(handle)
-        checkpoints = os.path.join(path, "checkpoints")
-        qat, student = os.path.join(checkpoints, "student_qat.npz"), os.path.join(checkpoints, "student.keras")
-        if os.path.exists(qat):
-            return load_qat(qat), metrics
-        if os.path.exists(student):
-            return load_model(student), metrics
-        raise FileNotFoundError(f"{path} has no trained student yet (no {qat} or {student}): run it to the end")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model at {path}")
-    if path.endswith(".npz"):
-        return load_qat(path), None
-    if path.endswith(".keras"):
-        return load_model(path), None
-    raise ValueError(f"MODEL must be a `tfcompress run` folder, a QAT .npz or a .keras student, got {path!r}")

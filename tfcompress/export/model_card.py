@@ -7,9 +7,10 @@ import os
 import numpy as np
 
 from tfcompress.backend import versions
-from tfcompress.export.android import load_android_model, read_android_metadata
-from tfcompress.export.tflite import (accuracy, argmax_agreement, op_names, uses_builtin_ops_only,
-                                      write_bytes_atomic)
+from tfcompress.tflite import load_android_model, read_android_metadata
+from tfcompress.evaluation import accuracy, argmax_agreement
+from tfcompress.tflite import op_names, uses_builtin_ops_only
+from tfcompress.atomic import write_bytes_atomic
 
 CARD_FORMAT = "tfcompress-model-card-v1"
 

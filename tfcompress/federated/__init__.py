@@ -39,7 +39,9 @@ def dp_epsilon(noise_multiplier, sampling_rate, rounds, delta):
     return epsilon(noise_multiplier, sampling_rate, rounds, delta)
 
 
+from tfcompress.federated.report import personalization_report  # noqa: E402  (calls the two above)
+
 __all__ = ["Client", "FullStackRequired", "OnDeviceTrainer", "PersonalizationConfig", "TFLiteTrainer",
            "batch_order", "client_table", "convert_on_device_training", "dirichlet_label_partition",
-           "dp_epsilon", "export_on_device_training", "export_personalized_client", "finetune_head_keras", "has_tff", "make_clients",
-           "personalization_eval", "personalize_keras", "require_tff", "run_federated", "user_partition"]
+           "dp_epsilon", "export_on_device_training", "export_personalized_client", "finetune_head_keras", "has_tff",
+           "make_clients", "personalization_eval", "personalization_report", "personalize_keras", "require_tff", "run_federated", "user_partition"]

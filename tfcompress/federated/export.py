@@ -1,7 +1,8 @@
 """Exporting one client's personalized model as a full-int8 ``.tflite``."""
 import numpy as np
 
-from tfcompress.export.tflite import convert_to_int8, measure_tflite, write_bytes_atomic
+from tfcompress.tflite import convert_to_int8, measure_tflite
+from tfcompress.atomic import write_bytes_atomic
 from tfcompress.federated.finetune import personalize_keras
 
 

@@ -4,7 +4,8 @@ import tempfile
 import warnings
 
 from tfcompress.backend import tf
-from tfcompress.export.tflite import op_names, uses_builtin_ops_only, write_bytes_atomic
+from tfcompress.tflite import op_names, uses_builtin_ops_only
+from tfcompress.atomic import write_bytes_atomic
 from tfcompress.federated.on_device import OnDeviceTrainer
 
 SIGNATURES = ("infer", "train", "save", "restore")

@@ -1,7 +1,7 @@
 """Atomic save and load of tfcompress models (Keras v3 ``.keras`` archives)."""
 import os
-import tempfile
 
+from tfcompress.atomic import atomic_path
 from tfcompress.backend import keras
 
 
@@ -10,16 +10,8 @@ def save_model(model, path):
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"model path must end in .keras, got {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
+    with atomic_path(path) as tmp:
         model.save(tmp, overwrite=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def load_model(path):

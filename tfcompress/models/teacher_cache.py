@@ -2,9 +2,10 @@
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
+
+from tfcompress.atomic import atomic_path
 
 
 class TeacherOutputCache:
@@ -88,11 +89,5 @@ class TeacherOutputCache:
             return {name: data[name] for name in data.files}
 
     def _save(self, path, **arrays):
-        handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npz")
-        os.close(handle)
-        try:
+        with atomic_path(path) as tmp:
             np.savez(tmp, **arrays)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)

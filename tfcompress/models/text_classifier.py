@@ -2,7 +2,7 @@
 import numpy as np
 
 from tfcompress.backend import keras, tf
-from tfcompress.text import HashingEncoder
+from tfcompress.text import HashingEncoder, deserialize_encoder, serialize_encoder
 
 
 def pool_tokens_to_words(values, word_index, num_words):
@@ -45,8 +45,13 @@ class TextClassifier(keras.Model):
         num_classes: number of output classes.
         num_buckets: hash buckets of the default word-id encoder (ids 1..num_buckets, 0 pads).
         max_length: tokens per text.
-        encoder: an encoder to use instead of ``HashingEncoder(num_buckets, max_length)``.
+        encoder: an encoder to use instead of ``HashingEncoder(num_buckets, max_length)``, or its
+            ``serialize_encoder`` dict (as ``get_config`` writes it).
         **kwargs: passed to ``keras.Model`` (e.g. ``name``).
+
+    ``get_config`` carries every constructor argument, the encoder as
+    ``{"class": ..., "config": ...}``; a config without ``"encoder"`` (files saved before it was
+    recorded) rebuilds the default encoder.
     """
 
     # True when padding (id 0) never changes the logits, so trailing padding columns may be dropped.
@@ -59,7 +64,7 @@ class TextClassifier(keras.Model):
         self.num_classes = int(num_classes)
         self.num_buckets = int(num_buckets)
         self.max_length = int(max_length)
-        self.encoder = encoder if encoder is not None else HashingEncoder(num_buckets, max_length)
+        self.encoder = HashingEncoder(num_buckets, max_length) if encoder is None else deserialize_encoder(encoder)
 
     def build_for_inputs(self):
         """Create the weights by calling the model once on an all-padding input."""
@@ -183,8 +188,18 @@ class TextClassifier(keras.Model):
 
     def get_config(self):
         return {"num_classes": self.num_classes, "num_buckets": self.num_buckets,
-                "max_length": self.max_length, "name": self.name}
+                "max_length": self.max_length, "name": self.name, **self.encoder_config()}
+
+    def encoder_config(self):
+        """``{"encoder": serialize_encoder(self.encoder)}``, the encoder's part of ``get_config``.
+
+        Example:
+            >>> CNNStudent(encoder=HashingEncoder(500, 16)).encoder_config()
+            {'encoder': {'class': 'HashingEncoder', 'config': {'num_buckets': 500, 'max_length': 16}}}
+        """
+        return {"encoder": serialize_encoder(self.encoder)}
 
     @classmethod
     def from_config(cls, config):
+        """The model ``config`` describes; its ``"encoder"`` entry may be missing (the default)."""
         return cls(**config)

@@ -1,5 +1,5 @@
 """Full-int8 TFLite export of a QAT student."""
-from tfcompress.export.tflite import convert_to_int8, op_names, uses_builtin_ops_only
+from tfcompress.tflite import convert_to_int8, op_names, uses_builtin_ops_only
 
 
 def export_qat_int8(qat_student, representative_ids, num_calibration=200):

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.atomic import write_bytes_atomic
 from tfcompress.quantize.qat_student import QATStudent
 
 FORMAT = "tfcompress-qat-1"

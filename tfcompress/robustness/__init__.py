@@ -1,21 +1,19 @@
 """How easily a model is fooled: offline textattack recipes against Keras models and ``.tflite`` files.
 
 textattack is imported only when an attack is built (it is on the full stack only), offline
-(``offline_textattack``). The model adapters (``TFLiteTextClassifier``, ``TextPredictor``,
-``load_text_model``) need no textattack.
+(``offline_textattack``). The models attacked are Keras ``TextClassifier``s or ``tfcompress.tflite``
+raw-text classifiers (``load_text_model``).
 
 Example:
-    >>> from tfcompress.robustness import attack_model, load_text_model
+    >>> from tfcompress.robustness import attack_model
+    >>> from tfcompress.tflite import load_text_model
     >>> model = load_text_model("runs/quick/student.tflite")
     >>> attack_model(model, data.test.texts, data.test.labels, "deepwordbug", num_examples=100, out_dir="attacks")
 """
-from tfcompress.robustness.attack import (CSV_COLUMNS, attack_all, attack_model, outcome_agreement, select_sample,
-                                          summarize, write_csv_atomic)
-from tfcompress.robustness.loading import load_text_model, paired_keras_path
+from tfcompress.robustness.attack import (CSV_COLUMNS, attack_all, attack_model, outcome_agreement, summarize,
+                                          write_csv_atomic)
 from tfcompress.robustness.offline_textattack import OfflineResourceError, import_textattack
 from tfcompress.robustness.recipes import RECIPE_NAMES, build_attack, check_recipe
-from tfcompress.robustness.text_predictor import TextPredictor, softmax
-from tfcompress.robustness.tflite_text_classifier import TFLiteTextClassifier
 
 _WRAPPERS = ("TextModelWrapper", "KerasModelWrapper", "TFLiteModelWrapper")
 
@@ -29,7 +27,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'tfcompress.robustness' has no attribute {name!r}")
 
 
-__all__ = ["CSV_COLUMNS", "RECIPE_NAMES", "OfflineResourceError", "TFLiteTextClassifier", "TextPredictor",
-           "attack_all", "attack_model", "build_attack", "check_recipe", "import_textattack", "load_text_model",
-           "outcome_agreement", "paired_keras_path", "select_sample", "softmax", "summarize", "write_csv_atomic",
+__all__ = ["CSV_COLUMNS", "RECIPE_NAMES", "OfflineResourceError", "attack_all", "attack_model", "build_attack",
+           "check_recipe", "import_textattack", "outcome_agreement", "summarize", "write_csv_atomic",
            *_WRAPPERS]

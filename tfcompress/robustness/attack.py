@@ -9,28 +9,13 @@ import time
 import numpy as np
 
 from tfcompress.errors import DataError
-from tfcompress.export.tflite import write_bytes_atomic
+from tfcompress.atomic import write_bytes_atomic
+from tfcompress.evaluation import select_sample
 from tfcompress.robustness.recipes import RECIPE_NAMES, build_attack, check_recipe
 
 CSV_COLUMNS = ["index", "label", "outcome", "original_text", "perturbed_text", "original_prediction",
                "perturbed_prediction", "original_probability", "perturbed_probability", "num_queries",
                "words_perturbed", "num_words", "seconds"]
-
-
-def select_sample(num_texts, num_examples=None, seed=0):
-    """Indices of the examples to attack: ``num_examples`` of ``range(num_texts)`` drawn with ``seed``,
-    in ascending order (all of them, in order, when ``num_examples`` is ``None`` or too large).
-
-    Example:
-        >>> select_sample(10, 3, seed=0)
-        [2, 6, 8]
-    """
-    if num_examples is not None and int(num_examples) < 1:
-        raise ValueError(f"num_examples must be at least 1, got {num_examples}")
-    if num_examples is None or int(num_examples) >= num_texts:
-        return list(range(num_texts))
-    chosen = np.random.default_rng(seed).permutation(num_texts)[:int(num_examples)]
-    return sorted(int(i) for i in chosen)
 
 
 def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_dir=None, progress=True,

@@ -37,7 +37,7 @@ def import_textattack():
     if importlib.util.find_spec("textattack") is None:
         raise ImportError("attacks need textattack (pip install 'textattack==0.3.11'; it is in the full stack, "
                           "requirements/full.txt)")
-    nltk_data = _check_nltk_data()
+    nltk_data = check_nltk_data()
     cache = os.environ.setdefault("TA_CACHE_DIR", DEFAULT_TA_CACHE_DIR)
     os.makedirs(cache, exist_ok=True)
     marker = os.path.join(cache, POST_INSTALL_MARKER)
@@ -93,7 +93,8 @@ def no_nltk_downloads():
         nltk.download = original
 
 
-def _check_nltk_data():
+def check_nltk_data():
+    """The offline nltk_data folder textattack will use; raises ``OfflineResourceError`` when incomplete."""
     from tfcompress.offline import DEFAULT_NLTK_DATA
 
     path = os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA

@@ -2,7 +2,7 @@
 import numpy as np
 
 from tfcompress.robustness.offline_textattack import import_textattack
-from tfcompress.robustness.text_predictor import TextPredictor
+from tfcompress.tflite import TextPredictor
 
 textattack = import_textattack()
 
@@ -70,7 +70,7 @@ class TFLiteModelWrapper(TextModelWrapper):
     expected_kind = "tflite"
 
     def __init__(self, model, encoder=None, reference=None):
-        from tfcompress.robustness.tflite_text_classifier import TFLiteTextClassifier
+        from tfcompress.tflite import TFLiteTextClassifier
 
         if not hasattr(model, "predict_ids"):
             if encoder is None and reference is None:

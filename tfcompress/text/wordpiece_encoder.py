@@ -43,7 +43,8 @@ class WordPieceEncoder:
     """
 
     def __init__(self, vocab_path=None, max_length=64):
-        self.vocab_path = vocab_path or os.path.join(pretrained_minilm_dir(), "vocab.txt")
+        self.custom_vocab_path = os.fspath(vocab_path) if vocab_path else None
+        self.vocab_path = self.custom_vocab_path or os.path.join(pretrained_minilm_dir(), "vocab.txt")
         self.max_length = int(max_length)
         if self.max_length < 3:
             raise ValueError("max_length must leave room for [CLS], one piece and [SEP]")
@@ -95,7 +96,10 @@ class WordPieceEncoder:
         return self.encode_with_words(texts)[0]
 
     def get_config(self):
-        return {"max_length": self.max_length}
+        """``vocab_path`` only when one was given: the default vocabulary is found again on load."""
+        if self.custom_vocab_path is None:
+            return {"max_length": self.max_length}
+        return {"vocab_path": self.custom_vocab_path, "max_length": self.max_length}
 
     def spec(self):
         return {"tokenizer": WordTokenizer.spec(), "accents": "stripped (NFD, drop Mn)",

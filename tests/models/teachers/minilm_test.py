@@ -116,7 +116,7 @@ def test_teacher_word_features_average_wordpieces_and_align_with_a_student(pretr
 
 
 def test_dropping_trailing_padding_keeps_the_logits(pretrained_teacher):
-    from tfcompress.robustness import TextPredictor
+    from tfcompress.tflite import TextPredictor
 
     texts = ["a gripping, funny film", "dull", "the plot meanders but the cast is wonderful to watch"]
     ids = pretrained_teacher.encoder.encode(texts)

@@ -19,6 +19,7 @@ class CNNStudent(TextClassifier):
         filters: filters per kernel size.
         kernel_sizes: n-gram widths, one convolution each.
         dropout: dropout rate before the classifier.
+        encoder: the text encoder; ``None``: ``HashingEncoder(num_buckets, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -27,8 +28,8 @@ class CNNStudent(TextClassifier):
     """
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
-                 kernel_sizes=(2, 3, 4), dropout=0.3, **kwargs):
-        super().__init__(num_classes, num_buckets, max_length, **kwargs)
+                 kernel_sizes=(2, 3, 4), dropout=0.3, encoder=None, **kwargs):
+        super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
         self.embedding_dim = embedding_dim
         self.filters = filters
         self.kernel_sizes = tuple(kernel_sizes)

@@ -21,6 +21,7 @@ class FastGRNNStudent(TextClassifier):
         units: FastGRNN hidden state size.
         rank: low-rank factorization of W and U (``None``: full rank).
         dropout: dropout rate on the embeddings and the final state.
+        encoder: the text encoder; ``None``: ``HashingEncoder(num_buckets, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -29,8 +30,8 @@ class FastGRNNStudent(TextClassifier):
     """
 
     def __init__(self, num_classes=2, num_buckets=4000, max_length=48, embedding_dim=16, units=64, rank=None,
-                 dropout=0.3, **kwargs):
-        super().__init__(num_classes, num_buckets, max_length, **kwargs)
+                 dropout=0.3, encoder=None, **kwargs):
+        super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
         self.embedding_dim = embedding_dim
         self.units = units
         self.rank = rank

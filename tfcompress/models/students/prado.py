@@ -26,6 +26,7 @@ class PRADOStudent(TextClassifier):
         filters: value/attention channels per n-gram width.
         ngram_sizes: n-gram widths, one pair of convolutions each.
         dropout: dropout rate on the bottleneck and the pooled features.
+        encoder: the text encoder; ``None``: ``TernaryProjectionEncoder(features, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -34,9 +35,10 @@ class PRADOStudent(TextClassifier):
     """
 
     def __init__(self, num_classes=2, features=64, max_length=48, bottleneck=64, filters=64,
-                 ngram_sizes=(1, 2, 3), dropout=0.3, **kwargs):
-        super().__init__(num_classes, num_buckets=0, max_length=max_length,
-                         encoder=TernaryProjectionEncoder(features, max_length), **kwargs)
+                 ngram_sizes=(1, 2, 3), dropout=0.3, encoder=None, **kwargs):
+        if encoder is None:
+            encoder = TernaryProjectionEncoder(features, max_length)
+        super().__init__(num_classes, num_buckets=0, max_length=max_length, encoder=encoder, **kwargs)
         self.features = int(features)
         self.bottleneck_size = bottleneck
         self.filters = filters
@@ -85,4 +87,4 @@ class PRADOStudent(TextClassifier):
     def get_config(self):
         return {"num_classes": self.num_classes, "name": self.name, "features": self.features,
                 "max_length": self.max_length, "bottleneck": self.bottleneck_size, "filters": self.filters,
-                "ngram_sizes": list(self.ngram_sizes), "dropout": self.dropout_rate}
+                "ngram_sizes": list(self.ngram_sizes), "dropout": self.dropout_rate, **self.encoder_config()}

@@ -17,6 +17,7 @@ class BiLSTMTeacher(TextClassifier):
         lstm_units: units of each LSTM direction.
         attention_units: hidden size of the attention scorer.
         dropout: dropout rate on embeddings and the pooled vector.
+        encoder: the text encoder; ``None``: ``HashingEncoder(num_buckets, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -25,8 +26,8 @@ class BiLSTMTeacher(TextClassifier):
     """
 
     def __init__(self, num_classes=2, num_buckets=20000, max_length=48, embedding_dim=96,
-                 lstm_units=64, attention_units=64, dropout=0.3, **kwargs):
-        super().__init__(num_classes, num_buckets, max_length, **kwargs)
+                 lstm_units=64, attention_units=64, dropout=0.3, encoder=None, **kwargs):
+        super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
         self.embedding_dim = embedding_dim
         self.lstm_units = lstm_units
         self.attention_units = attention_units

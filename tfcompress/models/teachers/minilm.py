@@ -27,6 +27,8 @@ class MiniLMTeacher(TextClassifier):
             the encoder's shape (defaults: all-MiniLM-L6-v2).
         dropout: dropout inside the encoder and before the head.
         pretrained: load the pretrained encoder weights at construction.
+        encoder: the text encoder (its ids must index ``vocab_size`` rows, 0 padding); ``None``:
+            ``WordPieceEncoder(max_length=max_length)`` over the pretrained vocabulary.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -38,9 +40,10 @@ class MiniLMTeacher(TextClassifier):
 
     def __init__(self, num_classes=2, max_length=64, num_layers=6, hidden_size=384, num_heads=12,
                  intermediate_size=1536, vocab_size=30522, max_positions=512, dropout=0.1, pretrained=False,
-                 **kwargs):
-        super().__init__(num_classes, num_buckets=0, max_length=max_length,
-                         encoder=WordPieceEncoder(max_length=max_length), **kwargs)
+                 encoder=None, **kwargs):
+        if encoder is None:
+            encoder = WordPieceEncoder(max_length=max_length)
+        super().__init__(num_classes, num_buckets=0, max_length=max_length, encoder=encoder, **kwargs)
         self.shape_config = {"num_layers": num_layers, "hidden_size": hidden_size, "num_heads": num_heads,
                              "intermediate_size": intermediate_size, "vocab_size": vocab_size,
                              "max_positions": max_positions}
@@ -114,4 +117,4 @@ class MiniLMTeacher(TextClassifier):
     def get_config(self):
         # Saved models carry their weights, so a reloaded model does not reload the pretrained ones.
         return {"num_classes": self.num_classes, "name": self.name, "max_length": self.max_length,
-                **self.shape_config, "dropout": self.dropout_rate, "pretrained": False}
+                **self.shape_config, "dropout": self.dropout_rate, "pretrained": False, **self.encoder_config()}

@@ -1,0 +1,159 @@
+import json
+import os
+
+import pytest
+
+from tests.conftest import requires_full_stack
+from tfcompress.pipeline import NOT_BUILT, SKIPPABLE_STAGES, Run, RunConfig, run
+
+
+def test_quick_preset_meets_the_acceptance_figures(quick_run):
+    _, metrics = quick_run
+    assert metrics["teacher"]["test_accuracy"] > 0.65
+    assert metrics["student"]["test_accuracy"] > 0.65
+    assert metrics["tflite"]["builtin_ops_only"] is True
+    assert metrics["tflite"]["parity"] >= 0.99
+    assert metrics["tflite"]["test_accuracy"] > 0.65
+
+
+def test_metrics_json_follows_the_documented_schema(quick_run):
+    out, metrics = quick_run
+    on_disk = json.loads((out / "metrics.json").read_text())
+    assert on_disk == json.loads(json.dumps(metrics))
+    assert set(on_disk["versions"]) == {"tfcompress", "tensorflow", "keras"}
+    assert on_disk["dataset"]["splits"] == {"train": 10200, "validation": 1275, "test": 1276}
+    assert on_disk["dataset"]["classes"] == ["fresh", "rotten"]
+    for model in ("teacher", "student"):
+        assert {"name", "params", "test_accuracy"} <= set(on_disk[model])
+        assert on_disk[model]["params"] > 0
+    assert {"path", "bytes", "builtin_ops_only", "parity", "test_accuracy", "latency_us"} <= set(on_disk["tflite"])
+    assert os.path.getsize(on_disk["tflite"]["path"]) == on_disk["tflite"]["bytes"]
+    assert on_disk["tflite"]["latency_us"] > 0
+    for section in ("dataset", "teacher", "student", "distill", "qat", "tflite", "robustness", "explanations",
+                    "personalization"):
+        assert on_disk[section] != NOT_BUILT and on_disk["stages"].get(section, {}).get("status") != NOT_BUILT
+    for stage in ("data", "teacher", "distill", "qat", "tflite", "explanations"):
+        assert on_disk["stages"][stage]["status"] == "done" and on_disk["stages"][stage]["seconds"] >= 0
+    distill = on_disk["distill"]
+    assert distill["explain_weight"] > 0 and distill["adv_weight"] > 0
+    assert {"ce_loss", "kd_loss", "explain_loss", "adv_loss", "explanation_fidelity"} <= set(distill["final"])
+    assert on_disk["tflite"]["source"] == "qat" and on_disk["qat"]["test_accuracy"] > 0.65
+    fidelity = on_disk["explanations"]["fidelity"]["teacher_vs_student_shap"]
+    assert -1 <= fidelity["spearman"] <= 1 and on_disk["explanations"]["num_examples"] == 5
+    report = (out / "report.md").read_text()
+    assert "| teacher (bilstm)" in report and "| personalization |" in report and "fidelity" in report
+
+
+def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
+    out, first = quick_run
+    again = run(RunConfig(out=str(out), preset="quick"))
+    assert again["stages"]["teacher"]["status"] == "reused"
+    assert again["stages"]["distill"]["status"] == "reused"
+    assert again["teacher"]["test_accuracy"] == first["teacher"]["test_accuracy"]
+    assert again["student"]["test_accuracy"] == first["student"]["test_accuracy"]
+
+
+def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be_skipped(tmp_path):
+    config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1,
+                  robustness_examples=0, explanation_examples=0, skip=SKIPPABLE_STAGES)
+    first = run(RunConfig(**config))
+    changed = run(RunConfig(**{**config, "student_epochs": 2}))
+    assert changed["stages"]["teacher"]["status"] == "done"
+    assert changed["settings"]["student_epochs"] == 2
+    for metrics in (first, changed):
+        for stage in SKIPPABLE_STAGES:
+            assert metrics["stages"][stage]["status"] == "skipped"
+            assert metrics[stage] == "skipped: switched off (skip)"
+        assert metrics["student"]["test_accuracy"] > 0.4
+    assert not {"student.tflite", "student_trainable.tflite", "attacks"} & set(os.listdir(tmp_path))
+
+
+def test_skipping_is_refused_for_stages_the_others_are_built_from():
+    with pytest.raises(ValueError, match=r"cannot skip stage\(s\) \['teacher'\]"):
+        RunConfig(skip=("teacher",)).settings()
+    assert RunConfig(skip=("personalization", "qat")).settings()["skip"] == ["personalization", "qat"]
+    assert RunConfig(skip=("qat",)).settings()["qat_epochs"] == 0
+
+
+def test_skip_does_not_change_the_checkpoint_fingerprint(tmp_path):
+    assert Run(RunConfig(out=str(tmp_path / "a"))).fingerprint == \
+        Run(RunConfig(out=str(tmp_path / "b"), skip=("personalization",))).fingerprint
+
+
+def test_the_cli_offers_exactly_the_skippable_stages():
+    from tfcompress.cli import SKIPPABLE_STAGES as CLI_STAGES
+
+    assert tuple(CLI_STAGES) == tuple(SKIPPABLE_STAGES)
+
+
+def test_evaluation_sizes_do_not_change_the_fingerprint_but_training_settings_do():
+    from tfcompress.pipeline import fingerprint
+
+    base = RunConfig(preset="quick").settings()
+    resized = RunConfig(preset="quick", robustness_examples=500, explanation_examples=0).settings()
+    retrained = RunConfig(preset="quick", student_epochs=9).settings()
+    assert fingerprint(base) == fingerprint(resized)
+    assert fingerprint(base) != fingerprint(retrained)
+
+
+def test_every_registered_model_has_a_recipe_in_every_preset():
+    from tfcompress.models import STUDENTS, TEACHERS
+    from tfcompress.pipeline import PRESETS, RECIPES
+
+    assert set(RECIPES) == set(PRESETS)
+    for recipes in RECIPES.values():
+        assert set(recipes) == set(TEACHERS) | set(STUDENTS)
+
+
+def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused():
+    settings = RunConfig(preset="quick", teacher="minilm", student="prado").settings()
+    assert settings["teacher"] == "minilm" and settings["teacher_config"]["pretrained"] is True
+    assert settings["student_config"]["features"] == 64
+    with pytest.raises(ValueError, match=r"no training recipe for student 'lstm'"):
+        RunConfig(student="lstm").settings()
+
+
+@requires_full_stack
+def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
+    out, metrics = quick_run
+    robustness = metrics["robustness"]
+    assert robustness["num_examples"] == 30 and len(robustness["indices"]) == 30
+    for model in ("teacher", "student", "student_tflite"):
+        assert set(robustness["models"][model]) == {"deepwordbug", "pruthi", "pwws", "textfooler"}
+        assert os.path.exists(robustness["models"][model]["pwws"]["csv"])
+    assert all(agreement >= 0.9 for agreement in robustness["tflite_outcome_agreement"].values())
+
+
+def test_evaluation_stages_can_be_skipped():
+    settings = RunConfig(preset="quick", robustness_examples=0, explanation_examples=7).settings()
+    assert settings["robustness"]["num_examples"] == 0 and settings["explanations"]["num_examples"] == 7
+
+
+def test_quick_run_personalizes_on_clients_from_the_test_split(quick_run):
+    from tests.conftest import FULL_STACK
+
+    out, metrics = quick_run
+    section = metrics["personalization"]
+    assert section["clients"] == 10 and os.path.exists(section["on_device_training"]["path"])
+    assert section["on_device_training"]["builtin_ops_only"] is True
+    if FULL_STACK:
+        assert len(section["federated"]["rounds"]) == 2
+        assert section["evaluation"]["summary"]["clients_worse_by_more_than_2_points"] <= 1
+    else:
+        assert section["evaluation"].startswith("not measured")
+
+
+def test_quick_run_tflite_is_android_ready_and_the_run_folder_exports(quick_run, rotten_tomatoes, tmp_path, capsys):
+    from tfcompress.cli import main
+    from tfcompress.evaluation import accuracy
+    from tfcompress.tflite import load_android_model
+
+    out, metrics = quick_run
+    tflite = metrics["tflite"]
+    assert os.path.exists(tflite["spec_path"]) and os.path.exists(tflite["labels_path"])
+    standalone = load_android_model(out / "student.tflite")
+    assert accuracy(standalone.predict_texts(rotten_tomatoes.test.texts), rotten_tomatoes.test.labels) == \
+        pytest.approx(tflite["test_accuracy"], abs=1e-9)
+    assert main(["export", str(out), "--out", str(tmp_path / "again.tflite")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["builtin_ops_only"] is True and abs(printed["bytes"] - tflite["bytes"]) < 2_000

@@ -1,0 +1,21 @@
+import numpy as np
+
+from tfcompress.tflite import TextPredictor, softmax
+
+
+def test_keras_predictor_gives_the_model_logits_and_probabilities(small_teacher, small_data):
+    texts = list(small_data.test.texts[:300])
+    predictor = TextPredictor(small_teacher, batch_size=64)
+    logits = predictor.logits(texts)
+    np.testing.assert_allclose(logits, small_teacher.predict_texts(texts), atol=1e-4)
+    probabilities = predictor.probabilities(texts)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(probabilities, softmax(logits))
+    assert predictor.kind == "keras" and predictor.logits([]).shape == (0, 2)
+
+
+def test_tflite_predictor(student_tflite, small_data):
+    predictor = TextPredictor(student_tflite)
+    texts = list(small_data.test.texts[:10])
+    assert predictor.kind == "tflite"
+    np.testing.assert_allclose(predictor.logits(texts), student_tflite.predict_texts(texts))

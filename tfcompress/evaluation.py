@@ -1,0 +1,33 @@
+"""Small evaluation helpers shared by every stage: accuracy, agreement, seeded samples."""
+import numpy as np
+
+
+def accuracy(logits, labels):
+    """Fraction of rows whose argmax is the label (NaN for no rows)."""
+    return float(np.mean(np.argmax(logits, -1) == np.asarray(labels))) if len(labels) else float("nan")
+
+
+def argmax_agreement(logits_a, logits_b):
+    """Fraction of rows whose argmax class is the same in both arrays."""
+    if len(logits_a) != len(logits_b):
+        raise ValueError(f"{len(logits_a)} rows vs {len(logits_b)} rows")
+    return float(np.mean(np.argmax(logits_a, -1) == np.argmax(logits_b, -1))) if len(logits_a) else 1.0
+
+
+def select_sample(num_texts, num_examples=None, seed=0):
+    """Indices of the examples to evaluate: ``num_examples`` of ``range(num_texts)`` drawn with ``seed``,
+    in ascending order (all of them, in order, when ``num_examples`` is ``None`` or too large).
+
+    Example:
+        >>> select_sample(10, 3, seed=0)
+        [2, 6, 8]
+    """
+    if num_examples is not None and int(num_examples) < 1:
+        raise ValueError(f"num_examples must be at least 1, got {num_examples}")
+    if num_examples is None or int(num_examples) >= num_texts:
+        return list(range(num_texts))
+    chosen = np.random.default_rng(seed).permutation(num_texts)[:int(num_examples)]
+    return sorted(int(i) for i in chosen)
+
+
+__all__ = ["accuracy", "argmax_agreement", "select_sample"]

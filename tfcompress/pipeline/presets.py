@@ -1,0 +1,100 @@
+"""Presets: what ``tfcompress run`` trains and measures, and how each registered model is trained.
+
+A preset names a teacher and a student, the weights of the three objectives and the evaluation sizes;
+``RECIPES[preset][model]`` holds each model's constructor config and fit budget. ``preset_settings``
+merges the two into the flat settings dict that the training recipe (``tfcompress.pipeline.recipe``)
+and the run read.
+
+Example:
+    >>> settings = preset_settings("quick", student="prado")
+    >>> settings["student_config"]["features"]
+    64
+"""
+import json
+
+# The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
+OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
+              "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
+              "adversarial_texts": {"recipes": ["deepwordbug", "pwws"], "num_examples": 256, "every": 2,
+                                    "query_budget": 200},
+              "warmup_epochs": 2, "monitor_examples": 50, "qat_epochs": 2, "qat_learning_rate_scale": 0.25}
+# Plain distillation: the KD and CE terms only (the baseline the objectives are measured against).
+PLAIN_KD = {"explain_weight": 0.0, "adversarial_weight": 0.0, "adversarial_texts": None}
+# How much of the test split the robustness, explanation and personalization stages look at.
+EVALUATION = {"robustness": {"num_examples": 100, "query_budget": 500},
+              "explanations": {"num_examples": 20, "max_evals": 300},
+              "personalization": {"clients": 20, "alpha": 0.3, "rounds": 5, "test_fraction": 0.3}}
+# Settings that only size the evaluation stages (re-measured on every run); changing them keeps the
+# trained checkpoints.
+EVALUATION_SETTINGS = tuple(EVALUATION)
+
+MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
+STUDENTS = {
+    "cnn": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+    "prado": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
+    "fastgrnn": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
+}
+
+
+def _student_recipes(epochs):
+    return {name: {"config": config, "epochs": epochs, "learning_rate": 2e-3, "batch_size": 64}
+            for name, config in STUDENTS.items()}
+
+
+RECIPES = {
+    "quick": {
+        "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
+                   "epochs": 2, "learning_rate": 2e-3, "batch_size": 64},
+        "minilm": MINILM,
+        **_student_recipes(epochs=4),
+    },
+    "default": {
+        "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},
+                   "epochs": 6, "learning_rate": 1e-3, "batch_size": 64},
+        "minilm": MINILM,
+        **_student_recipes(epochs=12),
+    },
+}
+
+PRESETS = {
+    "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
+              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
+              "embedding_init": "teacher", **OBJECTIVES,
+              "robustness": {**EVALUATION["robustness"], "num_examples": 30},
+              "explanations": {**EVALUATION["explanations"], "num_examples": 5},
+              "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2}},
+    "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
+                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
+                "embedding_init": "teacher", **OBJECTIVES, **EVALUATION},
+}
+
+
+def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, student_epochs=None):
+    """The preset with its teacher's and student's recipes merged in, as one flat dict (a copy).
+
+    Args:
+        preset: a name in ``PRESETS``.
+        teacher, student: registered model names overriding the preset's.
+        teacher_epochs, student_epochs: overrides of the recipes' epoch budgets.
+
+    Raises:
+        ValueError: an unknown preset, or a model with no recipe in it.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; presets are {sorted(PRESETS)}")
+    settings = json.loads(json.dumps(PRESETS[preset]))
+    recipes = RECIPES[preset]
+    for role, name, epochs in (("teacher", teacher, teacher_epochs), ("student", student, student_epochs)):
+        name = name or settings[role]
+        if name not in recipes:
+            raise ValueError(f"no training recipe for {role} {name!r}; known models are {sorted(recipes)}")
+        recipe = recipes[name]
+        settings.update({role: name, f"{role}_config": dict(recipe["config"]),
+                         f"{role}_epochs": epochs or recipe["epochs"],
+                         f"{role}_learning_rate": recipe["learning_rate"],
+                         f"{role}_batch_size": recipe["batch_size"]})
+    return settings
+
+
+__all__ = ["EVALUATION", "EVALUATION_SETTINGS", "OBJECTIVES", "PLAIN_KD", "PRESETS", "RECIPES", "STUDENTS",
+           "preset_settings"]

@@ -1,0 +1,265 @@
+"""The one training recipe: how tfcompress trains a classifier on labels and distils a student.
+
+The run (``tfcompress run``), every benchmark, the notebooks and the tests train through these
+functions, so a change to how models are trained is made here once.
+
+- ``train_classifier``: hard-label cross-entropy with Adam; with a validation split, early stopping
+  on validation accuracy and the best epoch's weights.
+- ``train_teacher``: builds the settings' teacher and trains it with ``train_classifier``.
+- ``make_student``: builds the settings' student, its embeddings started from the teacher's word
+  vectors when ``embedding_init`` is ``teacher``.
+- ``distill``: the ``Distiller`` with the settings' objectives (KD, explanation, adversarial), the
+  teacher-labelled transfer set, teacher word maps, discrete adversarial texts and the monitors.
+
+``settings`` is the flat dict of ``preset_settings`` (or a ``RunConfig``'s ``settings()``).
+
+Example:
+    >>> settings = preset_settings("quick")
+    >>> teacher = train_teacher(settings, data)
+    >>> student, _ = make_student(settings, teacher, data)
+    >>> result = distill(student, teacher, data, settings)
+    >>> result.summary["final"]["kd_loss"]
+"""
+import dataclasses
+import importlib.util
+
+from tfcompress.backend import keras
+from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
+                                ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
+                                distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
+from tfcompress.distill.augment import with_transfer_copies
+from tfcompress.models import TeacherOutputCache, build_student, build_teacher
+from tfcompress.pipeline.progress import ProgressLog, log
+
+VALIDATION_BATCH = 256
+DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature",
+                      "explanation", "adversarial_steps", "adversarial_epsilon")
+
+
+def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True):
+    """Progress lines; with ``backup_dir`` resume from the last epoch; with validation, stop when
+    validation accuracy stalls for ``patience`` epochs and end on the best epoch's weights."""
+    callbacks = [ProgressLog(name, epochs)]
+    if backup_dir:
+        callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
+    if validation and patience:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=patience))
+    if validation:
+        callbacks.append(BestWeights("val_accuracy", "max", target=model))
+    return callbacks
+
+
+def train_classifier(model, train, validation=None, *, epochs, learning_rate, batch_size, seed=0, patience=None,
+                     backup_dir=None, name="model", verbose=0, callbacks=()):
+    """Fit ``model`` (a ``TextClassifier``) on the labels of ``train``; returns the model.
+
+    Args:
+        model: the classifier; its encoder makes the inputs.
+        train: a ``Split`` (texts, labels).
+        validation: optional ``Split``: early stopping (with ``patience``) and best-epoch weights.
+        epochs, learning_rate, batch_size: the fit budget (Adam).
+        seed: fixes shuffling and initialization.
+        patience: epochs without a better validation accuracy before stopping (``None``: never).
+        backup_dir: where ``BackupAndRestore`` keeps the state that an interrupted fit resumes from.
+        name: the stage name in progress lines.
+        verbose: Keras' fit verbosity.
+        callbacks: more callbacks, run before the recipe's own.
+
+    Example:
+        >>> train_classifier(CNNStudent(), data.train, data.validation, epochs=4, learning_rate=2e-3, batch_size=64)
+    """
+    keras.utils.set_random_seed(seed)
+    model.compile(keras.optimizers.Adam(learning_rate), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    encode = model.encoder.encode
+    model.fit(train.to_tf_dataset(encode, batch_size, True, seed),
+              validation_data=validation.to_tf_dataset(encode, VALIDATION_BATCH) if validation is not None else None,
+              epochs=epochs, verbose=verbose,
+              callbacks=[*callbacks, *fit_callbacks(name, model, epochs, patience, backup_dir, validation is not None)])
+    return model
+
+
+def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
+    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels."""
+    keras.utils.set_random_seed(seed)
+    teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
+    return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
+                            learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
+                            seed=seed, patience=settings["patience"], backup_dir=backup_dir, name="teacher",
+                            verbose=verbose)
+
+
+def train_baseline(settings, data, seed=0, verbose=0):
+    """The settings' student trained on labels alone (no teacher): the cross-entropy baseline."""
+    keras.utils.set_random_seed(seed)
+    student = build_student(settings["student"], num_classes=data.num_classes, **settings["student_config"])
+    return train_classifier(student, data.train, data.validation, epochs=settings["student_epochs"],
+                            learning_rate=settings["student_learning_rate"], batch_size=settings["student_batch_size"],
+                            seed=seed, patience=settings["patience"], name="baseline", verbose=verbose)
+
+
+def make_student(settings, teacher, data, seed=0):
+    """The settings' untrained student; with ``embedding_init: teacher`` its hashed embeddings start from
+    the teacher's word vectors. Returns ``(student, embedding_init)``, the latter for metrics.json."""
+    keras.utils.set_random_seed(seed)
+    student = build_student(settings["student"], num_classes=data.num_classes, **settings["student_config"])
+    if settings.get("embedding_init") != "teacher" or not hasattr(student, "embedding"):
+        return student, "random"
+    log("distill: initializing the student's word embeddings from the teacher's word vectors")
+    report = init_embeddings_from_teacher(student, teacher, data.train.texts, lexicon=teacher_lexicon(teacher),
+                                          seed=seed)
+    return student, {"from": "teacher", **report}
+
+
+def adversarial_texts_missing():
+    """Why discrete adversarial texts cannot run here (textattack and the offline NLTK data), or ``None``."""
+    if importlib.util.find_spec("textattack") is None:
+        return "textattack is not installed (it is on the full stack only)"
+    from tfcompress.robustness.offline_textattack import OfflineResourceError, check_nltk_data
+
+    try:
+        check_nltk_data()
+    except OfflineResourceError as error:
+        return str(error)
+    return None
+
+
+def adversarial_texts_enabled(settings):
+    return bool(settings.get("adversarial_texts")) and adversarial_texts_missing() is None
+
+
+def adversarial_texts_status(settings):
+    """What metrics.json records of the discrete adversarial texts: their options, or why they are off."""
+    if not settings.get("adversarial_texts"):
+        return "off"
+    missing = adversarial_texts_missing()
+    return f"off: {missing}" if missing else settings["adversarial_texts"]
+
+
+def distiller_settings(settings):
+    """The ``Distiller.compile`` keywords in ``settings``."""
+    return {key: settings[key] for key in DISTILLER_SETTINGS}
+
+
+def transfer_set(train, settings, teacher, cache, seed=0):
+    """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
+    teacher's logits for all of them."""
+    augmented = with_transfer_copies(train, settings["transfer_copies"], seed)
+    if len(augmented.texts) > len(train.texts):
+        log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
+            "labelled by the teacher")
+    return augmented, cache.logits(teacher, augmented.texts)
+
+
+@dataclasses.dataclass
+class DistillResult:
+    """What ``distill`` returns: the fitted ``distiller``, Keras' ``history`` dict, the ``monitors``
+    and ``summary`` (the ``distill`` section of metrics.json)."""
+
+    distiller: Distiller
+    history: dict
+    monitors: list
+    summary: dict
+
+
+def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None, learning_rate=None,
+            backup_dir=None, stage="distill", verbose=0, callbacks=()):
+    """Train ``student`` from ``teacher`` with the settings' objectives under ``model.fit``.
+
+    Args:
+        student: a ``TextClassifier`` or a ``QATStudent``.
+        teacher: the trained teacher (frozen).
+        data: a ``TextDataset``: its ``train`` split (plus transfer copies) is distilled, its
+            ``validation`` split drives early stopping and the monitors.
+        settings: the flat settings (``preset_settings``): loss weights, temperature, explanation kind,
+            adversarial options, transfer copies, warm-up, patience, the student's fit budget.
+        seed: fixes shuffling, transfer copies and adversarial samples.
+        cache: a ``TeacherOutputCache`` (or a folder for one) so teacher outputs are computed once;
+            ``None`` keeps them in a temporary folder.
+        epochs, learning_rate: override the settings' ``student_epochs`` / ``student_learning_rate``.
+        backup_dir: where an interrupted fit keeps the state it resumes from.
+        stage: the name in progress lines.
+        verbose: Keras' fit verbosity.
+        callbacks: more callbacks, run before the recipe's monitors.
+
+    Returns:
+        ``DistillResult``.
+
+    Example:
+        >>> result = distill(student, teacher, data, preset_settings("quick"), cache="runs/x/teacher_outputs")
+    """
+    cache = _teacher_cache(cache)
+    epochs = epochs or settings["student_epochs"]
+    distiller = Distiller(student=student, teacher=teacher)
+    distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
+                      [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings))
+    train, train_logits = transfer_set(data.train, settings, teacher, cache, seed)
+    explanations = _teacher_explanations(settings, teacher, student, cache)
+    first = min(len(data.train.texts), settings["explain_examples"])
+    pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
+    if pool is None and settings.get("adversarial_texts"):
+        log(f"{stage}: discrete adversarial texts off: {adversarial_texts_missing()}")
+    train_data = distillation_dataset(train, student, teacher, settings["student_batch_size"], True, seed,
+                                      teacher_logits=train_logits,
+                                      explanations=explanations and explanations.compute(train.texts, first=first),
+                                      adversarial_pool=pool)
+    validation_data = distillation_dataset(
+        data.validation, student, teacher, VALIDATION_BATCH,
+        teacher_logits=cache.logits(teacher, data.validation.texts),
+        explanations=explanations and explanations.compute(data.validation.texts))
+    monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
+    fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
+                        callbacks=[*callbacks, *monitors,
+                                   *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
+    return DistillResult(distiller, fit.history, monitors, _summary(distiller, fit.history, monitors, settings))
+
+
+def _teacher_cache(cache):
+    if isinstance(cache, TeacherOutputCache):
+        return cache
+    if cache is None:
+        import tempfile
+
+        cache = tempfile.mkdtemp(prefix="tfcompress_teacher_outputs_")
+    return TeacherOutputCache(cache)
+
+
+def _teacher_explanations(settings, teacher, student, cache):
+    if not settings["explain_weight"]:
+        return None
+    return TeacherExplanations(teacher, settings["explanation"], student.max_length, cache=cache)
+
+
+def distill_monitors(settings, validation, teacher, pool, seed=0):
+    """Callbacks that warm up, refresh adversarial texts and measure, before Keras' own ones
+    (``monitor_examples: 0`` leaves out the measuring ones)."""
+    sample = min(len(validation.texts), settings["monitor_examples"])
+    monitors = [LossWeightScheduler(settings["warmup_epochs"])]
+    if sample:
+        monitors.append(ExplanationFidelityMonitor(validation.texts[:sample], teacher))
+    if pool is not None:
+        options = settings["adversarial_texts"]
+        monitors.append(AdversarialTextRefresh(pool, options["recipes"], options["num_examples"], options["every"],
+                                               options["query_budget"], seed))
+        if sample:
+            monitors.append(RobustnessMonitor(validation.texts[:sample], validation.labels[:sample],
+                                              options["recipes"][0], every=1, query_budget=options["query_budget"],
+                                              seed=seed))
+    return monitors
+
+
+def _summary(distiller, history, monitors, settings):
+    """The ``distill`` section: weights, final per-term losses and what the monitors measured."""
+    return {
+        **distiller.compile_settings,
+        "epochs_run": len(history.get("loss", [])),
+        "final": {name: round(float(values[-1]), 5) for name, values in history.items()},
+        "adversarial_texts": adversarial_texts_status(settings),
+        "monitors": {type(monitor).__name__: monitor.history for monitor in monitors
+                     if hasattr(monitor, "history") and isinstance(monitor.history, list)},
+    }
+
+
+__all__ = ["DistillResult", "adversarial_texts_enabled", "adversarial_texts_missing", "adversarial_texts_status",
+           "distill", "distill_monitors", "distiller_settings", "fit_callbacks", "make_student", "train_baseline",
+           "train_classifier", "train_teacher", "transfer_set"]

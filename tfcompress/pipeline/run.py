@@ -1,0 +1,377 @@
+"""The main job: data -> teacher -> distilled student -> QAT -> int8 TFLite -> robustness ->
+explanations -> personalization, with metrics.json and a report.
+
+Each stage is one library call plus writing its section of ``metrics.json`` (atomically, as soon as
+it finishes); trained models are kept in the run folder (``RunFolder``). Running again with the same
+settings and ``--out`` reuses finished stages and resumes an interrupted ``fit`` from its last epoch.
+"""
+import dataclasses
+import json
+import os
+import time
+
+import numpy as np
+
+from tfcompress import datasets
+from tfcompress.backend import keras, versions
+from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
+from tfcompress.models import TeacherOutputCache, load_model, save_model
+from tfcompress.pipeline import recipe
+from tfcompress.pipeline.presets import PRESETS, preset_settings
+from tfcompress.pipeline.progress import log
+from tfcompress.pipeline.run_folder import RunFolder, fingerprint
+
+SCHEMA_VERSION = 1
+NOT_BUILT = "not_built"
+STAGES = ("data", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
+# Stages a run can be told to leave out; the others are what every later stage is built from.
+SKIPPABLE_STAGES = ("qat", "tflite", "robustness", "explanations", "personalization")
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """What ``tfcompress run`` does. ``None`` fields take the preset's value.
+
+    Args:
+        out: output folder (metrics.json, report.md, report.html, student.tflite, checkpoints/).
+        dataset: a bundled dataset name, used when ``data`` is not given.
+        data: a user CSV/TSV/JSONL file instead of a bundled dataset.
+        test_data: optional separate test file for ``data``.
+        text_column, label_column, user_column: columns of ``data``.
+        preset: a name in ``PRESETS``: ``quick`` (minutes) or ``default``.
+        teacher, student: registered model names overriding the preset's.
+        teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
+        max_train_examples: use only the first N training examples (smoke tests).
+        robustness_examples, explanation_examples: override how many test sentences the robustness
+            and explanation stages look at (0 skips the stage).
+        skip: stages to leave out, any of ``SKIPPABLE_STAGES`` (their sections say so).
+        seed: fixes the split, initialization and shuffling.
+
+    Example:
+        >>> metrics = run(RunConfig(out="runs/quick", preset="quick", skip=("personalization",)))
+    """
+
+    out: str = "runs/latest"
+    dataset: str = "rotten_tomatoes"
+    data: str = None
+    test_data: str = None
+    text_column: str = "text"
+    label_column: str = "label"
+    user_column: str = None
+    preset: str = "quick"
+    teacher: str = None
+    student: str = None
+    teacher_epochs: int = None
+    student_epochs: int = None
+    max_train_examples: int = None
+    robustness_examples: int = None
+    explanation_examples: int = None
+    skip: tuple = ()
+    seed: int = 0
+
+    def settings(self):
+        """The preset merged with the overrides: everything that determines the result."""
+        unknown = sorted(set(self.skip) - set(SKIPPABLE_STAGES))
+        if unknown:
+            raise ValueError(f"cannot skip stage(s) {unknown}; skippable stages are {list(SKIPPABLE_STAGES)}")
+        settings = preset_settings(self.preset, self.teacher, self.student, self.teacher_epochs, self.student_epochs)
+        source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
+                  "label_column": self.label_column, "user_column": self.user_column} if self.data else \
+            {"dataset": self.dataset}
+        for section, override in (("robustness", self.robustness_examples),
+                                  ("explanations", self.explanation_examples)):
+            if override is not None:
+                settings[section]["num_examples"] = int(override)
+        if "qat" in self.skip:
+            settings["qat_epochs"] = 0
+        return {**settings, **source, "max_train_examples": self.max_train_examples, "seed": self.seed,
+                "skip": sorted(set(self.skip))}
+
+
+class Run:
+    """One execution of the main job into an output folder; ``execute()`` returns the metrics."""
+
+    def __init__(self, config):
+        self.config = config
+        self.settings = config.settings()
+        self.folder = RunFolder(config.out)
+        self.out = self.folder.out
+        self.fingerprint = fingerprint({k: v for k, v in self.settings.items() if k != "skip"},
+                                       (config.data, config.test_data))
+        self.folder.prepare(self.fingerprint)
+        self.metrics = {
+            "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
+            "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
+            **{section: NOT_BUILT for section in ("dataset", "teacher", "student", *STAGES[2:])},
+            "stages": {},
+        }
+        self.qat_student = self.tflite_bytes = None
+
+    def execute(self):
+        from tfcompress.report import write_report
+
+        keras.utils.set_random_seed(self.config.seed)
+        started = time.time()
+        self.data = self._stage("data", self.load_data)
+        self.teacher = self._stage("teacher", self.train_teacher)
+        self.student = self._stage("distill", self.distill_student)
+        self.qat_student = self._stage("qat", self.quantization_aware_training)
+        self.tflite_bytes = self._stage("tflite", self.export_tflite)
+        self._stage("robustness", self.measure_robustness)
+        self._stage("explanations", self.measure_explanations)
+        self._stage("personalization", self.personalize)
+        self.metrics["total_seconds"] = round(time.time() - started, 2)
+        self.folder.save_metrics(self.metrics)
+        write_report(self.metrics, self.out)
+        log(f"done in {self.metrics['total_seconds']:.0f}s: {self.folder.metrics_path}")
+        return self.metrics
+
+    def _stage(self, name, function):
+        log(f"stage {name}: started")
+        start = time.time()
+        if name in self.settings["skip"]:
+            result, status = None, "skipped"
+            self.metrics[name] = "skipped: switched off (skip)"
+        else:
+            result, status = function()
+        seconds = round(time.time() - start, 2)
+        self.metrics["stages"][name] = {"status": status, "seconds": seconds}
+        self.folder.save_metrics(self.metrics)
+        log(f"stage {name}: {status} in {seconds:.1f}s")
+        return result
+
+    def load_data(self):
+        config = self.config
+        if config.data:
+            data = datasets.load_file(config.data, config.text_column, config.label_column,
+                                      config.user_column, test_path=config.test_data, seed=config.seed)
+        else:
+            data = datasets.load(config.dataset, seed=config.seed)
+        if config.max_train_examples:
+            data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
+        self.metrics["dataset"] = data.summary()
+        return data, "done"
+
+    def train_teacher(self):
+        path = self.folder.teacher_path
+        if os.path.exists(path):
+            teacher, status = load_model(path), "reused"
+        else:
+            teacher = recipe.train_teacher(self.settings, self.data, self.config.seed,
+                                           backup_dir=self.folder.backup("teacher"), verbose=2)
+            save_model(teacher, path)
+            status = "done"
+        self.metrics["teacher"] = {"name": self.settings["teacher"], "params": int(teacher.count_params()),
+                                   **self._accuracies(teacher)}
+        return teacher, status
+
+    def _accuracies(self, model):
+        return {"validation_accuracy": accuracy(model.predict_texts(self.data.validation.texts),
+                                                self.data.validation.labels),
+                "test_accuracy": accuracy(model.predict_texts(self.data.test.texts), self.data.test.labels)}
+
+    def teacher_cache(self):
+        return TeacherOutputCache(self.folder.teacher_outputs)
+
+    def distill_student(self):
+        settings, path = self.settings, self.folder.student_path
+        previous = {}
+        if os.path.exists(path):
+            student, status = load_model(path), "reused"
+            history = self.folder.load_history("distill", NOT_BUILT)
+        else:
+            student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed)
+            previous = {"embedding_init": embedding_init}
+            history = self._distill(student, "distill").summary
+            save_model(student, path)
+            self.folder.save_history("distill", history)
+            status = "done"
+        test_logits = student.predict_texts(self.data.test.texts)
+        self.metrics["student"] = {
+            **previous, "name": settings["student"], "params": int(student.count_params()),
+            "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
+                                            self.data.validation.labels),
+            "test_accuracy": accuracy(test_logits, self.data.test.labels),
+            "teacher_agreement": argmax_agreement(test_logits, self.teacher.predict_texts(self.data.test.texts)),
+            "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight",
+                                                            "transfer_copies")},
+        }
+        self.metrics["distill"] = history
+        return student, status
+
+    def _distill(self, student, stage, epochs=None, learning_rate=None):
+        return recipe.distill(student, self.teacher, self.data, self.settings, seed=self.config.seed,
+                              cache=self.teacher_cache(), epochs=epochs, learning_rate=learning_rate,
+                              backup_dir=self.folder.backup(stage), stage=stage, verbose=2)
+
+    def quantization_aware_training(self):
+        """QAT (TF-MOT) of the distilled student, continuing the same objectives; ``None`` when off or
+        unsupported (then the .tflite is post-training quantized)."""
+        from tfcompress.quantize import load_qat, quantize_student, save_qat
+
+        settings, path = self.settings, self.folder.qat_path
+        if not settings["qat_epochs"]:
+            self.metrics["qat"] = "off"
+            return None, "skipped"
+        if os.path.exists(path):
+            qat, status = load_qat(path), "reused"
+            history = self.folder.load_history("qat", NOT_BUILT)
+        else:
+            calibration = self.student.encoder.encode(list(self.data.train.texts[:512]))
+            try:
+                qat = quantize_student(self.student, calibration_inputs=calibration)
+            except NotImplementedError as error:
+                self.metrics["qat"] = f"not supported for this student: {error}"
+                return None, "skipped"
+            learning_rate = settings["student_learning_rate"] * settings["qat_learning_rate_scale"]
+            history = self._distill(qat, "qat", settings["qat_epochs"], learning_rate).summary
+            save_qat(qat, path)
+            self.folder.save_history("qat", history)
+            status = "done"
+        self.metrics["qat"] = {
+            "epochs": settings["qat_epochs"], "learning_rate_scale": settings["qat_learning_rate_scale"],
+            **self._accuracies(qat),
+            "float_test_accuracy": self.metrics["student"]["test_accuracy"], "training": history,
+        }
+        return qat, status
+
+    def export_tflite(self):
+        """The shipped int8 file: from the QAT student when there is one, else post-training quantized."""
+        from tfcompress.export import export_android
+        from tfcompress.tflite import measure_tflite
+
+        source = self.qat_student or self.student
+        path = self.folder.tflite_path
+        exported = export_android(source, path, self.data.train.texts, class_names=self.data.class_names)
+        with open(path, "rb") as handle:
+            model_bytes = handle.read()
+        test_ids = source.encoder.encode(list(self.data.test.texts))
+        measured = measure_tflite(model_bytes, test_ids, source.predict_texts(self.data.test.texts),
+                                  self.data.test.labels)
+        self.metrics["tflite"] = {
+            "path": path, "source": "qat" if self.qat_student is not None else "post-training quantization",
+            "bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
+            "ops": measured["ops"],
+            "quantization": f"full-int8 weights and activations; {measured['input_dtype']} input "
+                            f"{source.encoder.input_name!r}, {measured['output_dtype']} logits",
+            "parity": measured["parity"], "test_accuracy": measured["test_accuracy"],
+            "latency_us": measured["latency_us"],
+            "latency_setting": "median over the test split, batch 1, 1 thread, set_tensor+invoke+get_tensor",
+            "runtime": measured["runtime"],
+            "encoder": source.encoder.spec(),
+            "metadata": exported["metadata"], "spec_path": exported["spec_path"],
+            "labels_path": exported["labels_path"],
+        }
+        return model_bytes, "done"
+
+    def personalize(self):
+        """Personalization on clients made from the test split (data the student never trained on):
+        by the user column when the data has one, else a seeded Dirichlet label skew."""
+        from tfcompress.federated import make_clients, personalization_report
+
+        options = self.settings["personalization"]
+        if not options["clients"]:
+            self.metrics["personalization"] = "skipped: no clients"
+            return None, "skipped"
+        clients = make_clients([self.data.test], num_clients=options["clients"], alpha=options["alpha"],
+                               test_fraction=options["test_fraction"], seed=self.config.seed)
+        student = load_model(self.folder.student_path)
+        section = personalization_report(
+            student, clients, options, self.folder.trainable_tflite_path, self.config.seed,
+            progress=lambda record: log(f"personalization: round {record.get('round')} done"))
+        section["data"] = "the test split, partitioned into clients (the student never trained on it)"
+        self.metrics["personalization"] = section
+        return section, "done"
+
+    def evaluated_models(self):
+        """What the robustness and explanation stages look at: name -> model."""
+        from tfcompress.tflite import TFLiteTextClassifier
+
+        source = self.qat_student or self.student
+        models = {"teacher": self.teacher, "student": source}
+        if self.tflite_bytes is not None:
+            models["student_tflite"] = TFLiteTextClassifier(self.tflite_bytes, source.encoder)
+        return models
+
+    def measure_robustness(self):
+        """Every offline recipe against teacher, student and the int8 file, on one seeded test sample."""
+        if not self.settings["robustness"]["num_examples"]:
+            self.metrics["robustness"] = "skipped: robustness_examples is 0"
+            return None, "skipped"
+        missing = recipe.adversarial_texts_missing()
+        if missing:
+            self.metrics["robustness"] = f"not measured: {missing}"
+            return None, "skipped"
+        from tfcompress.robustness import RECIPE_NAMES, attack_model, outcome_agreement
+
+        options = self.settings["robustness"]
+        test = self.data.test
+        section = {"num_examples": min(options["num_examples"], len(test.texts)), "seed": self.config.seed,
+                   "recipes": list(RECIPE_NAMES), "query_budget": options["query_budget"], "models": {}}
+        for name, model in self.evaluated_models().items():
+            results = {}
+            for recipe_name in RECIPE_NAMES:
+                log(f"robustness: {recipe_name} against the {name}")
+                results[recipe_name] = attack_model(model, test.texts, test.labels, recipe_name,
+                                                    section["num_examples"], self.config.seed,
+                                                    out_dir=self.folder.attacks, progress=False,
+                                                    query_budget=options["query_budget"],
+                                                    csv_name=f"{name}_{recipe_name}.csv")
+            section["models"][name] = results
+        student = section["models"]["student"]
+        if "student_tflite" in section["models"]:
+            tflite = section["models"]["student_tflite"]
+            section["tflite_outcome_agreement"] = {name: outcome_agreement(student[name], tflite[name])
+                                                   for name in RECIPE_NAMES}
+        section["indices"] = student[RECIPE_NAMES[0]]["indices"]
+        for results in section["models"].values():
+            for result in results.values():
+                result.pop("outcomes")
+                result.pop("indices")
+        self.metrics["robustness"] = section
+        return section, "done"
+
+    def measure_explanations(self):
+        """shap and integrated gradients for teacher and student, fidelity between them, AOPC."""
+        from tfcompress.explain import explain_model, fidelity
+
+        options, test = self.settings["explanations"], self.data.test
+        count = min(options["num_examples"], len(test.texts))
+        if not count:
+            self.metrics["explanations"] = "skipped: explanation_examples is 0"
+            return None, "skipped"
+        indices = select_sample(len(test.texts), count, self.config.seed)
+        texts = [test.texts[i] for i in indices]
+        teacher_classes = np.argmax(self.teacher.predict_texts(texts), axis=-1)
+        results = {}
+        for name, model in self.evaluated_models().items():
+            log(f"explanations: {name}")
+            results[name] = explain_model(model, texts, seed=self.config.seed, out_dir=self.folder.explanations,
+                                          target=teacher_classes, max_evals=options["max_evals"], name=name)
+        section = {"num_examples": count, "seed": self.config.seed, "indices": indices,
+                   "target": "the teacher's predicted class", "fidelity": {}, "models": {}}
+        for method, teacher_maps in results["teacher"]["attributions"].items():
+            for name in ("student", "student_tflite"):
+                if name in results and method in results[name]["attributions"]:
+                    scores = fidelity(teacher_maps, results[name]["attributions"][method], k=5)
+                    scores.pop("per_sentence")
+                    section["fidelity"][f"teacher_vs_{name}_{method}"] = scores
+        for name, result in results.items():
+            result.pop("attributions", None)
+            result.pop("indices", None)
+            section["models"][name] = result
+        self.metrics["explanations"] = section
+        return section, "done"
+
+
+def run(config):
+    """Run the main job described by ``config`` (a ``RunConfig``); returns the metrics dict.
+
+    Example:
+        >>> metrics = run(RunConfig(out="runs/quick", preset="quick"))
+        >>> metrics["tflite"]["parity"]
+    """
+    return Run(config).execute()
+
+
+__all__ = ["NOT_BUILT", "PRESETS", "Run", "RunConfig", "SCHEMA_VERSION", "SKIPPABLE_STAGES", "STAGES", "run"]

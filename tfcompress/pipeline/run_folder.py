@@ -1,0 +1,223 @@
+"""The one place that knows the layout of a ``tfcompress run`` output folder.
+
+    OUT/metrics.json                  the run's results (schema: docs/metrics.md), written atomically
+    OUT/report.md, OUT/report.html    the run report
+    OUT/student.tflite (+ .json, .labels.txt)   the shipped int8 model and its sidecars
+    OUT/student_trainable.tflite      the on-device-training model (personalization)
+    OUT/attacks/, OUT/explanations/   the robustness and explanation stages' files
+    OUT/checkpoints/fingerprint.txt   hash of the training settings the checkpoints belong to
+    OUT/checkpoints/teacher.keras, student.keras, student_qat.npz   trained models
+    OUT/checkpoints/<stage>_history.json, backup_<stage>/, teacher_outputs/
+
+Example:
+    >>> folder = RunFolder("runs/quick")
+    >>> model, metrics = load_exportable("runs/quick")
+"""
+import hashlib
+import json
+import os
+import shutil
+
+from tfcompress.atomic import write_json_atomic, write_text_atomic
+from tfcompress.pipeline.presets import EVALUATION_SETTINGS
+
+
+def fingerprint(settings, data_files=()):
+    """Hash of the training settings and the contents of the user's data files."""
+    trained = {key: value for key, value in settings.items() if key not in EVALUATION_SETTINGS}
+    digest = hashlib.sha256(json.dumps(trained, sort_keys=True).encode())
+    for path in data_files:
+        if path:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()[:16]
+
+
+class RunFolder:
+    """Paths of one run's output folder, its checkpoint fingerprint and its ``metrics.json``.
+
+    Args:
+        out: the output folder (created when ``prepare`` is called).
+    """
+
+    def __init__(self, out):
+        self.out = os.path.abspath(os.fspath(out))
+        self.checkpoints = os.path.join(self.out, "checkpoints")
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def checkpoint(self, name):
+        return os.path.join(self.checkpoints, name)
+
+    @property
+    def metrics_path(self):
+        return self.path("metrics.json")
+
+    @property
+    def teacher_path(self):
+        return self.checkpoint("teacher.keras")
+
+    @property
+    def student_path(self):
+        return self.checkpoint("student.keras")
+
+    @property
+    def qat_path(self):
+        return self.checkpoint("student_qat.npz")
+
+    @property
+    def tflite_path(self):
+        return self.path("student.tflite")
+
+    @property
+    def trainable_tflite_path(self):
+        return self.path("student_trainable.tflite")
+
+    @property
+    def teacher_outputs(self):
+        return self.checkpoint("teacher_outputs")
+
+    @property
+    def attacks(self):
+        return self.path("attacks")
+
+    @property
+    def explanations(self):
+        return self.path("explanations")
+
+    def backup(self, stage):
+        """Where an interrupted fit of ``stage`` keeps the state it resumes from."""
+        return self.checkpoint(f"backup_{stage}")
+
+    def history_path(self, stage):
+        return self.checkpoint(f"{stage}_history.json")
+
+    def prepare(self, fingerprint_):
+        """Create the folder; drop checkpoints that belong to other training settings."""
+        marker = self.checkpoint("fingerprint.txt")
+        previous = open(marker).read().strip() if os.path.exists(marker) else None
+        if previous != fingerprint_:
+            shutil.rmtree(self.checkpoints, ignore_errors=True)
+            os.makedirs(self.checkpoints)
+            write_text_atomic(fingerprint_, marker)
+
+    def save_metrics(self, metrics):
+        write_json_atomic(metrics, self.metrics_path)
+
+    def load_metrics(self):
+        if not os.path.exists(self.metrics_path):
+            raise FileNotFoundError(f"{self.out} is a folder without metrics.json: not a `tfcompress run` output folder")
+        with open(self.metrics_path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def save_history(self, stage, history):
+        write_json_atomic(history, self.history_path(stage))
+
+    def load_history(self, stage, missing=None):
+        path = self.history_path(stage)
+        if not os.path.exists(path):
+            return missing
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def exported_student(self):
+        """The checkpoint the shipped ``.tflite`` comes from: the QAT student when there is one."""
+        for path in (self.qat_path, self.student_path):
+            if os.path.exists(path):
+                return path
+        raise FileNotFoundError(f"{self.out} has no trained student yet (no {self.qat_path} or {self.student_path}): "
+                                "run it to the end")
+
+    def paired_keras_path(self, stem):
+        """The ``.keras`` model this folder keeps for ``<stem>.tflite``, or ``None``."""
+        for candidate in (self.checkpoint(stem + ".keras"), self.path(stem + ".keras")):
+            if os.path.exists(candidate):
+                return candidate
+        return None
+
+
+def load_checkpoint(path):
+    """A saved student or teacher: a QAT ``.npz`` or a ``.keras`` model."""
+    from tfcompress.models import load_model
+
+    path = os.fspath(path)
+    if path.endswith(".npz"):
+        from tfcompress.quantize import load_qat
+
+        return load_qat(path)
+    return load_model(path)
+
+
+def load_exportable(path):
+    """The model to export from ``path``: a ``tfcompress run`` folder (its QAT student when it has one,
+    else its student), a QAT ``.npz`` or a ``.keras`` student.
+
+    Returns:
+        (model, run_metrics): ``run_metrics`` is the run's metrics.json for a run folder, else ``None``.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        folder = RunFolder(path)
+        metrics = folder.load_metrics()
+        return load_checkpoint(folder.exported_student()), metrics
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model at {path}")
+    if path.endswith((".npz", ".keras")):
+        return load_checkpoint(path), None
+    raise ValueError(f"MODEL must be a `tfcompress run` folder, a QAT .npz or a .keras student, got {path!r}")
+
+
+def load_text_model(path, keras_model=None, check=True):
+    """Load ``path`` (``.keras`` or ``.tflite``) as a model that takes raw texts.
+
+    A ``.tflite`` takes token ids, so it is paired with the Keras model it was converted from (its
+    encoder makes the ids): ``keras_model`` (a path or a loaded model), or, when not given, the model a
+    run folder keeps for it (``checkpoints/<stem>.keras``, as ``tfcompress run`` keeps
+    ``checkpoints/student.keras`` for ``student.tflite``) or ``<dir>/<stem>.keras``. Without either, a
+    file written by ``export_android`` runs from the text spec it carries.
+
+    Args:
+        path: a ``.keras`` or ``.tflite`` file.
+        keras_model: for a ``.tflite``: its source Keras model (path or object).
+        check: for a ``.tflite``: check on probe sentences that it reproduces ``keras_model``.
+
+    Returns:
+        A ``TextClassifier`` (Keras) or a ``TFLiteTextClassifier``.
+
+    Raises:
+        FileNotFoundError: ``path`` (or the paired model) does not exist.
+        ValueError: an unknown file type, no Keras model to pair a ``.tflite`` with, or a mismatch.
+
+    Example:
+        >>> tflite = load_text_model("runs/quick/student.tflite")  # pairs with checkpoints/student.keras
+    """
+    from tfcompress.models import load_model
+    from tfcompress.tflite import TFLiteTextClassifier, carries_text_spec, load_android_model
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path}")
+    if path.endswith(".keras"):
+        return load_model(path)
+    if not path.endswith(".tflite"):
+        raise ValueError(f"MODEL must be a .keras or .tflite file, got {path!r}")
+    source = keras_model if keras_model is not None else paired_keras_path(path)
+    if source is None and carries_text_spec(path):
+        return load_android_model(path)
+    if source is None:
+        raise ValueError(
+            f"{path} takes token ids, not text, and carries no text spec: give the .keras model it was converted "
+            f"from (keras_model=..., or --keras-model on the command line) so its text encoder can be used, or "
+            f"re-export it with `tfcompress export`")
+    reference = load_model(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else source
+    return TFLiteTextClassifier(path, reference.encoder, reference=reference if check else None)
+
+
+def paired_keras_path(tflite_path):
+    """The ``.keras`` file a run folder keeps for a ``.tflite``, or ``None``."""
+    folder, name = os.path.split(os.path.abspath(tflite_path))
+    return RunFolder(folder).paired_keras_path(os.path.splitext(name)[0])
+
+
+__all__ = ["RunFolder", "fingerprint", "load_checkpoint", "load_exportable", "load_text_model", "paired_keras_path"]

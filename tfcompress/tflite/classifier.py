@@ -1,0 +1,100 @@
+"""Running a token-ids-in, logits-out ``.tflite``: the interpreter, parity and latency."""
+import os
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+from tfcompress.backend import tf
+from tfcompress.evaluation import accuracy, argmax_agreement
+from tfcompress.tflite.ops import builtin_only, op_names
+
+
+class TFLiteClassifier:
+    """Runs a token-ids-in, logits-out ``.tflite`` model one example at a time.
+
+    Args:
+        model: path to a ``.tflite`` file, or its bytes.
+        num_threads: interpreter threads (1 measures single-core phone-like latency).
+
+    Example:
+        >>> runner = TFLiteClassifier("student.tflite")
+        >>> logits = runner.predict(encoder.encode(["a fine film"]))
+    """
+
+    def __init__(self, model, num_threads=1):
+        content = bytes(model) if isinstance(model, (bytes, bytearray)) else _read_bytes(model)
+        try:
+            self.interpreter = _interpreter(content, num_threads, default_delegates=True)
+            self.runtime = "builtin kernels + XNNPACK"
+        except RuntimeError as error:
+            if "XNNPack" not in str(error) and "XNNPACK" not in str(error):
+                raise
+            # XNNPACK refuses some int8 graphs (seen: an unrolled FastGRNN on TF 2.21); the builtin
+            # reference kernels run them.
+            self.interpreter = _interpreter(content, num_threads, default_delegates=False)
+            self.runtime = "builtin kernels (XNNPACK refused the graph)"
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+
+    def predict_one(self, ids):
+        self.interpreter.set_tensor(self.input["index"], np.asarray(ids, self.input["dtype"])[None])
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output["index"])[0].copy()
+
+    def predict(self, ids):
+        """Logits for each row of ``ids`` (batch 1 per invoke)."""
+        if not len(ids):
+            return np.zeros((0, self.output["shape"][-1]), np.float32)
+        return np.stack([self.predict_one(row) for row in ids])
+
+    def median_latency_us(self, ids, repeats=1):
+        """Median wall time of one set_tensor + invoke + get_tensor, in microseconds."""
+        timings = []
+        for _ in range(repeats):
+            for row in ids:
+                start = time.perf_counter()
+                self.predict_one(row)
+                timings.append((time.perf_counter() - start) * 1e6)
+        return statistics.median(timings)
+
+
+def _interpreter(content, num_threads, default_delegates):
+    resolver = tf.lite.experimental.OpResolverType
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interpreter = tf.lite.Interpreter(
+            model_content=content, num_threads=num_threads,
+            experimental_op_resolver_type=resolver.AUTO if default_delegates
+            else resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    interpreter.allocate_tensors()
+    # XNNPACK prepares lazily: one invoke on a zero input makes a refusal surface here.
+    detail = interpreter.get_input_details()[0]
+    interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], detail["dtype"]))
+    interpreter.invoke()
+    return interpreter
+
+
+def measure_tflite(model_bytes, inputs, keras_logits, labels):
+    """How an exported model does against its Keras source on one labelled set.
+
+    Returns ``bytes``, ``ops``, ``builtin_ops_only``, ``parity`` (argmax agreement with
+    ``keras_logits``), ``test_accuracy``, ``latency_us`` (median, batch 1, 1 thread) and ``runtime``.
+    """
+    runner = TFLiteClassifier(model_bytes, num_threads=1)
+    tflite_logits = runner.predict(inputs)
+    operators = op_names(model_bytes)
+    return {"bytes": len(model_bytes), "ops": operators,
+            "builtin_ops_only": builtin_only(operators),
+            "parity": argmax_agreement(tflite_logits, keras_logits),
+            "test_accuracy": accuracy(tflite_logits, labels),
+            "latency_us": round(runner.median_latency_us(inputs), 2), "runtime": runner.runtime,
+            "input_dtype": runner.input["dtype"].__name__, "output_dtype": runner.output["dtype"].__name__}
+
+
+def _read_bytes(path):
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no TFLite model at {path}")
+    with open(path, "rb") as handle:
+        return handle.read()
