@@ -9,7 +9,7 @@ from tfcompress.backend import keras
 from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestTFLiteExporter, Distiller,
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor,
                                 TeacherExplanations, distillation_dataset)
-from tfcompress.export import TFLiteClassifier
+from tfcompress.tflite import TFLiteClassifier
 from tfcompress.models import CNNStudent
 
 

@@ -1,13 +1,15 @@
 """The Distiller: a keras.Model that trains a student against a frozen teacher under model.fit."""
+import copy
+import inspect
+
 from tfcompress.backend import keras, tf
-from tfcompress.distill.losses import cross_entropy, kd_loss, labelled, normalized_map_distance
-from tfcompress.distill.teacher_explanations import EXPLANATIONS
+from tfcompress.distill.losses import (TEACHER_MAP_KEY, TEACHER_MAP_MASK_KEY, AdversarialTerm,  # noqa: F401
+                                       CrossEntropyTerm, ExplanationTerm, KDTerm, LossTerm, TermContext,
+                                       check_positive, labelled, token_mask)
 
 STUDENT_KEY = "student_inputs"
 TEACHER_KEY = "teacher_inputs"
 TEACHER_LOGITS_KEY = "teacher_logits"
-TEACHER_MAP_KEY = "teacher_map"
-TEACHER_MAP_MASK_KEY = "teacher_map_mask"
 TERMS = ("ce", "kd", "explain", "adv")
 
 
@@ -21,11 +23,47 @@ def teacher_inputs(inputs):
     return inputs[TEACHER_KEY] if isinstance(inputs, dict) else inputs
 
 
-def token_mask(inputs):
-    """1.0 at real positions, 0.0 at padding: id 0 for token ids, an all-zero vector for projections."""
-    if len(inputs.shape) == 3:
-        return tf.cast(tf.reduce_max(tf.abs(inputs), axis=-1) > 0, tf.float32)
-    return tf.cast(tf.not_equal(inputs, 0), tf.float32)
+def check_weights(weights):
+    """Raise ``ValueError`` if a loss weight is negative or every one is zero."""
+    weights = list(weights)
+    if any(value < 0 for value in weights) or not any(weights):
+        raise ValueError("loss weights must be non-negative and not all zero")
+
+
+def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temperature, explanation, feature_dim,
+                  adversarial_steps, adversarial_epsilon):
+    """The four term objects that ``Distiller.compile``'s keywords describe, and its ``compile_settings``.
+
+    Example:
+        >>> terms, settings = keyword_terms(0.1, 0.9, 1.0, 0.0, 3.0, "saliency", 32, 1, 0.5)
+    """
+    check_positive("temperature", temperature)
+    check_weights([ce_weight, kd_weight, explain_weight, adversarial_weight])
+    terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature),
+             ExplanationTerm(explain_weight, explanation, feature_dim),
+             AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature)]
+    settings = {**{f"{term.name}_weight": term.weight for term in terms}, "temperature": float(temperature),
+                "explanation": explanation, "feature_dim": int(feature_dim),
+                "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon)}
+    return terms, settings
+
+
+def terms_settings(terms):
+    """``compile_settings`` of a ``terms=`` compile: each weight, and each term's class and config."""
+    return {**{f"{term.name}_weight": term.weight for term in terms},
+            "terms": [{"class_name": type(term).__name__, "config": term.get_config()} for term in terms]}
+
+
+def check_terms(terms):
+    """Raise unless ``terms`` are ``LossTerm`` objects with distinct names and weights not all zero."""
+    terms = list(terms)
+    if not all(isinstance(term, LossTerm) for term in terms):
+        raise TypeError(f"terms must be LossTerm objects, got {[type(term).__name__ for term in terms]}")
+    names = [term.name for term in terms]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"loss term names must be distinct and not 'loss', got {names}")
+    check_weights(term.weight for term in terms)
+    return terms
 
 
 class Distiller(keras.Model):
@@ -33,29 +71,37 @@ class Distiller(keras.Model):
 
     L = a * CE(y, s) + b * T^2 * KL(softmax(t/T) || softmax(s/T)) + g * L_explain + d * L_adv
 
-    - CE: hard labels; label -1 marks an unlabelled row (transfer-set or adversarial text), which
-      only the other terms see.
-    - KD: the teacher's softened distribution is the target (direction matters), scaled by T^2 so
-      its gradients keep their size when T changes.
-    - L_explain: the student's word-level explanation map is pulled to the teacher's, word by word
-      (``TeacherExplanations`` makes the targets; ``normalized_map_distance`` compares them):
-      ``saliency`` (gradient x input of the teacher's class, a second-order term through the
-      student), ``attention`` (attention-pooling weights; students with ``attention_map``) or
-      ``features`` (FitNets: a learned linear hint maps the student's word features onto the
-      teacher's).
-    - L_adv (ARD-style, continuous): ``adversarial_steps`` of PGD within an L-inf ball of radius
-      ``adversarial_epsilon`` x the RMS of the student's input vectors (word embeddings, or PRADO's
-      projections), maximizing the KD loss; then the student on the perturbed input is pulled to the
-      teacher's soft labels of the clean text. Discrete adversarial texts enter through the data
-      (``AdversarialTextPool``), labelled by the teacher on their clean originals.
+    Each term is an object of ``tfcompress.distill.losses`` (``compile`` builds them from its keywords,
+    or takes ``terms=[...]``), summed with its weight:
+
+    - ``CrossEntropyTerm`` (``ce``): hard labels; label -1 marks an unlabelled row (transfer-set or
+      adversarial text), which only the other terms see.
+    - ``KDTerm`` (``kd``): the teacher's softened distribution is the target (direction matters),
+      scaled by T^2 so its gradients keep their size when T changes.
+    - ``ExplanationTerm`` (``explain``): the student's word-level explanation map is pulled to the
+      teacher's, word by word (``TeacherExplanations`` makes the targets; ``normalized_map_distance``
+      compares them): ``saliency`` (gradient x input of the teacher's class, a second-order term
+      through the student), ``attention`` (attention-pooling weights; students with
+      ``attention_map``) or ``features`` (FitNets: a learned linear hint maps the student's word
+      features onto the teacher's).
+    - ``AdversarialTerm`` (``adv``, ARD-style, continuous): ``adversarial_steps`` of PGD within an
+      L-inf ball of radius ``adversarial_epsilon`` x the RMS of the student's input vectors (word
+      embeddings, or PRADO's projections), maximizing the KD loss; then the student on the perturbed
+      input is pulled to the teacher's soft labels of the clean text. Discrete adversarial texts
+      enter through the data (``AdversarialTextPool``), labelled by the teacher on their clean
+      originals.
+
+    A new term is one ``LossTerm`` subclass: it reads the batch from a ``TermContext`` (the student's
+    embedded inputs and logits, computed once per batch) and may own layers, trained with the student.
 
     Batches are ``(inputs, labels)``: ``inputs`` is a dict (``distillation_dataset``) with
     ``student_inputs`` and either ``teacher_inputs`` or cached ``teacher_logits``, plus
     ``teacher_map``/``teacher_map_mask`` when L_explain is on; or one tensor that feeds both models.
     The teacher runs outside the gradient tape with ``training=False``; only the student's variables
-    (and the FitNets hint) receive gradients. Every term is a metric: ``ce_loss``, ``kd_loss``,
-    ``explain_loss``, ``adv_loss``, and their weighted sum ``loss``. The weights are variables, so
-    ``LossWeightScheduler`` can warm terms up; a term whose compile weight is 0 is not computed.
+    (and those of the terms, e.g. the FitNets hint) receive gradients. Every term is a metric
+    ``<name>_loss`` (``ce_loss``, ``kd_loss``, ``explain_loss``, ``adv_loss``), with their weighted sum
+    ``loss``. The weights are variables (``term_weights``), so ``LossWeightScheduler`` can warm terms
+    up; a term whose compile weight is 0 is not computed (CE and KD, read off the logits, still are).
     Under a ``tf.distribute`` strategy, build and compile the Distiller inside ``strategy.scope()``:
     each replica's loss is divided by the number of replicas, so the summed gradients are the
     global batch's mean (tested with ``MirroredStrategy`` on two logical CPUs). On several machines,
@@ -66,10 +112,18 @@ class Distiller(keras.Model):
         student: the model being trained (a ``TextClassifier``).
         teacher: the frozen model being imitated.
 
+    Attributes:
+        terms: the compiled terms, by name.
+        term_weights: the current weight of each term, a ``tf.Variable`` by name.
+        compile_settings: the compiled weights and settings, as recorded in ``metrics.json``.
+
     Example:
         >>> distiller = Distiller(student=student, teacher=teacher)
         >>> distiller.compile(keras.optimizers.Adam(1e-3), [keras.metrics.SparseCategoricalAccuracy()],
         ...                   ce_weight=0.1, kd_weight=0.9, explain_weight=1.0, adversarial_weight=0.5)
+        >>> distiller.compile(keras.optimizers.Adam(1e-3), terms=[
+        ...     CrossEntropyTerm(0.1), KDTerm(0.9, temperature=3.0), ExplanationTerm(1.0, "saliency"),
+        ...     AdversarialTerm(0.5, steps=1, epsilon=0.5)])  # the same objective, as term objects
         >>> distiller.fit(distillation_dataset(data.train, student, teacher, explanations=targets), epochs=5)
     """
 
@@ -85,12 +139,12 @@ class Distiller(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
                          ("loss", *(f"{term}_loss" for term in TERMS))}
         self.term_weights = {term: tf.Variable(0.0, trainable=False, name=f"{term}_weight") for term in TERMS}
-        self.hint = None
+        self.terms, self.active, self.term_layers = {}, set(), []
         self.compile_settings = {}
 
     def compile(self, optimizer="adam", metrics=None, ce_weight=0.1, kd_weight=0.9, explain_weight=0.0,
                 adversarial_weight=0.0, temperature=3.0, explanation="saliency", feature_dim=32,
-                adversarial_steps=1, adversarial_epsilon=0.5, **kwargs):
+                adversarial_steps=1, adversarial_epsilon=0.5, terms=None, **kwargs):
         """Configure training.
 
         Args:
@@ -105,35 +159,65 @@ class Distiller(keras.Model):
             feature_dim: the teacher feature size the FitNets hint maps onto (``features`` only).
             adversarial_steps: PGD steps (>= 1).
             adversarial_epsilon: the L-inf radius, relative to the RMS of the student's input vectors.
+            terms: ``LossTerm`` objects to train with instead of the keywords above (which must then
+                keep their defaults); ``compile_settings`` then records each weight and each term's config.
+
+        Example:
+            >>> distiller.compile("adam", terms=[KDTerm(1.0, temperature=2.0), ExplanationTerm(0.5, "attention")])
         """
-        weights = {"ce": ce_weight, "kd": kd_weight, "explain": explain_weight, "adv": adversarial_weight}
-        if temperature <= 0:
-            raise ValueError(f"temperature must be positive, got {temperature}")
-        if any(value < 0 for value in weights.values()) or not any(weights.values()):
-            raise ValueError("loss weights must be non-negative and not all zero")
-        if explanation not in EXPLANATIONS:
-            raise ValueError(f"unknown explanation {explanation!r}; choose one of {list(EXPLANATIONS)}")
-        if explain_weight and explanation == "attention" and not hasattr(self.student, "attention_map"):
-            raise ValueError(f"student {self.student.name!r} has no attention pooling; use explanation="
-                             "'saliency' or 'features', or a student with attention_map (prado)")
-        if adversarial_weight and (adversarial_steps < 1 or adversarial_epsilon <= 0):
-            raise ValueError("adversarial_steps must be >= 1 and adversarial_epsilon > 0")
+        keywords = dict(ce_weight=ce_weight, kd_weight=kd_weight, explain_weight=explain_weight,
+                        adversarial_weight=adversarial_weight, temperature=temperature, explanation=explanation,
+                        feature_dim=feature_dim, adversarial_steps=adversarial_steps,
+                        adversarial_epsilon=adversarial_epsilon)
+        if terms is None:
+            terms, settings = keyword_terms(**keywords)
+            terms = [self._recompiled(term) for term in terms]
+        else:
+            self._check_no_keywords(keywords)
+            terms = check_terms(terms)
+            settings = terms_settings(terms)
+        for term in terms:
+            if term.weight > 0:
+                term.build(self.student)
         super().compile(optimizer=optimizer, metrics=metrics, **kwargs)
-        for term, value in weights.items():
-            self.term_weights[term].assign(float(value))
-        self.active = {term for term, value in weights.items() if value > 0}
-        self.temperature = float(temperature)
-        self.explanation = explanation
-        self.adversarial_steps, self.adversarial_epsilon = int(adversarial_steps), float(adversarial_epsilon)
-        self.compile_settings = {**{f"{term}_weight": float(value) for term, value in weights.items()},
-                                 "temperature": self.temperature, "explanation": explanation,
-                                 "feature_dim": int(feature_dim), "adversarial_steps": self.adversarial_steps,
-                                 "adversarial_epsilon": self.adversarial_epsilon}
-        if "explain" in self.active and explanation == "features" and self.hint is None:
-            self.hint = keras.layers.Dense(feature_dim, use_bias=False, name="fitnets_hint")
-            self.student.build_for_inputs()
-            probe = tf.zeros((1, *self.student.encoder.input_shape), self.student.encoder.input_dtype)
-            self.hint.build(self.student.token_features(probe).shape)
+        self._set_terms(terms)
+        self.compile_settings = settings
+
+    @staticmethod
+    def _check_no_keywords(keywords):
+        defaults = inspect.signature(Distiller.compile).parameters
+        given = sorted(name for name, value in keywords.items() if value != defaults[name].default)
+        if given:
+            raise ValueError(f"give either terms= or the keywords {given}, not both")
+
+    def _recompiled(self, term):
+        """``term``, sharing the layers of the compiled term of the same class and settings (they keep training)."""
+        previous = self.terms.get(term.name)
+        if type(previous) is not type(term) or {**previous.get_config(), "weight": term.weight} != term.get_config():
+            return term
+        reused = copy.copy(previous)
+        reused.weight = term.weight
+        return reused
+
+    def _set_terms(self, terms):
+        self.terms = {term.name: term for term in terms}
+        self.active = {term.name for term in terms if term.weight > 0}
+        for term in terms:
+            if term.name not in self.term_weights:
+                self.term_weights[term.name] = tf.Variable(0.0, trainable=False, name=f"{term.name}_weight")
+            self.term_weights[term.name].assign(term.weight)
+        names = ["loss", *(f"{term.name}_loss" for term in terms)]
+        if list(self.trackers) != names:
+            self.trackers = {name: self.trackers.get(name) or keras.metrics.Mean(name=name) for name in names}
+        self.term_layers = [layer for term in self._active_terms() for layer in term.layers]
+
+    def _active_terms(self):
+        return [term for name, term in self.terms.items() if name in self.active]
+
+    @property
+    def hint(self):
+        """The FitNets hint layer of the ``explain`` term (``features``), or None."""
+        return getattr(self.terms.get("explain"), "hint", None)
 
     @property
     def metrics(self):
@@ -144,8 +228,9 @@ class Distiller(keras.Model):
         return self.student(student_inputs(inputs), training=training)
 
     def trainable_parameters(self):
-        """The variables a step updates: the student's, plus the FitNets hint when used."""
-        return self.student.trainable_variables + (self.hint.trainable_variables if self.hint is not None else [])
+        """The variables a step updates: the student's, plus those of the active terms (the FitNets hint)."""
+        return self.student.trainable_variables + [variable for term in self._active_terms()
+                                                   for variable in term.trainable_variables]
 
     def teacher_logits(self, inputs):
         if isinstance(inputs, dict) and TEACHER_LOGITS_KEY in inputs:
@@ -153,70 +238,14 @@ class Distiller(keras.Model):
         return self.teacher(teacher_inputs(inputs), training=False)
 
     def compute_losses(self, inputs, labels, teacher_logits, training=False):
-        """Student logits, each loss term (0 when off) and their weighted sum ``loss``."""
-        x = student_inputs(inputs)
-        embedded = self.student.embed(x, training=training)
+        """Student logits, each term's value (0 when off) as ``<name>_loss`` and their weighted sum ``loss``."""
+        context = TermContext(self.student, inputs, student_inputs(inputs), labels, teacher_logits, training,
+                              with_saliency=any(term.needs_saliency for term in self._active_terms()))
         zero = tf.constant(0.0)
-        terms = {"explain": zero, "adv": zero}
-        if "explain" in self.active and self.explanation == "saliency":
-            student_logits, student_map = self._logits_and_saliency(embedded, x, teacher_logits, training)
-        else:
-            student_logits = self.student.logits_from_embeddings(embedded, x, training=training)
-            student_map = self._explanation_map(embedded, x, training) if "explain" in self.active else None
-        terms["ce"] = cross_entropy(labels, student_logits)
-        terms["kd"] = kd_loss(teacher_logits, student_logits, self.temperature)
-        if student_map is not None:
-            target, mask = self._explanation_target(inputs)
-            if target.shape[1:] != student_map.shape[1:]:
-                raise ValueError(f"teacher word maps of shape {target.shape[1:]} do not match the student's "
-                                 f"{student_map.shape[1:]}: build TeacherExplanations with the student's max_length "
-                                 "and the Distiller's feature_dim")
-            terms["explain"] = normalized_map_distance(student_map, target, mask)
-        if "adv" in self.active:
-            terms["adv"] = self._adversarial_loss(embedded, x, teacher_logits, training)
-        total = tf.add_n([self.term_weights[term] * terms[term] for term in TERMS])
-        return student_logits, {"loss": total, **{f"{term}_loss": terms[term] for term in TERMS}}
-
-    def _logits_and_saliency(self, embedded, x, teacher_logits, training):
-        """Logits and the gradient x input map of the teacher's class, differentiable (second order)."""
-        with tf.GradientTape() as inner:
-            inner.watch(embedded)
-            logits = self.student.logits_from_embeddings(embedded, x, training=training)
-            classes = tf.argmax(teacher_logits, axis=-1, output_type=tf.int32)
-            chosen = tf.reduce_sum(tf.gather(logits, classes, batch_dims=1))
-        gradients = inner.gradient(chosen, embedded)
-        return logits, tf.reduce_sum(gradients * embedded, axis=-1)
-
-    def _explanation_map(self, embedded, x, training):
-        if self.explanation == "attention":
-            return self.student.attention_map(x, training=training)
-        return self.hint(self.student.features_from_embeddings(embedded, x, training=training))
-
-    @staticmethod
-    def _explanation_target(inputs):
-        if not isinstance(inputs, dict) or TEACHER_MAP_KEY not in inputs:
-            raise ValueError("explain_weight > 0 needs the teacher's word maps in the batch: build the data with "
-                             "distillation_dataset(..., explanations=TeacherExplanations(...))")
-        return inputs[TEACHER_MAP_KEY], inputs[TEACHER_MAP_MASK_KEY]
-
-    def _adversarial_loss(self, embedded, x, teacher_logits, training):
-        """ARD: KD loss of the student on a PGD-perturbed input against the clean teacher."""
-        clean = tf.stop_gradient(embedded)
-        mask = token_mask(x)[..., None]
-        rms = tf.sqrt(tf.reduce_sum(tf.square(clean) * mask) /
-                      tf.maximum(tf.reduce_sum(mask) * tf.cast(tf.shape(clean)[-1], clean.dtype), 1.0))
-        epsilon = self.adversarial_epsilon * rms
-        step = 2.5 * epsilon / self.adversarial_steps
-        delta = tf.random.uniform(tf.shape(clean), -1.0, 1.0) * epsilon * mask
-        for _ in range(self.adversarial_steps):
-            with tf.GradientTape() as attack:
-                attack.watch(delta)
-                logits = self.student.logits_from_embeddings(clean + delta, x, training=training)
-                loss = kd_loss(teacher_logits, logits, self.temperature)
-            delta = tf.clip_by_value(delta + step * tf.sign(attack.gradient(loss, delta)), -epsilon, epsilon) * mask
-        perturbed = embedded + tf.stop_gradient(delta)
-        return kd_loss(teacher_logits, self.student.logits_from_embeddings(perturbed, x, training=training),
-                       self.temperature)
+        values = {name: term.compute_loss(context) if name in self.active or term.logged_when_off else zero
+                  for name, term in self.terms.items()}
+        total = tf.add_n([self.term_weights[name] * value for name, value in values.items()])
+        return context.student_logits, {"loss": total, **{f"{name}_loss": value for name, value in values.items()}}
 
     def train_step(self, data):
         inputs, labels = data

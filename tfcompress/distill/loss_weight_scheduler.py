@@ -9,11 +9,13 @@ class LossWeightScheduler(keras.callbacks.Callback):
     so the student first learns the task from KD and CE before explanations and perturbations
     pull on it. The weights are ``Distiller.term_weights`` variables: checkpointed with the model,
     and set again at every epoch start, so a resumed fit continues the same schedule. The current
-    weights are logged as ``<term>_weight``.
+    weights are logged as ``<term>_weight``. Terms are addressed by name (``Distiller.terms``); a name
+    the Distiller was not compiled with is left alone, so the default suits a ``terms=`` compile too.
 
     Args:
         warmup_epochs: epochs until the full weight (1: no warm-up).
-        terms: which of the Distiller's terms to warm up (``explain``, ``adv``, ``ce``, ``kd``).
+        terms: names of the Distiller's terms to warm up (``explain``, ``adv``, ``ce``, ``kd``, or a
+            custom term's name).
 
     Example:
         >>> distiller.fit(data, epochs=10, callbacks=[LossWeightScheduler(warmup_epochs=3)])
@@ -25,14 +27,19 @@ class LossWeightScheduler(keras.callbacks.Callback):
             raise ValueError(f"warmup_epochs must be >= 1, got {warmup_epochs}")
         self.warmup_epochs, self.terms = int(warmup_epochs), tuple(terms)
 
+    def present(self):
+        """The warmed-up names that the Distiller has, in the order given."""
+        return [term for term in self.terms if term in self.model.terms]
+
     def weight(self, term, epoch):
-        target = self.model.compile_settings[f"{term}_weight"]
+        """The weight of ``term`` in ``epoch``: its compiled weight, ramped."""
+        target = self.model.terms[term].weight
         return target * min(1.0, (epoch + 1) / self.warmup_epochs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        for term in self.terms:
+        for term in self.present():
             self.model.term_weights[term].assign(self.weight(term, epoch))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs.update({f"{term}_weight": float(self.model.term_weights[term].numpy()) for term in self.terms})
+            logs.update({f"{term}_weight": float(self.model.term_weights[term].numpy()) for term in self.present()})

@@ -1,5 +1,9 @@
-"""Loss terms of the distillation objective."""
-from tfcompress.backend import tf
+"""Loss terms of the distillation objective: the functions, and the term objects the Distiller sums."""
+from tfcompress.backend import keras, tf
+from tfcompress.distill.teacher_explanations import EXPLANATIONS
+
+TEACHER_MAP_KEY = "teacher_map"
+TEACHER_MAP_MASK_KEY = "teacher_map_mask"
 
 
 def kd_loss(teacher_logits, student_logits, temperature):
@@ -64,3 +68,319 @@ def normalized_map_distance(student_map, teacher_map, mask):
     distances = tf.reduce_sum(tf.square(unit(student_map) - unit(teacher_map)), axis=axes)
     present = tf.cast(tf.reduce_sum(mask, axis=axes) > 0, student_map.dtype)
     return tf.reduce_sum(distances * present) / tf.maximum(tf.reduce_sum(present), 1.0)
+
+
+def token_mask(inputs):
+    """1.0 at real positions, 0.0 at padding: id 0 for token ids, an all-zero vector for projections."""
+    if len(inputs.shape) == 3:
+        return tf.cast(tf.reduce_max(tf.abs(inputs), axis=-1) > 0, tf.float32)
+    return tf.cast(tf.not_equal(inputs, 0), tf.float32)
+
+
+def logits_and_saliency(student, embedded, x, teacher_logits, training=False):
+    """The student's logits and its gradient x input map of the teacher's class, differentiable (second order).
+
+    Args:
+        student: a model with ``logits_from_embeddings``.
+        embedded: (batch, words, dim) the student's embedded inputs.
+        x: the student's raw inputs (token ids or projections).
+        teacher_logits: (batch, classes); their argmax picks the class explained.
+        training: the student's training flag.
+
+    Example:
+        >>> logits, saliency = logits_and_saliency(student, student.embed(x), x, teacher_logits)
+    """
+    with tf.GradientTape() as inner:
+        inner.watch(embedded)
+        logits = student.logits_from_embeddings(embedded, x, training=training)
+        classes = tf.argmax(teacher_logits, axis=-1, output_type=tf.int32)
+        chosen = tf.reduce_sum(tf.gather(logits, classes, batch_dims=1))
+    gradients = inner.gradient(chosen, embedded)
+    return logits, tf.reduce_sum(gradients * embedded, axis=-1)
+
+
+class TermContext:
+    """One batch as every loss term sees it; the student's embedding and logits are computed once here.
+
+    When some term needs the saliency map, the logits come from the inner tape that makes the map
+    (``logits_and_saliency``), so every term reads the same forward pass.
+
+    Args:
+        student: the model being trained.
+        inputs: the whole batch inputs (a dict from ``distillation_dataset``, or one tensor).
+        x: the student's part of ``inputs``.
+        labels: (batch,) hard labels, -1 for unlabelled rows.
+        teacher_logits: (batch, classes), constants.
+        training: the student's training flag.
+        with_saliency: also compute ``saliency``.
+
+    Attributes:
+        embedded: the student's embedded ``x``.
+        student_logits: the student's logits on ``embedded``.
+        saliency: (batch, words) gradient x input of the teacher's class, or None.
+
+    Example:
+        >>> context = TermContext(student, inputs, inputs["student_inputs"], labels, teacher_logits)
+        >>> KDTerm(temperature=2.0).compute_loss(context)
+    """
+
+    def __init__(self, student, inputs, x, labels, teacher_logits, training=False, with_saliency=False):
+        self.student, self.inputs, self.x, self.labels = student, inputs, x, labels
+        self.teacher_logits, self.training = teacher_logits, training
+        self.embedded = student.embed(x, training=training)
+        self.saliency = None
+        if with_saliency:
+            self.student_logits, self.saliency = logits_and_saliency(student, self.embedded, x, teacher_logits,
+                                                                     training)
+        else:
+            self.student_logits = student.logits_from_embeddings(self.embedded, x, training=training)
+
+
+def check_positive(name, value):
+    """Raise ``ValueError`` unless ``value > 0`` (``name must be positive, got value``)."""
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+
+
+class LossTerm:
+    """One weighted term of the Distiller's objective; subclass it and write ``compute_loss`` to add one.
+
+    The Distiller logs the value as ``<name>_loss`` and keeps the weight in the variable
+    ``Distiller.term_weights[name]`` (so ``LossWeightScheduler`` can warm it up); ``weight`` is the
+    compiled, full weight. A term of weight 0 is not computed (its metric reads 0), unless it is
+    ``logged_when_off``. A term that needs ``TermContext.saliency`` sets ``needs_saliency``; one that
+    owns variables creates its layers in ``build`` and lists them in ``layers``, and they are trained
+    with the student's.
+
+    Args:
+        weight: the term's weight (>= 0).
+        name: the term's name, unique in one Distiller.
+
+    Example:
+        >>> class LogitNorm(LossTerm):
+        ...     def __init__(self, weight=1.0, name="logit_norm"):
+        ...         super().__init__(weight, name)
+        ...     def compute_loss(self, context):
+        ...         return tf.reduce_mean(tf.square(context.student_logits))
+        >>> distiller.compile("adam", terms=[KDTerm(1.0), LogitNorm(0.01)])
+    """
+
+    logged_when_off = False
+    needs_saliency = False
+
+    def __init__(self, weight=1.0, name=None):
+        if not name or not isinstance(name, str):
+            raise ValueError(f"a loss term needs a name, got {name!r}")
+        if weight < 0:
+            raise ValueError(f"loss weights must be non-negative, got {weight} for {name!r}")
+        self.weight, self.name = float(weight), name
+
+    @property
+    def layers(self):
+        """The Keras layers this term owns (none by default)."""
+        return []
+
+    @property
+    def trainable_variables(self):
+        """The variables of ``layers`` that a training step updates."""
+        return [variable for layer in self.layers for variable in layer.trainable_variables]
+
+    def build(self, student):
+        """Check that the term fits ``student`` and create its layers; called at compile when weight > 0."""
+
+    def compute_loss(self, context):
+        """The term's scalar value on one batch (a ``TermContext``)."""
+        raise NotImplementedError
+
+    def get_config(self):
+        """Every init argument, so ``type(term).from_config(term.get_config())`` rebuilds the term."""
+        return {"weight": self.weight, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """The term that ``get_config`` describes."""
+        return cls(**config)
+
+    def __repr__(self):
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class CrossEntropyTerm(LossTerm):
+    """CE(y, s): the hard-label cross-entropy over the labelled rows (``cross_entropy``).
+
+    Args:
+        weight: the term's weight (>= 0).
+        name: the term's name.
+
+    Example:
+        >>> CrossEntropyTerm(0.1)
+    """
+
+    logged_when_off = True
+
+    def __init__(self, weight=1.0, name="ce"):
+        super().__init__(weight, name)
+
+    def compute_loss(self, context):
+        return cross_entropy(context.labels, context.student_logits)
+
+
+class KDTerm(LossTerm):
+    """T^2 * KL(softmax(t/T) || softmax(s/T)): the teacher's softened distribution as the target (``kd_loss``).
+
+    Args:
+        weight: the term's weight (>= 0).
+        temperature: the softening temperature T (> 0).
+        name: the term's name.
+
+    Example:
+        >>> KDTerm(0.9, temperature=3.0)
+    """
+
+    logged_when_off = True
+
+    def __init__(self, weight=1.0, temperature=3.0, name="kd"):
+        super().__init__(weight, name)
+        check_positive("temperature", temperature)
+        self.temperature = float(temperature)
+
+    def compute_loss(self, context):
+        return kd_loss(context.teacher_logits, context.student_logits, self.temperature)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
+def teacher_word_maps(inputs):
+    """(maps, mask): the teacher's word maps carried in the batch by ``distillation_dataset``."""
+    if not isinstance(inputs, dict) or TEACHER_MAP_KEY not in inputs:
+        raise ValueError("explain_weight > 0 needs the teacher's word maps in the batch: build the data with "
+                         "distillation_dataset(..., explanations=TeacherExplanations(...))")
+    return inputs[TEACHER_MAP_KEY], inputs[TEACHER_MAP_MASK_KEY]
+
+
+class ExplanationTerm(LossTerm):
+    """L_explain: the student's word-level explanation map pulled to the teacher's (``normalized_map_distance``).
+
+    The teacher's maps come with the batch (``TeacherExplanations``). ``saliency`` is gradient x input
+    of the teacher's class, a second-order term through the student; ``attention`` the
+    attention-pooling weights (students with ``attention_map``); ``features`` FitNets: a learned
+    linear hint, owned by this term, maps the student's word features onto the teacher's
+    ``feature_dim`` principal components.
+
+    Args:
+        weight: the term's weight (>= 0).
+        kind: ``saliency``, ``attention`` or ``features``.
+        feature_dim: the teacher feature size the hint maps onto (``features`` only).
+        name: the term's name.
+
+    Example:
+        >>> ExplanationTerm(1.0, kind="features", feature_dim=8)
+    """
+
+    def __init__(self, weight=1.0, kind="saliency", feature_dim=32, name="explain"):
+        super().__init__(weight, name)
+        if kind not in EXPLANATIONS:
+            raise ValueError(f"unknown explanation {kind!r}; choose one of {list(EXPLANATIONS)}")
+        self.kind, self.feature_dim = kind, int(feature_dim)
+        self.hint = None
+
+    @property
+    def needs_saliency(self):
+        return self.kind == "saliency"
+
+    @property
+    def layers(self):
+        return [self.hint] if self.hint is not None else []
+
+    def build(self, student):
+        """Check that ``student`` has attention pooling (``attention``), or create the FitNets hint (``features``)."""
+        if self.kind == "attention" and not hasattr(student, "attention_map"):
+            raise ValueError(f"student {student.name!r} has no attention pooling; use explanation="
+                             "'saliency' or 'features', or a student with attention_map (prado)")
+        if self.kind == "features" and self.hint is None:
+            self.hint = keras.layers.Dense(self.feature_dim, use_bias=False, name="fitnets_hint")
+            student.build_for_inputs()
+            probe = tf.zeros((1, *student.encoder.input_shape), student.encoder.input_dtype)
+            self.hint.build(student.token_features(probe).shape)
+
+    def student_map(self, context):
+        """The student's (batch, words) map, or (batch, words, feature_dim) for ``features``."""
+        if self.kind == "saliency":
+            return context.saliency
+        if self.kind == "attention":
+            return context.student.attention_map(context.x, training=context.training)
+        return self.hint(context.student.features_from_embeddings(context.embedded, context.x,
+                                                                  training=context.training))
+
+    def compute_loss(self, context):
+        student_map = self.student_map(context)
+        target, mask = teacher_word_maps(context.inputs)
+        if target.shape[1:] != student_map.shape[1:]:
+            raise ValueError(f"teacher word maps of shape {target.shape[1:]} do not match the student's "
+                             f"{student_map.shape[1:]}: build TeacherExplanations with the student's max_length "
+                             "and the Distiller's feature_dim")
+        return normalized_map_distance(student_map, target, mask)
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind, "feature_dim": self.feature_dim}
+
+
+def masked_rms(values, mask):
+    """Root mean square of ``values`` (batch, words, dim) over the positions where ``mask`` (batch, words, 1) is 1."""
+    return tf.sqrt(tf.reduce_sum(tf.square(values) * mask) /
+                   tf.maximum(tf.reduce_sum(mask) * tf.cast(tf.shape(values)[-1], values.dtype), 1.0))
+
+
+class AdversarialTerm(LossTerm):
+    """L_adv (ARD-style, continuous): the KD loss of the student on a PGD-perturbed input.
+
+    ``steps`` of PGD within an L-inf ball of radius ``epsilon`` x the RMS of the student's input
+    vectors (word embeddings, or PRADO's projections; padding is left alone) maximize the KD loss;
+    then the student on the perturbed input is pulled to the teacher's soft labels of the clean text.
+    An off term (weight 0) does not check ``steps`` and ``epsilon``.
+
+    Args:
+        weight: the term's weight (>= 0).
+        steps: PGD steps (>= 1).
+        epsilon: the L-inf radius, relative to the RMS of the student's input vectors (> 0).
+        temperature: the KD temperature T (> 0) of the attack and of the term.
+        name: the term's name.
+
+    Example:
+        >>> AdversarialTerm(0.5, steps=3, epsilon=1.0)
+    """
+
+    def __init__(self, weight=1.0, steps=1, epsilon=0.5, temperature=3.0, name="adv"):
+        super().__init__(weight, name)
+        check_positive("temperature", temperature)
+        if weight and (steps < 1 or epsilon <= 0):
+            raise ValueError("adversarial_steps must be >= 1 and adversarial_epsilon > 0")
+        self.steps, self.epsilon, self.temperature = int(steps), float(epsilon), float(temperature)
+
+    def perturbation(self, context):
+        """The PGD perturbation of ``context.embedded`` (zero at padding)."""
+        clean = tf.stop_gradient(context.embedded)
+        mask = token_mask(context.x)[..., None]
+        epsilon = self.epsilon * masked_rms(clean, mask)
+        step = 2.5 * epsilon / self.steps
+        delta = tf.random.uniform(tf.shape(clean), -1.0, 1.0) * epsilon * mask
+        for _ in range(self.steps):
+            with tf.GradientTape() as attack:
+                attack.watch(delta)
+                loss = self.kd_on(context, clean + delta)
+            delta = tf.clip_by_value(delta + step * tf.sign(attack.gradient(loss, delta)), -epsilon, epsilon) * mask
+        return delta
+
+    def kd_on(self, context, embedded):
+        """The KD loss of the student on ``embedded`` against the teacher's clean logits."""
+        logits = context.student.logits_from_embeddings(embedded, context.x, training=context.training)
+        return kd_loss(context.teacher_logits, logits, self.temperature)
+
+    def compute_loss(self, context):
+        return self.kd_on(context, context.embedded + tf.stop_gradient(self.perturbation(context)))
+
+    def get_config(self):
+        return {**super().get_config(), "steps": self.steps, "epsilon": self.epsilon,
+                "temperature": self.temperature}
