@@ -10,6 +10,9 @@ NLTK_DATA := $(CURDIR)/.cache/nltk_data
 PRESET ?= default
 OUT ?= runs/$(PRESET)
 PYTEST_ARGS ?=
+# Two xdist workers on the two cores; tests of the session's quick run share one worker (xdist_group).
+PYTEST_WORKERS ?= 2
+PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 export NLTK_DATA
 
 .PHONY: setup run test test-full test-current nltk-data saved-model lock-full lock-current clean
@@ -33,10 +36,10 @@ saved-model: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 test: test-full test-current
 
 test-full: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
-	$(FULL)/bin/python -m pytest $(PYTEST_ARGS)
+	$(FULL)/bin/python $(PYTEST) $(PYTEST_ARGS)
 
 test-current: $(CURRENT)/.installed $(NLTK_DATA)/.built $(SYSTEM)
-	$(CURRENT)/bin/python -m pytest $(PYTEST_ARGS)
+	$(CURRENT)/bin/python $(PYTEST) $(PYTEST_ARGS)
 
 # Each stack installs exactly its pinned freeze, with --no-deps (no resolver, identical on rebuild).
 $(FULL)/.installed: requirements/full.txt setup.cfg pyproject.toml

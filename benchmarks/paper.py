@@ -25,7 +25,6 @@ import csv
 import dataclasses
 import hashlib
 import io
-import json
 import os
 import sys
 import time
@@ -34,18 +33,19 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from common import ResumableCache, markdown_table  # noqa: E402
 from fasttext_peer import load_fasttext, train_fasttext  # noqa: E402
 
 from tfcompress import datasets  # noqa: E402
-from tfcompress.backend import keras, versions  # noqa: E402
-from tfcompress.distill import BestWeights, Distiller, distillation_dataset  # noqa: E402
-from tfcompress.distill.augment import with_transfer_copies  # noqa: E402
-from tfcompress.explain import fidelity, shap_attributions, write_json_atomic  # noqa: E402
-from tfcompress.export import TFLiteClassifier, accuracy, convert_to_int8, write_bytes_atomic  # noqa: E402
-from tfcompress.export.android import load_exportable  # noqa: E402
-from tfcompress.models import TeacherOutputCache, build_student, build_teacher, load_model, save_model  # noqa: E402
-from tfcompress.pipeline import RECIPES, RunConfig, run  # noqa: E402
-from tfcompress.robustness import TFLiteTextClassifier, attack_model, select_sample  # noqa: E402
+from tfcompress.atomic import write_bytes_atomic, write_json_atomic  # noqa: E402
+from tfcompress.backend import versions  # noqa: E402
+from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
+from tfcompress.explain import fidelity, shap_attributions  # noqa: E402
+from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
+from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, load_exportable,  # noqa: E402
+                                 make_student, preset_settings, run, train_baseline, train_teacher)
+from tfcompress.robustness import attack_model  # noqa: E402
+from tfcompress.tflite import TFLiteClassifier, TFLiteTextClassifier, convert_to_int8  # noqa: E402
 
 RECIPES_ATTACKED = ("deepwordbug", "pwws", "textfooler")
 STUDENT_TYPES = ("fastgrnn", "prado", "cnn")
@@ -76,28 +76,9 @@ def digest_of(path):
         return hashlib.sha256(handle.read()).hexdigest()[:16]
 
 
-class Workspace:
+def open_workspace(out):
     """OUT/.paper.partial/: trained models, their training seconds and finished measurements."""
-
-    def __init__(self, out):
-        self.folder = os.path.join(out, ".paper.partial")
-        os.makedirs(self.folder, exist_ok=True)
-
-    def path(self, name):
-        return os.path.join(self.folder, name)
-
-    def load(self, name, key):
-        path = self.path(name)
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as handle:
-                kept = json.load(handle)
-            if kept["key"] == key:
-                return kept["value"]
-        return None
-
-    def keep(self, name, key, value):
-        write_json_atomic({"key": key, "value": value}, self.path(name))
-        return value
+    return ResumableCache(os.path.join(out, ".paper.partial"))
 
 
 def log(message):
@@ -108,10 +89,10 @@ def log(message):
 
 def run_main_job(args, workspace):
     """``tfcompress run`` (reused from its checkpoints when present); returns (metrics, training seconds)."""
-    metrics_path = os.path.join(args.run, "metrics.json")
+    folder = RunFolder(args.run)
     seconds = workspace.load("run_seconds.json", args.run)
-    if seconds is None and os.path.exists(metrics_path):
-        seconds = _fresh_stage_seconds(json.load(open(metrics_path)))
+    if seconds is None and os.path.exists(folder.metrics_path):
+        seconds = _fresh_stage_seconds(folder.load_metrics())
     config = RunConfig(out=args.run, preset=args.preset, dataset=args.dataset, data=args.data,
                        text_column=args.text_column, label_column=args.label_column, seed=args.seed,
                        robustness_examples=0, explanation_examples=0, **args.run_overrides)
@@ -132,9 +113,9 @@ def _fresh_stage_seconds(metrics):
 
 def ours_rows(args, metrics, seconds):
     student_seconds = sum(seconds.get(stage, 0) for stage in ("distill", "qat")) or None
-    float_path = os.path.join(args.run, "checkpoints", "student.keras")
+    folder = RunFolder(args.run)
+    float_path, tflite_path = folder.student_path, folder.tflite_path
     source, _ = load_exportable(args.run)
-    tflite_path = os.path.join(args.run, "student.tflite")
     tflite = TFLiteTextClassifier(tflite_path, source.encoder)
     return [
         Row("ours (three objectives, float Keras)", "keras", "ours float", load_model(float_path), digest_of(float_path),
@@ -162,14 +143,15 @@ def personalized_row(metrics):
 
 def teacher_rows(args, data, workspace, run_teacher_name, run_seconds):
     rows = []
-    path = os.path.join(args.run, "checkpoints", "teacher.keras")
+    path = RunFolder(args.run).teacher_path
     teacher = load_model(path)
     rows.append(_teacher_row(f"teacher: {run_teacher_name} (teaches the students)", run_teacher_name, teacher, path,
                              run_seconds.get("teacher")))
     for name in TEACHER_TYPES:
         if name == run_teacher_name:
             continue
-        model, path, seconds = train_or_load(f"teacher_{name}", workspace, lambda n=name: train_teacher(n, data, args))
+        model, path, seconds = train_or_load(f"teacher_{name}", workspace,
+                                             lambda n=name: train_other_teacher(n, data, args))
         rows.append(_teacher_row(f"teacher: {name}", name, model, path, seconds))
     return teacher, rows
 
@@ -195,59 +177,37 @@ def train_or_load(name, workspace, train):
     return model, path, seconds
 
 
-def _recipe(args, name):
-    recipe = dict(RECIPES[args.preset][name])
-    if args.quick:
-        recipe["epochs"] = QUICK["epochs"]
-    return recipe
+def model_settings(args, teacher=None, student=None):
+    """The preset's settings for ``teacher`` / ``student`` (``--quick``: the quick epoch budget)."""
+    epochs = QUICK["epochs"] if args.quick else None
+    return preset_settings(args.preset, teacher=teacher, student=student, teacher_epochs=epochs,
+                           student_epochs=epochs)
 
 
-def _fit_callbacks(model):
-    return [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=3),
-            BestWeights("val_accuracy", "max", target=model)]
+def train_other_teacher(name, data, args):
+    """A registered teacher trained on the labels by the recipe, with the preset's budget for it."""
+    return train_teacher(model_settings(args, teacher=name), data, args.seed)
 
 
-def train_teacher(name, data, args):
-    recipe = _recipe(args, name)
-    keras.utils.set_random_seed(args.seed)
-    teacher = build_teacher(name, num_classes=data.num_classes, **recipe["config"])
-    return _fit_with_labels(teacher, data, recipe, args.seed)
+def train_label_baseline(name, data, args):
+    """A student trained on the labels alone (no teacher) by the recipe."""
+    return train_baseline(model_settings(args, student=name), data, args.seed)
 
 
-def train_baseline(name, data, args):
-    recipe = _recipe(args, name)
-    keras.utils.set_random_seed(args.seed)
-    student = build_student(name, num_classes=data.num_classes, **recipe["config"])
-    return _fit_with_labels(student, data, recipe, args.seed)
-
-
-def _fit_with_labels(model, data, recipe, seed):
-    model.compile(keras.optimizers.Adam(recipe["learning_rate"]),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    encode = model.encoder.encode
-    model.fit(data.train.to_tf_dataset(encode, recipe["batch_size"], True, seed),
-              validation_data=data.validation.to_tf_dataset(encode, 256), epochs=recipe["epochs"], verbose=0,
-              callbacks=_fit_callbacks(model))
-    return model
+def plain_kd_settings(args, name, run_settings):
+    """KD only (no explanation or adversarial term, no monitors) with the run's KD weights, temperature
+    and transfer set; the student starts from random embeddings (not the teacher's word vectors)."""
+    kd = {key: run_settings[key] for key in ("ce_weight", "kd_weight", "temperature", "transfer_copies")}
+    return {**model_settings(args, teacher=run_settings["teacher"], student=name), **PLAIN_KD, **kd,
+            "monitor_examples": 0, "embedding_init": "random"}
 
 
 def train_kd_student(name, teacher, data, args, metrics):
     """KD only (no explanation or adversarial term), from the run's teacher on its transfer set."""
-    recipe, settings = _recipe(args, name), metrics["settings"]
-    keras.utils.set_random_seed(args.seed)
-    student = build_student(name, num_classes=data.num_classes, **recipe["config"])
-    cache = TeacherOutputCache(os.path.join(args.run, "checkpoints", "teacher_outputs"))
-    train = with_transfer_copies(data.train, settings["transfer_copies"], args.seed)
-    distiller = Distiller(student=student, teacher=teacher)
-    distiller.compile(keras.optimizers.Adam(recipe["learning_rate"]),
-                      [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], ce_weight=settings["ce_weight"],
-                      kd_weight=settings["kd_weight"], temperature=settings["temperature"])
-    distiller.fit(distillation_dataset(train, student, teacher, recipe["batch_size"], True, args.seed,
-                                       teacher_logits=cache.logits(teacher, train.texts)),
-                  validation_data=distillation_dataset(data.validation, student, teacher, 256,
-                                                       teacher_logits=cache.logits(teacher, data.validation.texts)),
-                  epochs=recipe["epochs"], verbose=0, callbacks=_fit_callbacks(student))
+    settings = plain_kd_settings(args, name, metrics["settings"])
+    student, _ = make_student(settings, teacher, data, args.seed)
+    cache = TeacherOutputCache(RunFolder(args.run).teacher_outputs)
+    distill(student, teacher, data, settings, seed=args.seed, cache=cache, stage=f"plain KD {name}")
     return student
 
 
@@ -268,7 +228,8 @@ def _tflite_latency(path, model, texts):
 def student_rows(args, data, workspace, teacher, metrics):
     rows = []
     for name in STUDENT_TYPES:
-        model, _, seconds = train_or_load(f"baseline_{name}", workspace, lambda n=name: train_baseline(n, data, args))
+        model, _, seconds = train_or_load(f"baseline_{name}", workspace,
+                                          lambda n=name: train_label_baseline(n, data, args))
         rows.append(int8_row(f"baseline: {name} (no distillation), int8", f"{name} CE", model, seconds, data,
                              workspace, f"baseline_{name}"))
     for name in STUDENT_TYPES:
@@ -371,17 +332,19 @@ def _fmt(value, digits=4):
     return str(value)
 
 
-def markdown_table(table):
-    header = ("| model | clean acc. | DeepWordBug acc. | PWWS acc. | TextFooler acc. | attack success | "
-              "fidelity (Spearman) | bytes | latency (us) | train (s) |")
-    lines = [header, "|" + "---|" * 10]
-    for r in table:
+HEADER = ("model", "clean acc.", "DeepWordBug acc.", "PWWS acc.", "TextFooler acc.", "attack success",
+          "fidelity (Spearman)", "bytes", "latency (us)", "train (s)")
+
+
+def results_table(table):
+    """The markdown table of ``table_rows`` (the README shows the committed one)."""
+    def line(r):
         size = _fmt(r["bytes"]) + (" *" if r["note"].startswith("float32") else "")
-        lines.append(f"| {r['model']} | {_fmt(r['clean_accuracy'])} | {_fmt(r['deepwordbug_accuracy'], 3)} | "
-                     f"{_fmt(r['pwws_accuracy'], 3)} | {_fmt(r['textfooler_accuracy'], 3)} | "
-                     f"{_fmt(r['attack_success_rate'], 3)} | {_fmt(r['fidelity_spearman'], 3)} | {size} | "
-                     f"{_fmt(r['latency_us'], 1)} | {_fmt(r['train_seconds'], 0)} |")
-    return "\n".join(lines)
+        return (r["model"], _fmt(r["clean_accuracy"]), _fmt(r["deepwordbug_accuracy"], 3), _fmt(r["pwws_accuracy"], 3),
+                _fmt(r["textfooler_accuracy"], 3), _fmt(r["attack_success_rate"], 3), _fmt(r["fidelity_spearman"], 3),
+                size, _fmt(r["latency_us"], 1), _fmt(r["train_seconds"], 0))
+
+    return markdown_table(HEADER, [line(r) for r in table])
 
 
 def targets(table):
@@ -444,7 +407,7 @@ def write_results(report, table, out):
              f"test sentences (query budget {QUERY_BUDGET}); fidelity on the first {report['num_explain']} of them "
              f"(shap, {report['max_evals']} evaluations a sentence); versions: "
              + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
-             "", markdown_table(table), "",
+             "", results_table(table), "",
              "\\* teachers are not exported: their size is their float32 weights. Latency: batch 1, one thread, "
              "tokenization excluded (teachers: Keras, all threads). Personalization: mean accuracy over clients "
              "on their own held-out data.", "",
@@ -496,7 +459,7 @@ def main(argv=None):
     args = parse_args(argv)
     started = time.time()
     os.makedirs(args.out, exist_ok=True)
-    workspace = Workspace(args.out)
+    workspace = open_workspace(args.out)
     log(f"main job in {args.run}")
     metrics, run_seconds = run_main_job(args, workspace)
     source = args.data or args.dataset
@@ -530,7 +493,7 @@ def main(argv=None):
         "targets": targets(table), "seconds": round(time.time() - started, 1),
     }
     write_results(report, table, args.out)
-    print(markdown_table(table))
+    print(results_table(table))
     return report
 
 

@@ -3,9 +3,10 @@
 Usage: .venv/bin/python benchmarks/personalization.py [--clients 50] [--alpha 0.3] [--rounds 10]
        [--out benchmarks/results]
 
-1. A cnn student (pipeline ``_STUDENTS["cnn"]`` config) is trained centrally on the first
-   ``--central`` examples of the train split: it stands in for the distilled student the main job
-   ships (no teacher here, to keep the benchmark short). Clients never see these examples.
+1. A cnn student (pipeline ``STUDENTS["cnn"]`` config) is trained centrally on the labels of the
+   first ``--central`` examples of the train split by the recipe (``train_classifier``, no validation
+   split: the whole budget): it stands in for the distilled student the main job ships (no teacher
+   here, to keep the benchmark short). Clients never see these examples.
 2. Every other example (rest of train, validation, test) is split into ``--clients`` clients by a
    seeded Dirichlet(``--alpha``) label-skew partition; each client holds out 30% as its local test set.
 3. TFF FedAvg rounds (``run_federated``) on the clients' local training data from the central student.
@@ -21,7 +22,6 @@ Usage: .venv/bin/python benchmarks/personalization.py [--clients 50] [--alpha 0.
 Writes OUT/personalization.json and OUT/personalization.md.
 """
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -30,26 +30,29 @@ import time
 
 import numpy as np
 
+from common import markdown_table
+
 from tfcompress import datasets
+from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.backend import keras, versions
 from tfcompress.datasets import Split
-from tfcompress.export import accuracy
+from tfcompress.evaluation import accuracy
 from tfcompress.federated import (PersonalizationConfig, TFLiteTrainer, client_table, export_on_device_training,
                                   export_personalized_client, finetune_head_keras, make_clients,
                                   personalization_eval, run_federated)
 from tfcompress.models import build_student
-from tfcompress.pipeline import _STUDENTS
+from tfcompress.pipeline import STUDENTS, train_classifier
 
 SEED = 0
+CENTRAL_LEARNING_RATE, CENTRAL_BATCH_SIZE = 2e-3, 64
 
 
 def central_student(train, epochs, seed=SEED):
+    """The cnn student trained by the recipe on the labels of ``train`` for ``epochs`` (Adam 2e-3, batch 64)."""
     keras.utils.set_random_seed(seed)
-    student = build_student("cnn", **_STUDENTS["cnn"])
-    student.compile(keras.optimizers.Adam(2e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                    ["accuracy"])
-    student.fit(train.to_tf_dataset(student.encoder.encode, 64, shuffle=True, seed=seed), epochs=epochs, verbose=0)
-    return student
+    student = build_student("cnn", **STUDENTS["cnn"])
+    return train_classifier(student, train, epochs=epochs, learning_rate=CENTRAL_LEARNING_RATE,
+                            batch_size=CENTRAL_BATCH_SIZE, seed=seed, name="central student")
 
 
 def client_pool(data, central):
@@ -85,42 +88,49 @@ def on_device_gains(student, clients, config):
             "policy": "plain fine-tuning on all local training data (no keep/revert), head only"}
 
 
-def markdown(report):
-    fed, pers = report["federated"], report["personalization"]
-    s = pers["summary"]
-    lines = ["# Federated personalization benchmark", "", f"Command: `{report['command']}`", "",
-             f"Setup: {report['setup']}", "",
-             "| measure | value |", "|---|---|",
-             f"| central student test accuracy (pooled client test data) | {report['central_student']['pooled_client_test_accuracy']} |",
-             f"| global accuracy after {fed['rounds_run']} FedAvg rounds | {fed['global_test_accuracy']} |",
-             f"| wall time per round, {report['setup_counts']['clients']} clients | {fed['seconds_per_round']} s |",
-             f"| personalization mean / median / worst gain | {s['mean_gain_points']} / {s['median_gain_points']} / {s['worst_gain_points']} points |",
-             f"| clients improved / unchanged / worse by > 2 points | {s['clients_improved']} / {s['clients_unchanged']} / {s['clients_worse_by_more_than_2_points']} |",
-             f"| mean client accuracy before -> personalized | {s['mean_accuracy_before']} -> {s['mean_accuracy_personalized']} |"]
+def measures(report):
+    """The (measure, value) lines of the summary table."""
+    fed, s = report["federated"], report["personalization"]["summary"]
+    rows = [("central student test accuracy (pooled client test data)",
+             report["central_student"]["pooled_client_test_accuracy"]),
+            (f"global accuracy after {fed['rounds_run']} FedAvg rounds", fed["global_test_accuracy"]),
+            (f"wall time per round, {report['setup_counts']['clients']} clients", f"{fed['seconds_per_round']} s"),
+            ("personalization mean / median / worst gain",
+             f"{s['mean_gain_points']} / {s['median_gain_points']} / {s['worst_gain_points']} points"),
+            ("clients improved / unchanged / worse by > 2 points",
+             f"{s['clients_improved']} / {s['clients_unchanged']} / {s['clients_worse_by_more_than_2_points']}"),
+            ("mean client accuracy before -> personalized",
+             f"{s['mean_accuracy_before']} -> {s['mean_accuracy_personalized']}")]
     timing = report.get("timing")
     if timing:
-        lines.append(f"| {timing['clients']} clients x {timing['rounds']} rounds | {timing['total_seconds']} s total "
-                     f"({timing['build_seconds']} s build + {timing['rounds_seconds']} s rounds, "
-                     f"{timing['seconds_per_round']} s/round) |")
+        rows.append((f"{timing['clients']} clients x {timing['rounds']} rounds",
+                     f"{timing['total_seconds']} s total ({timing['build_seconds']} s build + "
+                     f"{timing['rounds_seconds']} s rounds, {timing['seconds_per_round']} s/round)"))
     device = report["on_device"]
-    lines.append(f"| on-device .tflite training, {len(device['clients'])} clients: mean gain TFLite / Keras | "
-                 f"{device['mean_gain_points_tflite']} / {device['mean_gain_points_keras']} points |")
-    if report.get("dp"):
-        dp = report["dp"]
-        lines.append(f"| DP-FedAvg (z={dp['dp']['noise_multiplier']}, clip={dp['dp']['clip_norm']}) global accuracy, "
-                     f"(epsilon, delta) | {dp['global_test_accuracy']}, ({dp['dp']['epsilon']:.2f}, {dp['dp']['delta']}) |")
-    lines += ["", "## Per-client personalization (TFF personalization eval, head only, keep/revert on held-out train)",
-              "", "| client | train | test | before | fine-tuned | personalized | gain (points) | adopted |",
-              "|---|---|---|---|---|---|---|---|"]
-    for row in pers["clients"]:
-        lines.append(f"| {row['client']} | {row['train']} | {row['test']} | {row['accuracy_before']} | "
-                     f"{row['accuracy_finetuned']} | {row['accuracy_personalized']} | {row['gain_points']} | "
-                     f"{'yes' if row['adopted'] else 'no'} |")
-    lines += ["", "## On-device training (.tflite `train` signature vs Keras, same batches)", "",
-              "| client | train | test | before | after TFLite | after Keras |", "|---|---|---|---|---|---|"]
-    for row in device["clients"]:
-        lines.append(f"| {row['client']} | {row['train']} | {row['test']} | {row['accuracy_before']} | "
-                     f"{row['accuracy_after_tflite']} | {row['accuracy_after_keras']} |")
+    rows.append((f"on-device .tflite training, {len(device['clients'])} clients: mean gain TFLite / Keras",
+                 f"{device['mean_gain_points_tflite']} / {device['mean_gain_points_keras']} points"))
+    dp = report.get("dp")
+    if dp:
+        rows.append((f"DP-FedAvg (z={dp['dp']['noise_multiplier']}, clip={dp['dp']['clip_norm']}) global accuracy, "
+                     "(epsilon, delta)",
+                     f"{dp['global_test_accuracy']}, ({dp['dp']['epsilon']:.2f}, {dp['dp']['delta']})"))
+    return rows
+
+
+def markdown(report):
+    """OUT/personalization.md: the summary, the per-client personalization and the on-device tables."""
+    clients = [(row["client"], row["train"], row["test"], row["accuracy_before"], row["accuracy_finetuned"],
+                row["accuracy_personalized"], row["gain_points"], "yes" if row["adopted"] else "no")
+               for row in report["personalization"]["clients"]]
+    device = [(row["client"], row["train"], row["test"], row["accuracy_before"], row["accuracy_after_tflite"],
+               row["accuracy_after_keras"]) for row in report["on_device"]["clients"]]
+    lines = ["# Federated personalization benchmark", "", f"Command: `{report['command']}`", "",
+             f"Setup: {report['setup']}", "", markdown_table(("measure", "value"), measures(report)),
+             "", "## Per-client personalization (TFF personalization eval, head only, keep/revert on held-out train)",
+             "", markdown_table(("client", "train", "test", "before", "fine-tuned", "personalized", "gain (points)",
+                                 "adopted"), clients),
+             "", "## On-device training (.tflite `train` signature vs Keras, same batches)", "",
+             markdown_table(("client", "train", "test", "before", "after TFLite", "after Keras"), device)]
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +161,7 @@ def main():
     start_weights = student.get_weights()
     report = {"command": "python benchmarks/personalization.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"),
-        "setup": (f"cnn student {_STUDENTS['cnn']} trained centrally on {args.central} train examples "
+        "setup": (f"cnn student {STUDENTS['cnn']} trained centrally on {args.central} train examples "
                   f"({args.central_epochs} epochs, Adam 2e-3); {sum(len(s) for s in pool)} other examples split into "
                   f"{args.clients} clients, Dirichlet alpha {args.alpha}, 30% local test; FedAvg: 1 local epoch, "
                   f"batch 32, client Adam {args.client_lr}, server SGD 1.0; personalization "
@@ -173,18 +183,15 @@ def main():
     if args.timing_clients:
         report["timing"] = timing_run(start_weights, pool, args)
     if args.dp_noise > 0:
-        twin = build_student("cnn", **_STUDENTS["cnn"])
+        twin = build_student("cnn", **STUDENTS["cnn"])
         twin.build_for_inputs()
         twin.set_weights(start_weights)
         report["dp"] = run_federated(twin, clients, rounds=args.rounds, client_learning_rate=args.client_lr,
                                      noise_multiplier=args.dp_noise, clip_norm=args.dp_clip, evaluate_every=0)
         report["dp"].pop("rounds")
     report["seconds"] = round(time.perf_counter() - started, 1)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "personalization.json"), "w") as handle:
-        json.dump(report, handle, indent=1)
-    with open(os.path.join(args.out, "personalization.md"), "w") as handle:
-        handle.write(markdown(report))
+    write_json_atomic(report, os.path.join(args.out, "personalization.json"), indent=1)
+    write_text_atomic(markdown(report), os.path.join(args.out, "personalization.md"))
     print(markdown(report))
 
 
@@ -196,7 +203,7 @@ def run_central_eval(student, clients):
 
 def timing_run(start_weights, pool, args):
     clients = make_clients(pool, num_clients=args.timing_clients, alpha=args.alpha, test_fraction=0.3, seed=args.seed)
-    student = build_student("cnn", **_STUDENTS["cnn"])
+    student = build_student("cnn", **STUDENTS["cnn"])
     student.build_for_inputs()
     student.set_weights(start_weights)
     result = run_federated(student, clients, rounds=args.rounds, client_learning_rate=args.client_lr, evaluate_every=0)

@@ -22,19 +22,19 @@ an interrupted benchmark rerun with the same arguments on the same run resumes t
 """
 import argparse
 import csv
-import json
 import os
 import sys
 import tempfile
 import time
 
+from common import ResumableCache, markdown_table
+
 from tfcompress import datasets
+from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.backend import versions
-from tfcompress.explain import explain_model, fidelity, write_json_atomic
-from tfcompress.export import write_bytes_atomic
-from tfcompress.export.android import load_exportable
-from tfcompress.robustness import (CSV_COLUMNS, RECIPE_NAMES, attack_model, load_text_model, outcome_agreement,
-                                   write_csv_atomic)
+from tfcompress.explain import explain_model, fidelity
+from tfcompress.pipeline import RunFolder, load_exportable, load_text_model
+from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement, write_csv_atomic
 
 PREFIX = "robustness_explain"
 ATTACK_KEYS = ("clean_accuracy", "accuracy_under_attack", "attack_success_rate", "mean_words_perturbed",
@@ -44,9 +44,10 @@ ATTACK_KEYS = ("clean_accuracy", "accuracy_under_attack", "attack_success_rate",
 def load_models(run):
     """The run's models, cheapest first (so an interrupted benchmark has the students' numbers). The
     student is the Keras model the .tflite came from: the QAT student when the run has one."""
-    teacher = load_text_model(os.path.join(run, "checkpoints", "teacher.keras"))
+    folder = RunFolder(run)
+    teacher = load_text_model(folder.teacher_path)
     student, _ = load_exportable(run)
-    tflite = load_text_model(os.path.join(run, "student.tflite"), keras_model=student)
+    tflite = load_text_model(folder.tflite_path, keras_model=student)
     return {"student": student, "student_tflite": tflite, "teacher": teacher}
 
 
@@ -54,20 +55,17 @@ def attack_once(model, name, recipe, data, args, scratch, fingerprint):
     """One (model, recipe) attack, kept in OUT/.robustness_explain.partial/ so a rerun resumes."""
     key = {"fingerprint": fingerprint, "num_examples": args.num_examples, "seed": args.seed,
            "sentence_encoder": args.sentence_encoder}
-    partial = os.path.join(args.out, f".{PREFIX}.partial", f"{name}_{recipe}.json")
-    if os.path.exists(partial):
-        with open(partial, encoding="utf-8") as handle:
-            kept = json.load(handle)
-        if kept["key"] == key:
-            print(f"{name} {recipe}: reused {partial}", file=sys.stderr)
-            return kept["result"], kept["rows"]
+    cache, kept_as = ResumableCache(os.path.join(args.out, f".{PREFIX}.partial")), f"{name}_{recipe}.json"
+    kept = cache.load(kept_as, key)
+    if kept is not None:
+        print(f"{name} {recipe}: reused {cache.path(kept_as)}", file=sys.stderr)
+        return kept["result"], kept["rows"]
     result = attack_model(model, data.test.texts, data.test.labels, recipe, num_examples=args.num_examples,
                           seed=args.seed, out_dir=scratch, csv_name=f"{name}_{recipe}.csv",
                           sentence_encoder=args.sentence_encoder)
     with open(result.pop("csv"), newline="", encoding="utf-8") as handle:
         rows = [{"model": name, "recipe": recipe, **row} for row in csv.DictReader(handle)]
-    os.makedirs(os.path.dirname(partial), exist_ok=True)
-    write_json_atomic({"key": key, "result": result, "rows": rows}, partial)
+    cache.keep(kept_as, key, {"result": result, "rows": rows})
     return result, rows
 
 
@@ -110,36 +108,38 @@ def _fmt(value, digits=3):
     return "n/a" if value is None else (f"{value:.{digits}f}" if isinstance(value, float) else str(value))
 
 
+ATTACK_HEADER = ("model", "recipe", "clean acc", "acc under attack", "success rate", "words perturbed", "queries",
+                 "s / attacked example")
+FIDELITY_HEADER = ("fidelity", "Spearman (mean)", "top-5 overlap (mean)", "sentences", "Spearman undefined")
+
+
+def attack_lines(attacks):
+    return [(model, recipe, *(_fmt(r[k], 4 if k == "seconds_per_attacked_example" else 3) for k in ATTACK_KEYS))
+            for model, by_recipe in attacks.items() for recipe, r in by_recipe.items()]
+
+
+def explanation_lines(explanations):
+    return [(model, method, _fmt(s["aopc"]), _fmt(s["aopc_random"]), _fmt(s["seconds_per_text"], 4))
+            for model, result in explanations.items() for method, s in result["methods"].items()]
+
+
 def markdown(report):
-    attacks, lines = report["attacks"], []
-    lines += [f"# Robustness and explanations (run {report['run']}, preset {report['preset']})", "",
-              f"- dataset `{report['dataset']}`, {report['num_examples']} test sentences (seed {report['seed']}), "
-              f"explanations on {report['num_explain']}; versions: "
-              + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
-              f"- command: `{report['command']}` ({report['seconds']:.0f} s on {report['machine']})", "",
-              "## Attacks", "",
-              "| model | recipe | clean acc | acc under attack | success rate | words perturbed | queries "
-              "| s / attacked example |",
-              "|---|---|---|---|---|---|---|---|"]
-    for model, by_recipe in attacks.items():
-        for recipe, r in by_recipe.items():
-            lines.append(f"| {model} | {recipe} | " + " | ".join(
-                _fmt(r[k], 4 if k == "seconds_per_attacked_example" else 3) for k in ATTACK_KEYS) + " |")
-    lines += ["", "Attack outcome agreement, student .tflite vs its Keras model (same sample and seed; "
-              "target >= 0.95):",
-              "", "| recipe | agreement |", "|---|---|"]
-    lines += [f"| {recipe} | {_fmt(value)} |" for recipe, value in report["tflite_outcome_agreement"].items()]
-    lines += ["", "## Explanations (target: the teacher's predicted class)", "",
-              "| model | method | AOPC (top-10 deletion) | AOPC random order | s / sentence |", "|---|---|---|---|---|"]
-    for model, result in report["explanations"].items():
-        for method, s in result["methods"].items():
-            lines.append(f"| {model} | {method} | {_fmt(s['aopc'])} | {_fmt(s['aopc_random'])} | "
-                         f"{_fmt(s['seconds_per_text'], 4)} |")
-    lines += ["", "| fidelity | Spearman (mean) | top-5 overlap (mean) | sentences | Spearman undefined |",
-              "|---|---|---|---|---|"]
-    for name, f in report["fidelity"].items():
-        lines.append(f"| {name} | {_fmt(f['spearman'])} | {_fmt(f['top_k_overlap'])} | {f['num_sentences']} | "
-                     f"{f['num_spearman_undefined']} |")
+    """OUT/robustness_explain.md: the attack, outcome agreement, explanation and fidelity tables."""
+    agreement = [(recipe, _fmt(value)) for recipe, value in report["tflite_outcome_agreement"].items()]
+    fidelities = [(name, _fmt(f["spearman"]), _fmt(f["top_k_overlap"]), f["num_sentences"],
+                   f["num_spearman_undefined"]) for name, f in report["fidelity"].items()]
+    lines = [f"# Robustness and explanations (run {report['run']}, preset {report['preset']})", "",
+             f"- dataset `{report['dataset']}`, {report['num_examples']} test sentences (seed {report['seed']}), "
+             f"explanations on {report['num_explain']}; versions: "
+             + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
+             f"- command: `{report['command']}` ({report['seconds']:.0f} s on {report['machine']})", "",
+             "## Attacks", "", markdown_table(ATTACK_HEADER, attack_lines(report["attacks"])),
+             "", "Attack outcome agreement, student .tflite vs its Keras model (same sample and seed; "
+             "target >= 0.95):", "", markdown_table(("recipe", "agreement"), agreement),
+             "", "## Explanations (target: the teacher's predicted class)", "",
+             markdown_table(("model", "method", "AOPC (top-10 deletion)", "AOPC random order", "s / sentence"),
+                            explanation_lines(report["explanations"])),
+             "", markdown_table(FIDELITY_HEADER, fidelities)]
     return "\n".join(lines) + "\n"
 
 
@@ -155,7 +155,8 @@ def main(argv=None):
     parser.add_argument("--out", default="benchmarks/results")
     args = parser.parse_args(argv)
     started = time.time()
-    metrics = json.load(open(os.path.join(args.run, "metrics.json")))
+    folder = RunFolder(args.run)
+    metrics = folder.load_metrics()
     args.seed = metrics["seed"] if args.seed is None else args.seed
     dataset = metrics["settings"].get("dataset", "rotten_tomatoes")
     data = datasets.load(dataset, seed=metrics["seed"])
@@ -171,7 +172,7 @@ def main(argv=None):
         "num_examples": len(attacks["student"][args.recipes[0]]["indices"]),
         "num_explain": len(sample), "recipes": args.recipes, "sentence_encoder": args.sentence_encoder,
         "models": {"teacher": metrics["settings"]["teacher"], "student": metrics["settings"]["student"],
-                   "student_tflite": os.path.join(args.run, "student.tflite")},
+                   "student_tflite": os.path.join(args.run, os.path.basename(folder.tflite_path))},
         "versions": versions(), "machine": f"{os.cpu_count()} CPU cores",
         "command": "python benchmarks/robustness_explain.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "attacks": attacks, "tflite_outcome_agreement": agreement, "explanations": explanations,
@@ -180,7 +181,7 @@ def main(argv=None):
     report["seconds"] = round(time.time() - started, 1)
     write_csv_atomic(rows, os.path.join(args.out, f"{PREFIX}.examples.csv"), columns=["model", "recipe", *CSV_COLUMNS])
     write_json_atomic(report, os.path.join(args.out, f"{PREFIX}.json"))
-    write_bytes_atomic(markdown(report).encode("utf-8"), os.path.join(args.out, f"{PREFIX}.md"))
+    write_text_atomic(markdown(report), os.path.join(args.out, f"{PREFIX}.md"))
     print(markdown(report))
 
 

@@ -2,62 +2,63 @@
 
 Usage: .venv/bin/python benchmarks/students.py [--dataset rotten_tomatoes] [--out benchmarks/results]
 
-Teachers (default-preset recipes) are trained, and the one with the best validation accuracy
-teaches every student, as the default preset does: on the training split plus its teacher-labelled
-transfer copies (logits cached once). Students with a hashed word embedding (cnn, fastgrnn) are
-trained twice: from a random start and from the teacher's word vectors (``init_embeddings_from_teacher``). For each model: parameters, test accuracy; for
-students also int8 .tflite bytes, int8 test accuracy, TFLite parity, median latency per sentence
-(batch 1, 1 thread); training seconds for all. Teachers are not exported to TFLite.
-Writes OUT/students.json and OUT/students.md. Same seed, split and training budget for every student.
+Every model is trained by the package's recipe (``tfcompress.pipeline``) with the default preset's
+budget for it. Teachers are trained on the labels, and the one with the best validation accuracy
+teaches every student with the default preset's plain KD (CE 0.1, KD 0.9, T 3; no explanation or
+adversarial term): on the training split plus its teacher-labelled transfer copies (logits cached
+once). Students with a hashed word embedding (cnn, fastgrnn) are trained twice: from a random start
+and from the teacher's word vectors (``embedding_init: teacher``). For each model: parameters, test
+accuracy; for students also int8 .tflite bytes, int8 test accuracy, TFLite parity, median latency per
+sentence (batch 1, 1 thread); training seconds for all (teachers: building included; students: the
+fit). Teachers are not exported to TFLite. Writes OUT/students.json and OUT/students.md. Same seed,
+split and training budget for every student.
 """
 import argparse
 import json
 import os
 import time
 
+from common import FitTimer, cell, markdown_table
+
 from tfcompress import datasets
-from tfcompress.backend import keras, versions
-from tfcompress.distill import (BestWeights, Distiller, distillation_dataset, init_embeddings_from_teacher,
-                                teacher_lexicon)
-from tfcompress.distill.augment import with_transfer_copies
-from tfcompress.export import accuracy, convert_to_int8, measure_tflite
-from tfcompress.models import STUDENTS, TEACHERS, TeacherOutputCache, build_student, build_teacher
-from tfcompress.pipeline import PRESETS, RECIPES
+from tfcompress.atomic import write_json_atomic, write_text_atomic
+from tfcompress.backend import versions
+from tfcompress.evaluation import accuracy
+from tfcompress.models import STUDENTS, TEACHERS, TeacherOutputCache, build_student
+from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings, train_teacher
+from tfcompress.tflite import convert_to_int8, measure_tflite
 
-RECIPE = RECIPES["default"]
-EPOCHS, BATCH, SEED = 12, 64, 0
-TRANSFER_COPIES = PRESETS["default"]["transfer_copies"]
+PRESET, SEED = "default", 0
+DEFAULT = preset_settings(PRESET)
+EPOCHS, TRANSFER_COPIES = DEFAULT["student_epochs"], DEFAULT["transfer_copies"]
 
 
-def train_teacher(name, data):
-    keras.utils.set_random_seed(SEED)
-    recipe = RECIPE[name]
-    teacher = build_teacher(name, num_classes=data.num_classes, **recipe["config"])
-    teacher.compile(keras.optimizers.Adam(recipe["learning_rate"]),
-                    keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+def teacher_settings(name):
+    """The default preset with ``name`` as its teacher."""
+    return preset_settings(PRESET, teacher=name)
+
+
+def student_settings(name, teacher_name, embedding_init):
+    """The default preset's KD (CE 0.1, KD 0.9, T 3, its transfer set) for student ``name``, without the
+    explanation and adversarial terms and the monitors."""
+    return {**preset_settings(PRESET, teacher=teacher_name, student=name), **PLAIN_KD, "monitor_examples": 0,
+            "embedding_init": embedding_init}
+
+
+def trained_teacher(name, data):
+    """A registered teacher trained by the recipe; returns (teacher, seconds, building included)."""
     start = time.time()
-    teacher.fit(data.train.to_tf_dataset(teacher.encoder.encode, recipe["batch_size"], True, SEED),
-                validation_data=data.validation.to_tf_dataset(teacher.encoder.encode, 256),
-                epochs=recipe["epochs"], verbose=0,
-                callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3, mode="max"), BestWeights()])
+    teacher = train_teacher(teacher_settings(name), data, SEED)
     return teacher, time.time() - start
 
 
-def distill(name, teacher, train, logits, data, embedding_init):
-    keras.utils.set_random_seed(SEED)
-    student = build_student(name, num_classes=data.num_classes, **RECIPE[name]["config"])
-    if embedding_init == "teacher":
-        init_embeddings_from_teacher(student, teacher, data.train.texts, teacher_lexicon(teacher), SEED)
-    distiller = Distiller(student=student, teacher=teacher)
-    distiller.compile(keras.optimizers.Adam(2e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                      ce_weight=0.1, kd_weight=0.9, temperature=3.0)
-    start = time.time()
-    distiller.fit(distillation_dataset(train, student, teacher, BATCH, True, SEED, logits["train"]),
-                  validation_data=distillation_dataset(data.validation, student, teacher, 256,
-                                                       teacher_logits=logits["validation"]), epochs=EPOCHS,
-                  verbose=0, callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3, mode="max"),
-                                        BestWeights(target=student)])
-    return student, time.time() - start
+def distilled_student(name, teacher_name, teacher, data, cache, embedding_init):
+    """A student distilled by the recipe; returns (student, seconds in ``fit``)."""
+    settings = student_settings(name, teacher_name, embedding_init)
+    student, _ = make_student(settings, teacher, data, SEED)
+    timer = FitTimer()
+    distill(student, teacher, data, settings, seed=SEED, cache=cache, stage=f"distill {name}", callbacks=[timer])
+    return student, timer.fit_seconds
 
 
 def measure_student(name, student, seconds, data, embedding_init):
@@ -74,15 +75,35 @@ def measure_student(name, student, seconds, data, embedding_init):
             "train_seconds": round(seconds, 1)}
 
 
+HEADER = ("model", "embedding start", "params", "int8 .tflite bytes", "test acc. float", "test acc. int8", "parity",
+          "latency (us)", "train (s)")
+
+
 def markdown(rows):
-    lines = ["| model | embedding start | params | int8 .tflite bytes | test acc. float | test acc. int8 | parity | latency (us) | train (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        cell = lambda key, fmt: fmt.format(row[key]) if row.get(key) is not None else "-"  # noqa: E731
-        lines.append(f"| {row['model']} ({row['role']}) | {row.get('embedding_init') or '-'} | {row['params']:,} | {cell('tflite_bytes', '{:,}')} | "
-                     f"{row['test_accuracy_float']:.4f} | {cell('test_accuracy_int8', '{:.4f}')} | "
-                     f"{cell('parity', '{:.4f}')} | {cell('latency_us', '{:.1f}')} | {row['train_seconds']:.0f} |")
-    return "\n".join(lines) + "\n"
+    """OUT/students.md: one line per teacher and per (student, embedding start)."""
+    def line(row):
+        return (f"{row['model']} ({row['role']})", row.get("embedding_init") or "-", f"{row['params']:,}",
+                cell(row.get("tflite_bytes"), "{:,}"), f"{row['test_accuracy_float']:.4f}",
+                cell(row.get("test_accuracy_int8"), "{:.4f}"), cell(row.get("parity"), "{:.4f}"),
+                cell(row.get("latency_us"), "{:.1f}"), f"{row['train_seconds']:.0f}")
+
+    return markdown_table(HEADER, [line(row) for row in rows]) + "\n"
+
+
+def teacher_rows(data, cache):
+    """Every registered teacher's row, and the name and model of the best one by validation accuracy."""
+    rows, best = [], None
+    for name in sorted(TEACHERS):
+        teacher, seconds = trained_teacher(name, data)
+        validation = accuracy(cache.logits(teacher, data.validation.texts), data.validation.labels)
+        rows.append({"model": name, "role": "teacher", "params": int(teacher.count_params()),
+                     "validation_accuracy": validation,
+                     "test_accuracy_float": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
+                     "train_seconds": round(seconds, 1)})
+        print(json.dumps(rows[-1]), flush=True)
+        if best is None or validation > best[1]:
+            best = (teacher, validation, name)
+    return rows, best[2], best[0]
 
 
 def main():
@@ -92,33 +113,18 @@ def main():
     args = parser.parse_args()
     data = datasets.load(args.dataset, seed=SEED)
     cache = TeacherOutputCache(os.path.join(args.out, ".teacher_outputs"))
-    rows, best = [], None
-    for name in sorted(TEACHERS):
-        teacher, seconds = train_teacher(name, data)
-        validation = accuracy(cache.logits(teacher, data.validation.texts), data.validation.labels)
-        rows.append({"model": name, "role": "teacher", "params": int(teacher.count_params()),
-                     "validation_accuracy": validation,
-                     "test_accuracy_float": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
-                     "train_seconds": round(seconds, 1)})
-        print(json.dumps(rows[-1]), flush=True)
-        if best is None or validation > best[1]:
-            best = (teacher, validation, name)
-    teacher = best[0]
-    train = with_transfer_copies(data.train, TRANSFER_COPIES, SEED)
-    logits = {"train": cache.logits(teacher, train.texts), "validation": cache.logits(teacher, data.validation.texts)}
+    rows, teacher_name, teacher = teacher_rows(data, cache)
     for name in sorted(STUDENTS):
         starts = ("random", "teacher") if hasattr(build_student(name), "embedding") else ("random",)
         for embedding_init in starts:
-            student, seconds = distill(name, teacher, train, logits, data, embedding_init)
+            student, seconds = distilled_student(name, teacher_name, teacher, data, cache, embedding_init)
             rows.append(measure_student(name, student, seconds, data, embedding_init))
             print(json.dumps(rows[-1]), flush=True)
-    os.makedirs(args.out, exist_ok=True)
-    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "transfer_copies": TRANSFER_COPIES, "versions": versions(), "teacher_of_students": best[2],
+    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "transfer_copies": TRANSFER_COPIES,
+              "versions": versions(), "teacher_of_students": teacher_name,
               "machine": f"{os.cpu_count()} CPU cores", "rows": rows}
-    with open(os.path.join(args.out, "students.json"), "w") as handle:
-        json.dump(record, handle, indent=2)
-    with open(os.path.join(args.out, "students.md"), "w") as handle:
-        handle.write(markdown(rows))
+    write_json_atomic(record, os.path.join(args.out, "students.json"))
+    write_text_atomic(markdown(rows), os.path.join(args.out, "students.md"))
     print(markdown(rows))
 
 

@@ -24,6 +24,7 @@ def test_the_console_script_is_installed():
     assert out.returncode == 0 and "run" in out.stdout
 
 
+@pytest.mark.slow
 def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     data = tmp_path / "reviews.tsv"
     lines = [f"{t}\t{'good' if y == 0 else 'bad'}" for t, y in
@@ -32,12 +33,13 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     out = tmp_path / "run"
     code = main(["run", "--data", str(data), "--text-column", "review", "--label-column", "verdict",
                  "--teacher-epochs", "1", "--student-epochs", "1", "--robustness-examples", "0",
-                 "--explanation-examples", "2", "--out", str(out)])
+                 "--explanation-examples", "2", "--skip", "qat", "--skip", "personalization", "--out", str(out)])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"]["classes"] == ["bad", "good"]
     assert metrics["dataset"]["splits"] == {"train": 320, "validation": 40, "test": 40}
     assert metrics["tflite"]["builtin_ops_only"] is True
+    assert metrics["stages"]["personalization"]["status"] == metrics["stages"]["qat"]["status"] == "skipped"
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["out"] == str(out)
 
 

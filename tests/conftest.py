@@ -81,6 +81,14 @@ def quick_run(tmp_path_factory):
     return out, run(RunConfig(out=str(out), preset="quick"))
 
 
+def pytest_collection_modifyitems(items):
+    """Tests of the session's quick run are slow, and share one xdist worker (so one run serves them all)."""
+    for item in items:
+        if "quick_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("quick_run"))
+
+
 @pytest.fixture(scope="session")
 def nltk_data_dir():
     path = os.environ.get("NLTK_DATA")

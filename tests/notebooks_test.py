@@ -193,6 +193,7 @@ def images(nb):
     return sum("image/png" in output.get("data", {}) for cell in code_cells(nb) for output in cell.outputs)
 
 
+@pytest.mark.slow
 def test_quickstart_runs(kernel_dir, tmp_path, monkeypatch):
     nb, work, _ = execute("quickstart.ipynb", tmp_path, monkeypatch)
     out = work / "out"
@@ -205,6 +206,7 @@ def test_quickstart_runs(kernel_dir, tmp_path, monkeypatch):
 
 
 @needs("robustness_explanations.ipynb")
+@pytest.mark.slow
 def test_robustness_explanations_runs(kernel_dir, tmp_path, monkeypatch):
     nb, work, _ = execute("robustness_explanations.ipynb", tmp_path, monkeypatch)
     text = outputs_text(nb)
@@ -216,6 +218,7 @@ def test_robustness_explanations_runs(kernel_dir, tmp_path, monkeypatch):
 
 
 @needs("personalization.ipynb")
+@pytest.mark.slow
 def test_personalization_runs_and_its_tff_worker_stops(kernel_dir, tmp_path, monkeypatch):
     nb, work, _ = execute("personalization.ipynb", tmp_path, monkeypatch)
     text = outputs_text(nb)

@@ -26,6 +26,7 @@ def quick_report(tmp_path_factory, nltk_data_dir):
 
 
 @requires_full_stack
+@pytest.mark.slow
 def test_quick_mode_measures_every_row_on_the_same_sample(quick_report):
     out, report = quick_report
     names = [row["model"] for row in report["rows"]]
@@ -51,6 +52,7 @@ def test_quick_mode_measures_every_row_on_the_same_sample(quick_report):
 
 
 @requires_full_stack
+@pytest.mark.slow
 def test_quick_mode_writes_json_csv_markdown_and_plot(quick_report):
     out, report = quick_report
     assert json.loads((out / "paper.json").read_text())["rows"] == json.loads(json.dumps(report["rows"]))

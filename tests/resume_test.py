@@ -4,10 +4,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 RUN = [sys.executable, "-u", "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "600",
-       "--teacher-epochs", "1", "--student-epochs", "4", "--robustness-examples", "0", "--explanation-examples", "0"]
+       "--teacher-epochs", "1", "--student-epochs", "4", "--robustness-examples", "0", "--explanation-examples", "0",
+       "--skip", "qat", "--skip", "personalization"]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
     out = str(tmp_path / "run")
     process = subprocess.Popen(RUN + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

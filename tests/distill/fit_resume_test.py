@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import FULL_STACK
 
 SCRIPT = textwrap.dedent("""
@@ -55,6 +57,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_killed_distiller_fit_with_all_callbacks_resumes_at_the_next_epoch(tmp_path):
     command = [sys.executable, "-u", "-c", SCRIPT, str(tmp_path), "1" if FULL_STACK else "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -53,6 +53,7 @@ def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
     assert again["student"]["test_accuracy"] == first["student"]["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be_skipped(tmp_path):
     config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1,
                   robustness_examples=0, explanation_examples=0, skip=SKIPPABLE_STAGES)
