@@ -1,6 +1,7 @@
 """The package's plan: its folders import each other in one direction only, and one atomic writer."""
 import ast
 import os
+import re
 
 import tfcompress
 
@@ -100,3 +101,27 @@ def test_files_are_replaced_atomically_in_one_place_only():
                 if "mkstemp(" in text or "os.replace(" in text and "staging" not in text:
                     writers.append(os.path.relpath(os.path.join(folder, name), PACKAGE))
     assert writers == []
+
+
+PACKAGE_IMPORT = re.compile(r"from tfcompress[\w.]* import \(?([\w, ]*)")
+
+
+def test_the_private_import_check_sees_private_names():
+    assert PACKAGE_IMPORT.findall("from tfcompress.pipeline import (_OBJECTIVES, RECIPES)") == ["_OBJECTIVES, RECIPES"]
+
+
+def _scripts():
+    repo = os.path.dirname(PACKAGE)
+    for folder in ("benchmarks", "notebooks"):
+        for name in sorted(os.listdir(os.path.join(repo, folder))):
+            if name.endswith((".py", ".ipynb")):
+                with open(os.path.join(repo, folder, name), encoding="utf-8") as handle:
+                    yield f"{folder}/{name}", handle.read()
+
+
+def test_benchmarks_and_notebooks_train_through_the_one_recipe():
+    fit_loops = [name for name, text in _scripts()
+                 if any(sign in text for sign in (".compile(", "Distiller(", "keras.optimizers", "model.fit("))]
+    private = [name for name, text in _scripts() for imported in PACKAGE_IMPORT.findall(text)
+               if any(part.strip().startswith("_") for part in imported.split(","))]
+    assert fit_loops == [] and private == []
