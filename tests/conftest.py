@@ -5,6 +5,7 @@ import os
 import pytest
 
 from tfcompress import datasets
+from tfcompress.backend import keras
 
 REPO_NLTK_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "nltk_data")
 if "NLTK_DATA" not in os.environ and os.path.isdir(REPO_NLTK_DATA):
@@ -29,6 +30,19 @@ def small_data(rotten_tomatoes):
     return dataclasses.replace(rotten_tomatoes, train=rotten_tomatoes.train.take(3000),
                                validation=rotten_tomatoes.validation.take(200),
                                test=rotten_tomatoes.test.take(300))
+
+
+def tiny_distiller(teacher, seed=5, **compile_args):
+    """A Distiller over a fresh tiny CNN student, compiled with ``compile_args``."""
+    from tfcompress.distill import Distiller
+    from tfcompress.models import CNNStudent
+
+    keras.utils.set_random_seed(seed)
+    student = CNNStudent(num_buckets=500, max_length=32, embedding_dim=8, filters=8).build_for_inputs()
+    distiller = Distiller(student=student, teacher=teacher)
+    distiller.compile(keras.optimizers.Adam(5e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                      **compile_args)
+    return distiller
 
 
 def train_classifier(model, split, epochs=2, seed=0):

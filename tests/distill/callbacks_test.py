@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import requires_full_stack
+from tests.conftest import requires_full_stack, tiny_distiller
 from tfcompress.backend import keras
 from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestTFLiteExporter, Distiller,
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor,
@@ -14,12 +14,7 @@ from tfcompress.models import CNNStudent
 
 
 def make(teacher, **compile_args):
-    keras.utils.set_random_seed(5)
-    student = CNNStudent(num_buckets=500, max_length=32, embedding_dim=8, filters=8).build_for_inputs()
-    distiller = Distiller(student=student, teacher=teacher)
-    distiller.compile(keras.optimizers.Adam(5e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                      **compile_args)
-    return distiller
+    return tiny_distiller(teacher, seed=5, **compile_args)
 
 
 def test_loss_weight_scheduler_warms_up_and_logs(small_teacher, small_data):

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
+from tests.conftest import tiny_distiller
 from tfcompress.backend import keras, tf
-from tfcompress.distill import (AdversarialTerm, CrossEntropyTerm, Distiller, ExplanationTerm, KDTerm,
+from tfcompress.distill import (AdversarialTerm, CrossEntropyTerm, ExplanationTerm, KDTerm,
                                 LossTerm, LossWeightScheduler, TeacherExplanations, distillation_dataset)
-from tfcompress.models import CNNStudent
 
 TERMS = [CrossEntropyTerm(0.3, name="hard_labels"), KDTerm(0.7, temperature=2.0),
          ExplanationTerm(1.0, kind="features", feature_dim=8),
@@ -40,12 +40,7 @@ class ProbeTerm(LossTerm):
 
 
 def make(teacher, **compile_args):
-    keras.utils.set_random_seed(2)
-    student = CNNStudent(num_buckets=500, max_length=32, embedding_dim=8, filters=8).build_for_inputs()
-    distiller = Distiller(student=student, teacher=teacher)
-    distiller.compile(keras.optimizers.Adam(5e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                      **compile_args)
-    return distiller
+    return tiny_distiller(teacher, seed=2, **compile_args)
 
 
 def losses_and_gradients(distiller, batch):
