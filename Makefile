@@ -12,7 +12,7 @@ OUT ?= runs/$(PRESET)
 PYTEST_ARGS ?=
 # Two xdist workers on the two cores; tests of the session's quick run share one worker (xdist_group).
 PYTEST_WORKERS ?= 2
-PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 export NLTK_DATA
 
 .PHONY: setup run test test-full test-current nltk-data saved-model lock-full lock-current clean

@@ -96,11 +96,15 @@ def quick_run(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(items):
-    """Tests of the session's quick run are slow, and share one xdist worker (so one run serves them all)."""
+    """Tests of the session's quick run are slow and share one xdist worker (so one run serves them all).
+    The quick run's group, then the other slow tests, go first: both workers start on the long ones and
+    the short ones fill in after."""
     for item in items:
         if "quick_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group("quick_run"))
+    items.sort(key=lambda item: (item.get_closest_marker("xdist_group") is None,
+                                 item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(scope="session")
