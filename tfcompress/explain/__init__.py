@@ -2,7 +2,7 @@
 pictures, teacher-vs-student fidelity and faithfulness (deletion curve / AOPC).
 
 Works on both stacks (shap, no textattack), for Keras models and ``.tflite`` files
-(``tfcompress.robustness.load_text_model`` opens either).
+(``tfcompress.pipeline.load_text_model`` opens either).
 
 Example:
     >>> from tfcompress.explain import explain_model, fidelity

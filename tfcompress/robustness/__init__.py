@@ -2,11 +2,11 @@
 
 textattack is imported only when an attack is built (it is on the full stack only), offline
 (``offline_textattack``). The models attacked are Keras ``TextClassifier``s or ``tfcompress.tflite``
-raw-text classifiers (``load_text_model``).
+raw-text classifiers (``tfcompress.pipeline.load_text_model`` opens either).
 
 Example:
     >>> from tfcompress.robustness import attack_model
-    >>> from tfcompress.tflite import load_text_model
+    >>> from tfcompress.pipeline import load_text_model
     >>> model = load_text_model("runs/quick/student.tflite")
     >>> attack_model(model, data.test.texts, data.test.labels, "deepwordbug", num_examples=100, out_dir="attacks")
 """
