@@ -10,9 +10,9 @@ NLTK_DATA := $(CURDIR)/.cache/nltk_data
 PRESET ?= default
 OUT ?= runs/$(PRESET)
 PYTEST_ARGS ?=
-# Two xdist workers on the two cores; tests of the session's quick run share one worker (xdist_group).
+# Two xdist workers on the two cores; each test file runs on one worker (its fixtures are built once).
 PYTEST_WORKERS ?= 2
-PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
+PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 export NLTK_DATA
 
 .PHONY: setup run test test-full test-current nltk-data saved-model lock-full lock-current clean

@@ -96,14 +96,13 @@ def quick_run(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(items):
-    """Tests of the session's quick run are slow and share one xdist worker (so one run serves them all).
-    The quick run's group, then the other slow tests, go first: both workers start on the long ones and
-    the short ones fill in after."""
+    """Tests of the session's quick run are slow. The quick run's tests, then the other slow ones, go first: under ``make test``'s
+    ``-n 2 --dist loadfile`` (each file on one worker, so a file's expensive fixtures, such as the quick
+    run, are computed once) both workers start on the long files and the short ones fill in after."""
     for item in items:
         if "quick_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("quick_run"))
-    items.sort(key=lambda item: (item.get_closest_marker("xdist_group") is None,
+    items.sort(key=lambda item: ("quick_run" not in getattr(item, "fixturenames", ()),
                                  item.get_closest_marker("slow") is None))
 
 
