@@ -96,9 +96,9 @@ def quick_run(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(items):
-    """Tests of the session's quick run are slow. The quick run's tests, then the other slow ones, go first: under ``make test``'s
-    ``-n 2 --dist loadfile`` (each file on one worker, so a file's expensive fixtures, such as the quick
-    run, are computed once) both workers start on the long files and the short ones fill in after."""
+    """Tests of the session's quick run are slow. They go first, then the other slow tests: under
+    ``make test``'s ``-n 2 --dist loadfile`` (each file on one worker, so a file's expensive fixtures,
+    such as the quick run, are built once) both workers start on the long files, the short ones fill in."""
     for item in items:
         if "quick_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
