@@ -96,8 +96,7 @@ class Run:
         self.settings = config.settings()
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
-        self.fingerprint = fingerprint({k: v for k, v in self.settings.items() if k != "skip"},
-                                       (config.data, config.test_data))
+        self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
         self.folder.prepare(self.fingerprint)
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,

@@ -22,9 +22,13 @@ from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.pipeline.presets import EVALUATION_SETTINGS
 
 
+# Settings that do not change a trained model: evaluation sizes, and which stages are switched off.
+UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip")
+
+
 def fingerprint(settings, data_files=()):
     """Hash of the training settings and the contents of the user's data files."""
-    trained = {key: value for key, value in settings.items() if key not in EVALUATION_SETTINGS}
+    trained = {key: value for key, value in settings.items() if key not in UNTRAINED_SETTINGS}
     digest = hashlib.sha256(json.dumps(trained, sort_keys=True).encode())
     for path in data_files:
         if path:
