@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from tfcompress.tflite import load_android_model, op_names, read_android_metadata, uses_builtin_ops_only
-from tfcompress.tflite import metadata_writers_available
+from tfcompress.tflite import (load_android_model, metadata_writers_available, op_names, read_android_metadata,
+                               uses_builtin_ops_only)
 
 SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models", "rotten_tomatoes")
 MODEL = os.path.join(SHIPPED, "student.tflite")

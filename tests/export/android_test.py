@@ -4,11 +4,10 @@ import os
 import numpy as np
 import pytest
 
-from tfcompress.tflite import TFLiteClassifier, load_android_model, read_android_metadata, sidecar_paths
+from tfcompress.tflite import (TFLiteClassifier, TFLiteTextClassifier, load_android_model, metadata_writers_available,
+                               read_android_metadata, sidecar_paths)
 from tfcompress.evaluation import argmax_agreement
 from tfcompress.export import export_android
-from tfcompress.tflite import metadata_writers_available
-from tfcompress.tflite import TFLiteTextClassifier
 from tfcompress.pipeline import load_text_model
 
 

@@ -7,10 +7,9 @@ import os
 import numpy as np
 
 from tfcompress.backend import versions
-from tfcompress.tflite import load_android_model, read_android_metadata
-from tfcompress.evaluation import accuracy, argmax_agreement
-from tfcompress.tflite import op_names, uses_builtin_ops_only
 from tfcompress.atomic import write_bytes_atomic
+from tfcompress.evaluation import accuracy, argmax_agreement
+from tfcompress.tflite import load_android_model, op_names, read_android_metadata, uses_builtin_ops_only
 
 CARD_FORMAT = "tfcompress-model-card-v1"
 

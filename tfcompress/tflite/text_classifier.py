@@ -1,7 +1,7 @@
 """A ``.tflite`` classifier paired with the text encoder that makes its input: raw strings in."""
 import numpy as np
 
-from tfcompress.tflite import TFLiteClassifier
+from tfcompress.tflite.classifier import TFLiteClassifier
 
 # Sentences used to check that a .tflite and the Keras model said to be its source agree.
 PROBE_TEXTS = [
