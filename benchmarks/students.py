@@ -1,131 +1,164 @@
-"""Benchmark every registered teacher, and every registered student distilled from the best teacher.
+"""Students that keep the teacher's words: word representation, transfer-set size and KD loss, over seeds.
 
-Usage: .venv/bin/python benchmarks/students.py [--dataset rotten_tomatoes] [--out benchmarks/results]
+Usage: .venv/bin/python benchmarks/students.py [--seeds 0 1 2] [--variants NAME ...] [--out benchmarks/results]
 
-Every model is trained by the package's recipe (``tfcompress.pipeline``) with the default preset's
-budget for it. Teachers are trained on the labels, and the one with the best validation accuracy
-teaches every student with the default preset's plain KD (CE 0.1, KD 0.9, T 3; no explanation or
-adversarial term): on the training split plus its teacher-labelled transfer copies (logits cached
-once). Students with a hashed word embedding (cnn, fastgrnn) are trained twice: from a random start
-and from the teacher's word vectors (``embedding_init: teacher``). For each model: parameters, test
-accuracy; for students also int8 .tflite bytes, int8 test accuracy, TFLite parity, median latency per
-sentence (batch 1, 1 thread); training seconds for all (teachers: building included; students: the
-fit). Teachers are not exported to TFLite. Writes OUT/students.json and OUT/students.md. Same seed,
-split and training budget for every student.
+For each seed (which fixes the split, the teacher and every student) the default preset's main job
+runs first, as ``tfcompress run --preset default --seed S`` does, without the robustness, explanation
+and personalization stages: teacher fine-tuned while validation improves, the default student
+distilled with all three objectives, QAT, the int8 ``.tflite`` that ships. That is the ``default``
+row, measured on its exported file. The other variants reuse that run's teacher and cached teacher
+outputs and are distilled by the same recipe with plain KD (CE 0.1 + KD 0.9; no explanation or
+adversarial term), then post-training quantized to int8; each changes one thing against the default
+(the single-hash table of the previous default, 2 transfer copies instead of 10, logit MSE instead of
+KL at T=3, another student). Per variant and seed: float and int8 test accuracy, int8 bytes (the whole
+file: the app needs nothing else but the spec), builtin ops only, TFLite parity, median latency
+(batch 1, 1 thread). Rows are means and spreads (population std) over the seeds run.
+
+Every finished (variant, seed) is kept under OUT/.students.partial and the runs resume, so an
+interrupted benchmark continues where it stopped. Writes OUT/students.json and OUT/students.md.
 """
 import argparse
 import json
 import os
-import time
 
-from common import FitTimer, cell, markdown_table
+import numpy as np
+from common import FitTimer, ResumableCache, markdown_table
 
 from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.backend import versions
 from tfcompress.evaluation import accuracy
-from tfcompress.models import STUDENTS, TEACHERS, TeacherOutputCache, build_student
-from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings, train_teacher
+from tfcompress.models import TeacherOutputCache, load_model
+from tfcompress.pipeline import PLAIN_KD, RunConfig, RunFolder, distill, make_student, preset_settings, run
 from tfcompress.tflite import convert_to_int8, measure_tflite
 
-PRESET, SEED = "default", 0
-DEFAULT = preset_settings(PRESET)
-EPOCHS, TRANSFER_COPIES = DEFAULT["student_epochs"], DEFAULT["transfer_copies"]
+PRESET = "default"
+EVALUATION_STAGES = ("robustness", "explanations", "personalization")
+SINGLE_HASH = {"num_buckets": 5000, "num_hashes": 1}
+TWO_COPIES = {"transfer_copies": 2, "transfer_substitute": 0.0}
+# name -> (student, its config changes, settings changes); "default" is the preset's own main job.
+VARIANTS = {
+    "default": None,
+    "cnn, single hash, 2 copies (before)": ("cnn", SINGLE_HASH, TWO_COPIES),
+    "cnn, single hash, 10 copies": ("cnn", SINGLE_HASH, {}),
+    "cnn, 2 hashes, 2 copies": ("cnn", {}, TWO_COPIES),
+    "cnn, 2 hashes, 10 copies": ("cnn", {}, {}),
+    "cnn, 2 hashes, 10 copies, MSE": ("cnn", {}, {"kd_kind": "mse"}),
+    "fastgrnn, single hash, 2 copies (before)": ("fastgrnn", {"num_buckets": 4000, "num_hashes": 1}, TWO_COPIES),
+    "fastgrnn, 2 hashes, 10 copies": ("fastgrnn", {}, {}),
+    "prado, 10 copies": ("prado", {}, {}),
+}
 
 
-def teacher_settings(name):
-    """The default preset with ``name`` as its teacher."""
-    return preset_settings(PRESET, teacher=name)
+def main_job(seed, partial):
+    """The default preset's main job at ``seed`` (resumed from its folder); returns (metrics, folder)."""
+    folder = os.path.join(partial, f"run-seed{seed}")
+    metrics = run(RunConfig(out=folder, preset=PRESET, seed=seed, skip=EVALUATION_STAGES))
+    return metrics, RunFolder(folder)
 
 
-def student_settings(name, teacher_name, embedding_init):
-    """The default preset's KD (CE 0.1, KD 0.9, T 3, its transfer set) for student ``name``, without the
-    explanation and adversarial terms and the monitors."""
-    return {**preset_settings(PRESET, teacher=teacher_name, student=name), **PLAIN_KD, "monitor_examples": 0,
-            "embedding_init": embedding_init}
+def default_row(metrics):
+    """The ``default`` variant's measurements, read from the main job's metrics.json."""
+    tflite, student = metrics["tflite"], metrics["student"]
+    return {"test_accuracy_float": student["test_accuracy"], "test_accuracy_int8": tflite["test_accuracy"],
+            "tflite_bytes": tflite["bytes"], "builtin_ops_only": tflite["builtin_ops_only"],
+            "parity": tflite["parity"], "latency_us": tflite["latency_us"], "params": student.get("params"),
+            "teacher_test_accuracy": metrics["teacher"]["test_accuracy"]}
 
 
-def trained_teacher(name, data):
-    """A registered teacher trained by the recipe; returns (teacher, seconds, building included)."""
-    start = time.time()
-    teacher = train_teacher(teacher_settings(name), data, SEED)
-    return teacher, time.time() - start
+def variant_settings(name):
+    """Plain-KD settings of a variant: the default preset with the variant's changes."""
+    student, config, changes = VARIANTS[name]
+    settings = {**preset_settings(PRESET, student=student), **PLAIN_KD, "monitor_examples": 0, **changes}
+    settings["student_config"] = {**settings["student_config"], **config}
+    return settings
 
 
-def distilled_student(name, teacher_name, teacher, data, cache, embedding_init):
-    """A student distilled by the recipe; returns (student, seconds in ``fit``)."""
-    settings = student_settings(name, teacher_name, embedding_init)
-    student, _ = make_student(settings, teacher, data, SEED)
+def variant_row(name, seed, folder, data):
+    """Distil a variant from the main job's teacher (its outputs cached) and measure its int8 file."""
+    settings = variant_settings(name)
+    settings["student_config"]["max_length"] = load_model(folder.student_path).max_length
+    teacher = load_model(folder.teacher_path)
+    cache = TeacherOutputCache(folder.teacher_outputs)
+    student, _ = make_student(settings, teacher, data, seed, cache=cache)
     timer = FitTimer()
-    distill(student, teacher, data, settings, seed=SEED, cache=cache, stage=f"distill {name}", callbacks=[timer])
-    return student, timer.fit_seconds
-
-
-def measure_student(name, student, seconds, data, embedding_init):
-    """Accuracy (float and int8), size, parity and latency of a distilled student."""
+    distill(student, teacher, data, settings, seed=seed, cache=cache, stage=f"distill {name}", callbacks=[timer])
     inputs = student.encoder.encode(list(data.test.texts))
-    model_bytes = convert_to_int8(student, student.encoder.encode(list(data.train.texts)))
     keras_logits = student.predict(inputs, verbose=0)
-    measured = measure_tflite(model_bytes, inputs, keras_logits, data.test.labels)
-    return {"model": name, "role": "student", "embedding_init": embedding_init, "params": int(student.count_params()),
-            "tflite_bytes": measured["bytes"], "builtin_ops_only": measured["builtin_ops_only"],
-            "test_accuracy_float": accuracy(keras_logits, data.test.labels),
-            "test_accuracy_int8": measured["test_accuracy"], "parity": measured["parity"],
-            "latency_us": measured["latency_us"], "runtime": measured["runtime"],
-            "train_seconds": round(seconds, 1)}
+    measured = measure_tflite(convert_to_int8(student, student.encoder.encode(list(data.train.texts))), inputs,
+                              keras_logits, data.test.labels)
+    return {"test_accuracy_float": accuracy(keras_logits, data.test.labels),
+            "test_accuracy_int8": measured["test_accuracy"], "tflite_bytes": measured["bytes"],
+            "builtin_ops_only": measured["builtin_ops_only"], "parity": measured["parity"],
+            "latency_us": measured["latency_us"], "params": int(student.count_params()),
+            "train_seconds": round(timer.fit_seconds, 1)}
 
 
-HEADER = ("model", "embedding start", "params", "int8 .tflite bytes", "test acc. float", "test acc. int8", "parity",
-          "latency (us)", "train (s)")
+def measure_seed(seed, names, partial):
+    """Every variant in ``names`` at ``seed``: {name: row}, resumed from the partial folder."""
+    metrics, folder = main_job(seed, partial)
+    data = datasets.load("rotten_tomatoes", seed=seed)
+    kept = ResumableCache(partial)
+    rows = {}
+    for name in names:
+        key = {"seed": seed, "fingerprint": metrics["fingerprint"],
+               "settings": None if VARIANTS[name] is None else variant_settings(name)}
+        file_name = f"seed{seed}-{name.replace(' ', '_').replace(',', '').replace('(', '').replace(')', '')}.json"
+        row = kept.load(file_name, key)
+        if row is None:
+            row = default_row(metrics) if VARIANTS[name] is None else variant_row(name, seed, folder, data)
+            row = kept.keep(file_name, key, row)
+        rows[name] = row
+        print(json.dumps({"variant": name, "seed": seed, **row}), flush=True)
+    return rows
 
 
-def markdown(rows):
-    """OUT/students.md: one line per teacher and per (student, embedding start)."""
-    def line(row):
-        return (f"{row['model']} ({row['role']})", row.get("embedding_init") or "-", f"{row['params']:,}",
-                cell(row.get("tflite_bytes"), "{:,}"), f"{row['test_accuracy_float']:.4f}",
-                cell(row.get("test_accuracy_int8"), "{:.4f}"), cell(row.get("parity"), "{:.4f}"),
-                cell(row.get("latency_us"), "{:.1f}"), f"{row['train_seconds']:.0f}")
+def summary(name, per_seed):
+    """Mean and spread over seeds of one variant's measurements."""
+    def stats(key):
+        values = np.array([row[key] for row in per_seed])
+        return {"mean": round(float(values.mean()), 4), "std": round(float(values.std()), 4),
+                "values": [round(float(value), 4) for value in values]}
 
-    return markdown_table(HEADER, [line(row) for row in rows]) + "\n"
+    first = per_seed[0]
+    return {"variant": name, "seeds": len(per_seed), "test_accuracy_float": stats("test_accuracy_float"),
+            "test_accuracy_int8": stats("test_accuracy_int8"), "tflite_bytes": first["tflite_bytes"],
+            "builtin_ops_only": all(row["builtin_ops_only"] for row in per_seed),
+            "parity_min": min(row["parity"] for row in per_seed),
+            "latency_us": round(float(np.mean([row["latency_us"] for row in per_seed])), 1)}
 
 
-def teacher_rows(data, cache):
-    """Every registered teacher's row, and the name and model of the best one by validation accuracy."""
-    rows, best = [], None
-    for name in sorted(TEACHERS):
-        teacher, seconds = trained_teacher(name, data)
-        validation = accuracy(cache.logits(teacher, data.validation.texts), data.validation.labels)
-        rows.append({"model": name, "role": "teacher", "params": int(teacher.count_params()),
-                     "validation_accuracy": validation,
-                     "test_accuracy_float": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
-                     "train_seconds": round(seconds, 1)})
-        print(json.dumps(rows[-1]), flush=True)
-        if best is None or validation > best[1]:
-            best = (teacher, validation, name)
-    return rows, best[2], best[0]
+HEADER = ("variant", "seeds", "test acc. int8 (mean ± std)", "int8 per seed", "test acc. float", "int8 bytes",
+          "parity (min)", "latency (us)")
+
+
+def markdown(rows, teacher):
+    lines = [(row["variant"], row["seeds"],
+              f"{row['test_accuracy_int8']['mean']:.4f} ± {row['test_accuracy_int8']['std']:.4f}",
+              " / ".join(f"{value:.4f}" for value in row["test_accuracy_int8"]["values"]),
+              f"{row['test_accuracy_float']['mean']:.4f}", f"{row['tflite_bytes']:,}", f"{row['parity_min']:.4f}",
+              f"{row['latency_us']:.1f}") for row in rows]
+    teacher_line = ("teachers (minilm, per seed): " + " / ".join(f"{value:.4f}" for value in teacher))
+    return markdown_table(HEADER, lines) + "\n\n" + teacher_line + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="rotten_tomatoes")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     args = parser.parse_args()
-    data = datasets.load(args.dataset, seed=SEED)
-    cache = TeacherOutputCache(os.path.join(args.out, ".teacher_outputs"))
-    rows, teacher_name, teacher = teacher_rows(data, cache)
-    for name in sorted(STUDENTS):
-        starts = ("random", "teacher") if hasattr(build_student(name), "embedding") else ("random",)
-        for embedding_init in starts:
-            student, seconds = distilled_student(name, teacher_name, teacher, data, cache, embedding_init)
-            rows.append(measure_student(name, student, seconds, data, embedding_init))
-            print(json.dumps(rows[-1]), flush=True)
-    record = {"dataset": args.dataset, "seed": SEED, "epochs": EPOCHS, "transfer_copies": TRANSFER_COPIES,
-              "versions": versions(), "teacher_of_students": teacher_name,
-              "machine": f"{os.cpu_count()} CPU cores", "rows": rows}
+    partial = os.path.join(args.out, ".students.partial")
+    by_seed = {seed: measure_seed(seed, args.variants, partial) for seed in args.seeds}
+    rows = [summary(name, [by_seed[seed][name] for seed in args.seeds]) for name in args.variants]
+    teacher = [by_seed[seed].get("default", {}).get("teacher_test_accuracy") for seed in args.seeds]
+    teacher = [value for value in teacher if value is not None]
+    record = {"dataset": "rotten_tomatoes", "preset": PRESET, "seeds": args.seeds, "versions": versions(),
+              "machine": f"{os.cpu_count()} CPU cores", "teacher_test_accuracy": teacher, "rows": rows,
+              "per_seed": {str(seed): by_seed[seed] for seed in args.seeds}}
     write_json_atomic(record, os.path.join(args.out, "students.json"))
-    write_text_atomic(markdown(rows), os.path.join(args.out, "students.md"))
-    print(markdown(rows))
+    write_text_atomic(markdown(rows, teacher), os.path.join(args.out, "students.md"))
+    print(markdown(rows, teacher))
 
 
 if __name__ == "__main__":

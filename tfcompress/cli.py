@@ -34,6 +34,9 @@ def build_parser():
     run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
     run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
+    run.add_argument("--max-length", type=int, metavar="N",
+                     help="tokens per text of both models (the teacher's in its own unit, e.g. MiniLM WordPieces); "
+                          "default: fitted on the training texts so 95%% of them are read whole (capped)")
     run.add_argument("--robustness-examples", type=int, help="test sentences the robustness stage attacks "
                                                              "(overrides the preset; 0 skips the stage)")
     run.add_argument("--explanation-examples", type=int, help="test sentences the explanation stage explains "
@@ -196,6 +199,7 @@ def command_run(args):
                        user_column=args.user_column, preset=args.preset, teacher=args.teacher,
                        student=args.student, teacher_epochs=args.teacher_epochs,
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
+                       max_length=args.max_length,
                        robustness_examples=args.robustness_examples,
                        explanation_examples=args.explanation_examples, skip=tuple(args.skip), seed=args.seed)
     metrics = run(config)

@@ -1,3 +1,5 @@
+import collections
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,44 @@ def test_teacher_lexicon_is_whole_words_of_a_wordpiece_vocabulary(small_teacher)
     lexicon = teacher_lexicon(MiniLMTeacher(num_classes=2, max_length=8, num_layers=1, hidden_size=8,
                                             num_heads=2, intermediate_size=8))
     assert "good" in lexicon and not any(word.startswith("##") or not word.isalpha() for word in lexicon)
+
+
+def test_multi_hash_rows_are_fitted_so_each_word_sums_to_its_own_vector(small_teacher, small_data):
+    texts = small_data.train.texts
+    single = CNNStudent(num_buckets=512, max_length=32, embedding_dim=8, filters=8)
+    double = CNNStudent(num_buckets=512, max_length=32, embedding_dim=8, filters=8, num_hashes=2)
+    single_report = init_embeddings_from_teacher(single, small_teacher, texts)
+    double_report = init_embeddings_from_teacher(double, small_teacher, texts)
+    assert double_report["hashes_per_word"] == 2 and single_report["hashes_per_word"] == 1
+    assert np.all(double.embedding.embeddings.numpy()[0] == 0)
+    counts = collections.Counter(word for text in texts for word in double.encoder.words(text) if word.isalpha())
+    words = [word for word, _ in counts.most_common(300)]
+    teacher_vectors = small_teacher.word_vectors(words)
+    teacher_vectors = teacher_vectors - teacher_vectors.mean(0)
+
+    def explained(student):
+        """Share of the teacher's word-vector variance a linear map of the student's vectors recovers."""
+        vectors = student.embed(student.encoder.encode(words))[:, 0].numpy()
+        vectors = np.c_[vectors, np.ones(len(words))]
+        fitted = vectors @ np.linalg.lstsq(vectors, teacher_vectors, rcond=None)[0]
+        return 1 - np.sum((teacher_vectors - fitted) ** 2) / np.sum(teacher_vectors ** 2)
+
+    def shared(student):
+        vectors = student.embed(student.encoder.encode(words))[:, 0].numpy()
+        return 1 - len(np.unique(vectors.round(6), axis=0)) / len(words)
+
+    # The 300 most frequent words: 512 single-hash buckets merge some of them, while with 2 hashes the
+    # frequency-weighted fit gives each its own sum of rows, so more of the teacher's geometry survives.
+    assert shared(double) == 0 and shared(single) > 0.1
+    assert explained(double) > explained(single) + 0.05
+
+
+def test_logit_dims_put_the_teachers_verdict_on_each_word_in_the_first_dimension(small_teacher, small_data):
+    student = CNNStudent(num_buckets=2048, max_length=32, embedding_dim=8, filters=8, num_hashes=2)
+    report = init_embeddings_from_teacher(student, small_teacher, small_data.train.texts, logit_dims=1)
+    assert report["logit_dims"] == 1
+    words = sorted({word for text in small_data.train.texts for word in student.encoder.words(text)
+                    if word.isalpha()})[:300]
+    verdict = np.diff(small_teacher.predict_texts(words), axis=1)[:, 0]
+    first = student.embed(student.encoder.encode(words))[:, 0, 0].numpy()
+    assert abs(np.corrcoef(verdict, first)[0, 1]) > 0.8

@@ -10,7 +10,7 @@ from tfcompress.backend import keras, tf
 from tfcompress.distill import (AdversarialTerm, CrossEntropyTerm, ExplanationTerm, KDTerm,
                                 LossTerm, LossWeightScheduler, TeacherExplanations, distillation_dataset)
 
-TERMS = [CrossEntropyTerm(0.3, name="hard_labels"), KDTerm(0.7, temperature=2.0),
+TERMS = [CrossEntropyTerm(0.3, name="hard_labels"), KDTerm(0.7, temperature=2.0), KDTerm(0.5, kind="mse", name="kd_mse"),
          ExplanationTerm(1.0, kind="features", feature_dim=8),
          AdversarialTerm(0.5, steps=3, epsilon=1.0, temperature=2.0)]
 
@@ -65,6 +65,8 @@ def test_get_config_holds_every_init_argument_and_rebuilds_the_term(term):
 def test_terms_check_their_own_settings():
     with pytest.raises(ValueError, match="temperature must be positive"):
         KDTerm(temperature=0.0)
+    with pytest.raises(ValueError, match="KD kind must be one of"):
+        KDTerm(kind="l1")
     with pytest.raises(ValueError, match="unknown explanation"):
         ExplanationTerm(kind="gradients")
     with pytest.raises(ValueError, match="adversarial_steps must be >= 1"):
@@ -134,3 +136,18 @@ def test_recompiling_with_the_same_features_term_keeps_the_trained_hint(small_te
     assert distiller.hint is hint and distiller.terms["explain"].weight == 0.5
     distiller.compile(keras.optimizers.Adam(1e-3), explain_weight=1.0, explanation="features", feature_dim=4)
     assert distiller.hint is not hint and distiller.hint.units == 4
+
+
+def test_logit_mse_matches_centred_logits_and_ignores_a_constant_shift():
+    from tfcompress.distill.losses import logit_mse
+
+    teacher = tf.constant([[2.0, -1.0], [0.5, 0.5]])
+    student = tf.constant([[1.0, 0.0], [3.0, 1.0]])
+    expected = np.mean([(0.5 - 1.5) ** 2 + (-0.5 + 1.5) ** 2, (1.0 - 0.0) ** 2 + (-1.0 - 0.0) ** 2])
+    assert float(logit_mse(teacher, student)) == pytest.approx(expected)
+    assert float(logit_mse(teacher + 7.0, student - 2.0)) == pytest.approx(expected)
+
+
+def test_compile_kd_kind_mse_trains_the_logit_matching_term(small_teacher):
+    distiller = make(small_teacher, kd_kind="mse")
+    assert distiller.terms["kd"].kind == "mse" and distiller.compile_settings["kd_kind"] == "mse"

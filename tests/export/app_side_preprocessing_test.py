@@ -1,7 +1,8 @@
 """An app's preprocessing written from the exported spec alone, proved equal to the package's.
 
-Nothing below the fixtures imports tfcompress' text code: the tokenizer, the FNV-1a hash and the
-ternary projection are re-implemented from the spec's words, as an Android developer would in Kotlin.
+Nothing below the fixtures imports tfcompress' text code: the tokenizer, the FNV-1a hash, the
+multi-hash ids and the ternary projection are re-implemented from the spec's words, as an Android
+developer would in Kotlin.
 """
 import json
 
@@ -53,6 +54,18 @@ def app_hashed_ids(text, spec):
     return ids + [0] * (spec["max_length"] - len(ids))
 
 
+def app_multi_hash_ids(text, spec):
+    """ids[position][j] = 1 + FNV-1a-32(byte j, then the token's UTF-8) mod num_buckets; all-zero padding."""
+    assert spec["seeds"] == list(range(spec["num_hashes"]))
+    assert spec["id"] == f"for each seed j: 1 + hash_j mod {spec['num_buckets']}"
+    assert "0x811C9DC5" in spec["hash"] and "0x01000193" in spec["hash"]
+    assert "one seed byte j followed by the token's UTF-8 bytes" in spec["hash"]
+    assert spec["layout"].startswith("ids[position][j]") and spec["padding"] == "right-pad positions with all ids 0"
+    rows = [[1 + app_fnv1a_32(bytes([seed]) + token.encode("utf-8")) % spec["num_buckets"] for seed in spec["seeds"]]
+            for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]]
+    return rows + [[0] * spec["num_hashes"]] * (spec["max_length"] - len(rows))
+
+
 def app_ternary_projections(text, spec):
     features, rows = spec["features"], []
     for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]:
@@ -63,6 +76,10 @@ def app_ternary_projections(text, spec):
         rows.append([{1: 1.0, 2: -1.0}.get(pair, 0.0) for pair in pairs])
     rows += [[0.0] * features] * (spec["max_length"] - len(rows))
     return rows
+
+
+EDGE_CASES = ["Don't  panic, it's GREAT!!", "l'été — déjà vu…", "rock'n'roll 'quoted' it''s",
+              "snake_case x2 ²", "İstanbul ΣΊΣΥΦΟΣ", "tabs\tand\nnewlines\u00a0nbsp", "'", "", "a'"]
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +117,7 @@ def test_app_side_inputs_drive_the_interpreter_to_the_package_predictions(export
 
 def test_tokenizer_rule_holds_on_edge_cases(exported_spec, small_student):
     _, spec = exported_spec
-    texts = ["Don't  panic, it's GREAT!!", "l'été — déjà vu…", "rock'n'roll 'quoted' it''s", "snake_case x2 ²",
-             "İstanbul ΣΊΣΥΦΟΣ", "tabs\tand\nnewlines\u00a0nbsp", "'", "", "a'"]
-    for text in texts:
+    for text in EDGE_CASES:
         assert app_hashed_ids(text, spec["preprocessing"]) == small_student.encoder.encode([text])[0].tolist(), text
 
 
@@ -114,3 +129,35 @@ def test_app_side_ternary_projection_matches_the_prado_encoder(rotten_tomatoes):
     texts = list(rotten_tomatoes.test.texts[:300])
     app = np.array([app_ternary_projections(text, spec) for text in texts], np.float32)
     np.testing.assert_array_equal(app, encoder.encode(texts))
+
+
+@pytest.fixture(scope="module")
+def multi_hash_spec():
+    """The spec (as JSON) that a two-hash CNN student over MultiHashEncoder(4096, 2, 48) exports."""
+    from tfcompress.export.android import android_spec
+    from tfcompress.models import CNNStudent
+
+    student = CNNStudent(num_hashes=2, num_buckets=4096, max_length=48)
+    spec = json.loads(json.dumps(android_spec(student, ["fresh", "rotten"])))
+    assert spec["encoder"] == {"class": "MultiHashEncoder",
+                               "config": {"num_buckets": 4096, "num_hashes": 2, "max_length": 48}}
+    return spec
+
+
+def test_app_side_multi_hash_ids_match_the_encoder_on_the_whole_test_split(multi_hash_spec, rotten_tomatoes):
+    from tfcompress.text import MultiHashEncoder
+
+    texts = list(rotten_tomatoes.test.texts)
+    app_inputs = np.array([app_multi_hash_ids(text, multi_hash_spec["preprocessing"]) for text in texts],
+                          dtype=multi_hash_spec["input"]["dtype"])
+    assert app_inputs.shape == (len(texts), 48, 2)
+    assert app_inputs.shape[1:] == tuple(multi_hash_spec["input"]["shape"][1:])
+    np.testing.assert_array_equal(app_inputs, MultiHashEncoder(4096, 2, 48).encode(texts))
+
+
+def test_app_side_multi_hash_ids_hold_on_the_tokenizer_edge_cases(multi_hash_spec):
+    from tfcompress.text import MultiHashEncoder
+
+    encoder = MultiHashEncoder(4096, 2, 48)
+    for text in EDGE_CASES + [" ".join(f"w{index}" for index in range(60))]:  # the last one is truncated
+        assert app_multi_hash_ids(text, multi_hash_spec["preprocessing"]) == encoder.encode([text])[0].tolist(), text

@@ -26,3 +26,26 @@ def test_other_texts_or_changed_weights_miss_the_cache(small_student, small_data
     assert cache.key(clone, texts) == key
     clone.set_weights([w + 1e-3 for w in small_student.get_weights()])
     assert cache.key(clone, texts) != key
+
+
+def test_large_text_lists_are_cached_in_chunks_that_an_interrupted_labelling_resumes_from(small_teacher, small_data,
+                                                                                           tmp_path):
+    import os
+
+    texts = list(small_data.train.texts[:50])
+    cache = TeacherOutputCache(tmp_path)
+    cache.logits(small_teacher, texts[:20], chunk=20)  # the first chunk of an interrupted run
+    resumed = TeacherOutputCache(tmp_path)
+    logits = resumed.logits(small_teacher, texts, chunk=20)
+    assert resumed.hits == 1 and resumed.misses == 2
+    assert len([name for name in os.listdir(tmp_path) if name.startswith("logits-")]) == 3
+    np.testing.assert_allclose(logits, small_teacher.predict_texts(texts), atol=1e-5)
+
+
+def test_word_vectors_are_cached(small_teacher, tmp_path):
+    words = ["good", "bad", "film"]
+    first = TeacherOutputCache(tmp_path).word_vectors(small_teacher, words)
+    again = TeacherOutputCache(tmp_path)
+    np.testing.assert_array_equal(again.word_vectors(small_teacher, words), first)
+    assert again.hits == 1
+    np.testing.assert_allclose(first, small_teacher.word_vectors(words), atol=1e-6)

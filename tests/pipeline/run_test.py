@@ -23,6 +23,9 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert set(on_disk["versions"]) == {"tfcompress", "tensorflow", "keras"}
     assert on_disk["dataset"]["splits"] == {"train": 10200, "validation": 1275, "test": 1276}
     assert on_disk["dataset"]["classes"] == ["fresh", "rotten"]
+    lengths = on_disk["dataset"]["max_length"]  # fitted on the training texts (tests/pipeline/max_length_test.py)
+    assert lengths["fitted"] is True and 0 < lengths["truncated_share"]["student"] <= 0.05
+    assert lengths["student"] == on_disk["settings"]["student_config"]["max_length"] == 40
     for model in ("teacher", "student"):
         assert {"name", "params", "test_accuracy"} <= set(on_disk[model])
         assert on_disk[model]["params"] > 0

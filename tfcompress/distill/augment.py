@@ -8,6 +8,9 @@ labels. Three perturbations, applied per copy with a seeded generator:
 - word swap: each word is replaced, with probability ``swap``, by a word drawn from the corpus'
   own word frequencies (Tang et al. draw one of the same part of speech; no tagger is available
   offline);
+- neighbour substitution: with ``neighbours`` (e.g. ``teacher_neighbours``: the teacher's nearest
+  words), each word that has neighbours is replaced, with probability ``substitute``, by one of them
+  (TinyBERT's augmentation draws from BERT's and GloVe's neighbours the same way);
 - n-gram sampling: with probability ``ngram`` the copy is cut to a random window of 1-5 words.
 Copies identical to their source or empty are dropped.
 """
@@ -18,7 +21,7 @@ import numpy as np
 from tfcompress.text import WordTokenizer
 
 
-def augment_texts(texts, copies=2, drop=0.1, swap=0.1, ngram=0.25, seed=0):
+def augment_texts(texts, copies=2, drop=0.1, swap=0.1, ngram=0.25, seed=0, neighbours=None, substitute=0.0):
     """Perturbed copies of ``texts`` (lower-cased words joined by spaces); deterministic per seed.
 
     Args:
@@ -28,11 +31,13 @@ def augment_texts(texts, copies=2, drop=0.1, swap=0.1, ngram=0.25, seed=0):
         swap: per-word probability of replacement by a corpus word.
         ngram: probability that a copy is cut to a random 1-5 word window.
         seed: fixes every random choice.
+        neighbours: ``{word: [candidate, ...]}`` substitution candidates (``None``: no substitution).
+        substitute: per-word probability of replacement by one of its neighbours.
 
     Example:
         >>> transfer_texts = augment_texts(data.train.texts, copies=2, seed=0)
     """
-    for name, value in (("drop", drop), ("swap", swap), ("ngram", ngram)):
+    for name, value in (("drop", drop), ("swap", swap), ("ngram", ngram), ("substitute", substitute)):
         if not 0 <= value <= 1:
             raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
     tokenizer = WordTokenizer()
@@ -46,6 +51,8 @@ def augment_texts(texts, copies=2, drop=0.1, swap=0.1, ngram=0.25, seed=0):
     for words in sentences:
         for _ in range(copies):
             copy = _perturb(words, rng, drop, swap, ngram, vocabulary, cumulative)
+            if neighbours and substitute:
+                copy = _substitute(copy, rng, neighbours, substitute)
             if copy and copy != words:
                 augmented.append(" ".join(copy))
     return augmented
@@ -67,11 +74,21 @@ def _perturb(words, rng, drop, swap, ngram, vocabulary, cumulative):
     return copy
 
 
-def with_transfer_copies(split, copies, seed=0):
+def _substitute(words, rng, neighbours, probability):
+    out = []
+    for word in words:
+        candidates = neighbours.get(word)
+        if candidates and rng.rand() < probability:
+            word = candidates[rng.randint(len(candidates))]
+        out.append(word)
+    return out
+
+
+def with_transfer_copies(split, copies, seed=0, neighbours=None, substitute=0.0):
     """``split`` plus ``copies`` perturbed copies of each text, labelled -1 (unlabelled: KD only)."""
     from tfcompress.datasets import Split
 
     if not copies:
         return split
-    extra = augment_texts(split.texts, copies=copies, seed=seed)
+    extra = augment_texts(split.texts, copies=copies, seed=seed, neighbours=neighbours, substitute=substitute)
     return Split(list(split.texts) + extra, np.concatenate([split.labels, np.full(len(extra), -1, np.int32)]))

@@ -31,7 +31,7 @@ def check_weights(weights):
 
 
 def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temperature, explanation, feature_dim,
-                  adversarial_steps, adversarial_epsilon):
+                  adversarial_steps, adversarial_epsilon, kd_kind="kl"):
     """The four term objects that ``Distiller.compile``'s keywords describe, and its ``compile_settings``.
 
     Example:
@@ -39,11 +39,11 @@ def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temp
     """
     check_positive("temperature", temperature)
     check_weights([ce_weight, kd_weight, explain_weight, adversarial_weight])
-    terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature),
+    terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature, kd_kind),
              ExplanationTerm(explain_weight, explanation, feature_dim),
              AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature)]
     settings = {**{f"{term.name}_weight": term.weight for term in terms}, "temperature": float(temperature),
-                "explanation": explanation, "feature_dim": int(feature_dim),
+                "kd_kind": kd_kind, "explanation": explanation, "feature_dim": int(feature_dim),
                 "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon)}
     return terms, settings
 
@@ -144,14 +144,14 @@ class Distiller(keras.Model):
 
     def compile(self, optimizer="adam", metrics=None, ce_weight=0.1, kd_weight=0.9, explain_weight=0.0,
                 adversarial_weight=0.0, temperature=3.0, explanation="saliency", feature_dim=32,
-                adversarial_steps=1, adversarial_epsilon=0.5, terms=None, **kwargs):
+                adversarial_steps=1, adversarial_epsilon=0.5, kd_kind="kl", terms=None, **kwargs):
         """Configure training.
 
         Args:
             optimizer: a Keras optimizer (or its name).
             metrics: metrics of the student's logits against the true labels.
             ce_weight: weight a of the hard-label cross-entropy.
-            kd_weight: weight b of the T^2-scaled KL distillation term.
+            kd_weight: weight b of the distillation term.
             explain_weight: weight g of the explanation term (0: off).
             adversarial_weight: weight d of the continuous adversarial term (0: off).
             temperature: the softening temperature T (> 0), of KD and of the adversarial term.
@@ -159,6 +159,8 @@ class Distiller(keras.Model):
             feature_dim: the teacher feature size the FitNets hint maps onto (``features`` only).
             adversarial_steps: PGD steps (>= 1).
             adversarial_epsilon: the L-inf radius, relative to the RMS of the student's input vectors.
+            kd_kind: the distillation term: ``kl`` (T^2-scaled KL of the softened distributions) or
+                ``mse`` (squared distance of the centred logits).
             terms: ``LossTerm`` objects to train with instead of the keywords above (which must then
                 keep their defaults); ``compile_settings`` then records each weight and each term's config.
 
@@ -168,7 +170,7 @@ class Distiller(keras.Model):
         keywords = dict(ce_weight=ce_weight, kd_weight=kd_weight, explain_weight=explain_weight,
                         adversarial_weight=adversarial_weight, temperature=temperature, explanation=explanation,
                         feature_dim=feature_dim, adversarial_steps=adversarial_steps,
-                        adversarial_epsilon=adversarial_epsilon)
+                        adversarial_epsilon=adversarial_epsilon, kd_kind=kd_kind)
         if terms is None:
             terms, settings = keyword_terms(**keywords)
             terms = [self._recompiled(term) for term in terms]

@@ -6,27 +6,38 @@ import numpy as np
 # Per-dimension standard deviation of the initialized table: the scale of a trained embedding,
 # several times Keras' uniform(-0.05, 0.05) start.
 INIT_SCALE = 0.1
+# Ridge penalty of the row fit, relative to the mean weight a row receives: keeps rows that few
+# words reach near zero instead of fitting them exactly.
+RIDGE = 0.01
 
 
-def init_embeddings_from_teacher(student, teacher, texts, lexicon=None, seed=0):
+def init_embeddings_from_teacher(student, teacher, texts, lexicon=None, seed=0, ridge=RIDGE, logit_dims=0, cache=None):
     """Initialize ``student.embedding`` from the teacher's context-free word vectors.
 
-    Every word of ``texts`` (counted) and of ``lexicon`` (e.g. the teacher's WordPiece vocabulary, so
-    words unseen in training also start where the teacher puts them) gets the teacher's
-    ``word_vectors``. They are projected onto their top principal components (as many as the
-    student's embedding size, weighted by word frequency + 1), each scaled to standard deviation
-    ``INIT_SCALE``, and every hash bucket starts at the frequency-weighted mean of the words hashed
-    into it. Buckets no word reaches keep a small random start; padding (id 0) is zero.
+    Every word of ``texts`` (counted) and of ``lexicon`` (e.g. the teacher's WordPiece vocabulary and
+    an English word list, so words unseen in training also start where the teacher puts them) gets
+    the teacher's ``word_vectors``. They are projected onto their top principal components (as many
+    as the student's embedding size, weighted by word frequency + 1), each scaled to standard
+    deviation ``INIT_SCALE``. The table rows are then the weighted ridge least-squares fit of
+    "the sum of a word's rows equals its projected vector" over all those words: with one hash per
+    word that is each bucket's frequency-weighted mean; with k hashes (``MultiHashEncoder``) nearly
+    every word gets its own combination of rows. Rows no word reaches keep a small random start;
+    padding (id 0) is zero.
 
     Args:
         student: a student with a hashed word ``embedding`` (``cnn``, ``fastgrnn``).
         teacher: any tfcompress teacher (``word_vectors`` gives its per-word features).
         texts: the training texts.
         lexicon: extra words, weighted as if seen once.
-        seed: seed of the random start of unreached buckets.
+        seed: seed of the random start of unreached rows.
+        ridge: the ridge penalty, relative to the mean weight a row receives.
+        logit_dims: how many of the student's dimensions carry the teacher's verdict on the word alone
+            (the principal components of its centred logits on the one-word text, at most classes - 1);
+            the others carry the word vectors' principal components.
+        cache: a ``TeacherOutputCache`` that keeps the teacher's word vectors and logits.
 
     Returns:
-        A dict describing what was done: words used, buckets reached, variance kept.
+        A dict describing what was done: words used, rows reached, variance kept, fit residual.
 
     Example:
         >>> init_embeddings_from_teacher(student, teacher, data.train.texts)
@@ -41,23 +52,47 @@ def init_embeddings_from_teacher(student, teacher, texts, lexicon=None, seed=0):
         raise ValueError("init_embeddings_from_teacher needs at least one word")
     words = sorted(counts)
     weights = np.array([counts[word] + 1.0 for word in words])
-    vectors = np.asarray(teacher.word_vectors(words), np.float64)
+    vectors = np.asarray(cache.word_vectors(teacher, words) if cache else teacher.word_vectors(words), np.float64)
     student.build_for_inputs()
     table = student.embedding.embeddings
-    dims = int(table.shape[1])
-    projected, kept = _principal_components(vectors, weights, dims)
-    buckets = np.array([student.encoder.token_id(word) for word in words])
-    sums = np.zeros(table.shape, np.float64)
-    totals = np.zeros(table.shape[0], np.float64)
-    np.add.at(sums, buckets, projected * weights[:, None])
-    np.add.at(totals, buckets, weights)
+    rows, dims = int(table.shape[0]), int(table.shape[1])
+    logit_dims = min(int(logit_dims), teacher.num_classes - 1, dims)
+    projected, kept = _principal_components(vectors, weights, dims - logit_dims)
+    if logit_dims:
+        logits = cache.logits(teacher, words) if cache else teacher.predict_texts(words)
+        verdicts, _ = _principal_components(np.asarray(logits, np.float64), weights, logit_dims)
+        projected = np.concatenate([verdicts, projected], axis=1)
+    ids = np.array([np.atleast_1d(student.encoder.token_id(word)) for word in words])
     start = np.random.RandomState(seed).uniform(-0.05, 0.05, table.shape)
-    reached = totals > 0
-    start[reached] = sums[reached] / totals[reached, None]
+    fitted, reached, residual = _fit_rows(ids, projected, weights, rows, ridge)
+    start[reached] = fitted[reached]
     start[0] = 0.0
     table.assign(start.astype(np.float32))
-    return {"words": len(words), "buckets_reached": int(reached[1:].sum()), "buckets": int(table.shape[0] - 1),
-            "teacher_dim": int(vectors.shape[1]), "student_dim": dims, "variance_kept": round(kept, 4)}
+    return {"words": len(words), "buckets_reached": int(reached[1:].sum()), "buckets": rows - 1,
+            "hashes_per_word": int(ids.shape[1]), "teacher_dim": int(vectors.shape[1]), "student_dim": dims,
+            "logit_dims": logit_dims,
+            "variance_kept": round(kept, 4), "fit_residual": round(residual, 4)}
+
+
+def _fit_rows(ids, targets, weights, rows, ridge):
+    """Rows E minimising sum_w weight_w |sum_j E[ids_wj] - target_w|^2 + penalty |E|^2 (normal equations).
+
+    Returns the fitted rows, which rows any word reaches, and the weighted relative residual.
+    """
+    from scipy import sparse
+
+    words, hashes = ids.shape
+    design = sparse.csr_matrix((np.ones(words * hashes), (np.repeat(np.arange(words), hashes), ids.ravel())),
+                               shape=(words, rows))
+    weighted = design.multiply(weights[:, None]).tocsr()
+    gram = (design.T @ weighted).toarray()
+    reached = np.diag(gram) > 0
+    penalty = ridge * float(np.diag(gram)[reached].mean())
+    gram[np.diag_indices(rows)] += penalty
+    fitted = np.linalg.solve(gram, weighted.T @ targets)
+    errors = design @ fitted - targets
+    residual = float(np.sum(weights[:, None] * errors ** 2) / max(np.sum(weights[:, None] * targets ** 2), 1e-12))
+    return fitted, reached, residual
 
 
 def _principal_components(vectors, weights, dims):

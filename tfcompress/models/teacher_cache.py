@@ -7,6 +7,9 @@ import numpy as np
 
 from tfcompress.atomic import atomic_path
 
+# Texts per cached file of logits: the unit an interrupted labelling resumes from.
+CHUNK = 16384
+
 
 class TeacherOutputCache:
     """Compute a teacher's logits / word attributions on a list of texts once and reuse them.
@@ -39,15 +42,29 @@ class TeacherOutputCache:
     def _path(self, kind, model, texts):
         return os.path.join(self.folder, f"{kind}-{self.key(model, texts)}.npz")
 
-    def logits(self, model, texts, batch_size=256):
-        """(n, classes) float32 logits of ``model`` on ``texts``, from the cache when present."""
+    def logits(self, model, texts, batch_size=256, chunk=CHUNK):
+        """(n, classes) float32 logits of ``model`` on ``texts``, from the cache when present.
+
+        More than ``chunk`` texts are computed and cached ``chunk`` at a time, so an interrupted
+        labelling of a large transfer set resumes from the last finished chunk.
+        """
+        texts = list(texts)
+        if len(texts) > chunk:
+            parts = [self.logits(model, texts[start:start + chunk], batch_size, chunk)
+                     for start in range(0, len(texts), chunk)]
+            return np.concatenate(parts)
         path = self._path("logits", model, texts)
         cached = self._load(path)
         if cached is not None:
             return cached["logits"]
-        logits = model.predict_texts(list(texts), batch_size=batch_size).astype(np.float32)
+        logits = model.predict_texts(texts, batch_size=batch_size).astype(np.float32)
         self._save(path, logits=logits)
         return logits
+
+    def word_vectors(self, model, words):
+        """``model.word_vectors(words)`` (one context-free vector per word), from the cache when present."""
+        words = list(words)
+        return self.arrays("word_vectors", model, words, lambda: {"vectors": model.word_vectors(words)})["vectors"]
 
     def word_importance(self, model, texts, target=None):
         """Per-text word attribution arrays (``model.word_importance``), from the cache when present."""

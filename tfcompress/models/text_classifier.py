@@ -2,7 +2,14 @@
 import numpy as np
 
 from tfcompress.backend import keras, tf
-from tfcompress.text import HashingEncoder, deserialize_encoder, serialize_encoder
+from tfcompress.text import HashingEncoder, MultiHashEncoder, deserialize_encoder, serialize_encoder
+
+
+def hashed_word_encoder(num_buckets, num_hashes, max_length):
+    """``HashingEncoder`` for one hash per word, ``MultiHashEncoder`` for several."""
+    if num_hashes > 1:
+        return MultiHashEncoder(num_buckets, num_hashes, max_length)
+    return HashingEncoder(num_buckets, max_length)
 
 
 def pool_tokens_to_words(values, word_index, num_words):
@@ -125,8 +132,9 @@ class TextClassifier(keras.Model):
         vectors = []
         for start in range(0, len(words), batch_size):
             inputs, word_index = self.encoder.encode_with_words(list(words[start:start + batch_size]))
+            inputs = self.trimmed(inputs)
             features = self.token_features(tf.constant(inputs), training=False)
-            vectors.append(pool_tokens_to_words(features, word_index, 1)[:, 0].numpy())
+            vectors.append(pool_tokens_to_words(features, word_index[:, :inputs.shape[1]], 1)[:, 0].numpy())
         return np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
 
     def word_importance(self, texts, target=None, batch_size=128):
@@ -172,11 +180,20 @@ class TextClassifier(keras.Model):
         return tf.reduce_sum(gradients * embedded, axis=-1).numpy(), logits.numpy()
 
     def predict_texts(self, texts, batch_size=256):
-        """Logits for raw texts, as a NumPy array of shape (len(texts), num_classes)."""
+        """Logits for raw texts, as a NumPy array of shape (len(texts), num_classes).
+
+        Models that mask padding (``padding_is_masked``) see the texts in order of length, so each
+        batch is cut to its own longest text; the rows come back in the order given.
+        """
         ids = self.encoder.encode(list(texts))
-        return np.concatenate([self(self.trimmed(ids[i:i + batch_size]), training=False).numpy()
-                               for i in range(0, len(ids), batch_size)] or
-                              [np.zeros((0, self.num_classes), np.float32)])
+        order = np.arange(len(ids))
+        if self.padding_is_masked:
+            order = np.argsort(np.count_nonzero(ids.reshape(len(ids), -1), axis=1), kind="stable")
+        logits = np.zeros((len(ids), self.num_classes), np.float32)
+        for start in range(0, len(ids), batch_size):
+            rows = order[start:start + batch_size]
+            logits[rows] = self(self.trimmed(ids[rows]), training=False).numpy()
+        return logits
 
     def trimmed(self, ids):
         """``ids`` without the padding columns after the batch's longest text, for models whose

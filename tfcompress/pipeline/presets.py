@@ -28,12 +28,18 @@ EVALUATION = {"robustness": {"num_examples": 100, "query_budget": 500},
 # trained checkpoints.
 EVALUATION_SETTINGS = tuple(EVALUATION)
 
-MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 1, "learning_rate": 5e-5, "batch_size": 32}
+# Fine-tuned while validation accuracy improves (``teacher_patience`` 1), at most 3 epochs.
+MINILM = {"config": {"max_length": 48, "pretrained": True}, "epochs": 3, "learning_rate": 5e-5, "batch_size": 32}
+# Hashed students read each word as the sum of 2 rows of a 4,096-row table (MultiHashEncoder), chosen
+# on validation by benchmarks/students.py; PRADO reads hashed ternary projections (no table).
 STUDENTS = {
-    "cnn": {"num_buckets": 5000, "max_length": 48, "embedding_dim": 16, "filters": 64},
+    "cnn": {"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16, "filters": 64},
     "prado": {"features": 64, "max_length": 48, "bottleneck": 64, "filters": 64},
-    "fastgrnn": {"num_buckets": 4000, "max_length": 48, "embedding_dim": 16, "units": 64},
+    "fastgrnn": {"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16, "units": 64},
 }
+# The teacher-labelled transfer set (Tang et al. 2019; TinyBERT): copies of each training text with
+# word dropout, corpus-word swaps, n-gram windows and substitutions by the teacher's nearest words.
+TRANSFER = {"transfer_copies": 10, "transfer_substitute": 0.3, "transfer_neighbours": 8}
 
 
 def _student_recipes(epochs):
@@ -57,14 +63,14 @@ RECIPES = {
 }
 
 PRESETS = {
-    "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2,
-              "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 0,
-              "embedding_init": "teacher", **OBJECTIVES,
+    "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2, "teacher_patience": 2,
+              "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9,
+              **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES,
               "robustness": {**EVALUATION["robustness"], "num_examples": 30},
               "explanations": {**EVALUATION["explanations"], "num_examples": 5},
               "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2}},
-    "default": {"teacher": "minilm", "student": "cnn", "patience": 3,
-                "temperature": 3.0, "ce_weight": 0.1, "kd_weight": 0.9, "transfer_copies": 2,
+    "default": {"teacher": "minilm", "student": "cnn", "patience": 3, "teacher_patience": 1,
+                "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9, **TRANSFER,
                 "embedding_init": "teacher", **OBJECTIVES, **EVALUATION},
 }
 
@@ -96,5 +102,5 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
     return settings
 
 
-__all__ = ["EVALUATION", "EVALUATION_SETTINGS", "OBJECTIVES", "PLAIN_KD", "PRESETS", "RECIPES", "STUDENTS",
+__all__ = ["EVALUATION", "EVALUATION_SETTINGS", "OBJECTIVES", "PLAIN_KD", "PRESETS", "RECIPES", "STUDENTS", "TRANSFER",
            "preset_settings"]

@@ -28,11 +28,13 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
                                 distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
 from tfcompress.distill.augment import with_transfer_copies
+from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
 from tfcompress.pipeline.progress import ProgressLog, log
+from tfcompress.text.english_words import english_words
 
 VALIDATION_BATCH = 256
-DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature",
+DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
                       "explanation", "adversarial_steps", "adversarial_epsilon")
 
 
@@ -85,7 +87,8 @@ def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
     teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
     return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
                             learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
-                            seed=seed, patience=settings["patience"], backup_dir=backup_dir, name="teacher",
+                            seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
+                            backup_dir=backup_dir, name="teacher",
                             verbose=verbose)
 
 
@@ -98,16 +101,19 @@ def train_baseline(settings, data, seed=0, verbose=0):
                             seed=seed, patience=settings["patience"], name="baseline", verbose=verbose)
 
 
-def make_student(settings, teacher, data, seed=0):
+def make_student(settings, teacher, data, seed=0, cache=None):
     """The settings' untrained student; with ``embedding_init: teacher`` its hashed embeddings start from
-    the teacher's word vectors. Returns ``(student, embedding_init)``, the latter for metrics.json."""
+    the teacher's word vectors (through ``cache``, a ``TeacherOutputCache`` or folder, when given).
+    Returns ``(student, embedding_init)``, the latter for metrics.json."""
     keras.utils.set_random_seed(seed)
     student = build_student(settings["student"], num_classes=data.num_classes, **settings["student_config"])
     if settings.get("embedding_init") != "teacher" or not hasattr(student, "embedding"):
         return student, "random"
     log("distill: initializing the student's word embeddings from the teacher's word vectors")
-    report = init_embeddings_from_teacher(student, teacher, data.train.texts, lexicon=teacher_lexicon(teacher),
-                                          seed=seed)
+    lexicon = teacher_lexicon(teacher) + english_words(settings.get("lexicon_words"))
+    report = init_embeddings_from_teacher(student, teacher, data.train.texts, lexicon=lexicon, seed=seed,
+                                          logit_dims=settings.get("embedding_logit_dims", 0),
+                                          cache=cache and _teacher_cache(cache))
     return student, {"from": "teacher", **report}
 
 
@@ -138,13 +144,23 @@ def adversarial_texts_status(settings):
 
 def distiller_settings(settings):
     """The ``Distiller.compile`` keywords in ``settings``."""
-    return {key: settings[key] for key in DISTILLER_SETTINGS}
+    return {key: settings[key] for key in DISTILLER_SETTINGS if key in settings}
+
+
+def substitution_neighbours(train, settings, teacher, cache):
+    """The teacher's nearest words for each training word, or ``None`` when ``transfer_substitute`` is 0."""
+    if not settings.get("transfer_substitute"):
+        return None
+    words = sorted({word for text in train.texts for word in teacher.encoder.words(text) if word.isalpha()})
+    return teacher_neighbours(teacher, words, k=settings.get("transfer_neighbours", 8), cache=cache)
 
 
 def transfer_set(train, settings, teacher, cache, seed=0):
     """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
     teacher's logits for all of them."""
-    augmented = with_transfer_copies(train, settings["transfer_copies"], seed)
+    augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
+                                     neighbours=substitution_neighbours(train, settings, teacher, cache),
+                                     substitute=settings.get("transfer_substitute", 0.0))
     if len(augmented.texts) > len(train.texts):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
             "labelled by the teacher")

@@ -8,12 +8,15 @@ settings and ``--out`` reuses finished stages and resumes an interrupted ``fit``
 import dataclasses
 import json
 import os
+import shutil
 import time
 
 import numpy as np
 
 from tfcompress import datasets
+from tfcompress.atomic import write_json_atomic
 from tfcompress.backend import keras, versions
+from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
 from tfcompress.pipeline import recipe
@@ -42,6 +45,10 @@ class RunConfig:
         teacher, student: registered model names overriding the preset's.
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
         max_train_examples: use only the first N training examples (smoke tests).
+        max_length: tokens per text of both models (the teacher's in its own unit: WordPieces with
+            ``[CLS]``/``[SEP]`` for MiniLM). ``None`` (the default, unless the preset sets a top-level
+            ``max_length``) follows the data: the data stage fits each model's length on the training
+            split (``tfcompress.datasets.lengths.fit_max_length``: 95% of texts whole, capped).
         robustness_examples, explanation_examples: override how many test sentences the robustness
             and explanation stages look at (0 skips the stage).
         skip: stages to leave out, any of ``SKIPPABLE_STAGES`` (their sections say so).
@@ -64,6 +71,7 @@ class RunConfig:
     teacher_epochs: int = None
     student_epochs: int = None
     max_train_examples: int = None
+    max_length: int = None
     robustness_examples: int = None
     explanation_examples: int = None
     skip: tuple = ()
@@ -84,8 +92,17 @@ class RunConfig:
                 settings[section]["num_examples"] = int(override)
         if "qat" in self.skip:
             settings["qat_epochs"] = 0
-        return {**settings, **source, "max_train_examples": self.max_train_examples, "seed": self.seed,
-                "skip": sorted(set(self.skip))}
+        # None: fitted on the training split by the data stage (which then sets both configs' max_length).
+        max_length = self.max_length if self.max_length is not None else settings.get("max_length")
+        if max_length is not None:
+            if int(max_length) != max_length or max_length < 1:
+                raise ValueError(f"max_length must be a positive integer (or None: follow the data), "
+                                 f"got {max_length!r}")
+            for role in ("student", "teacher"):
+                settings[f"{role}_config"]["max_length"] = int(max_length)
+            max_length = int(max_length)
+        return {**settings, **source, "max_train_examples": self.max_train_examples, "max_length": max_length,
+                "seed": self.seed, "skip": sorted(set(self.skip))}
 
 
 class Run:
@@ -148,8 +165,54 @@ class Run:
             data = datasets.load(config.dataset, seed=config.seed)
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
-        self.metrics["dataset"] = data.summary()
+        self.metrics["dataset"] = {**data.summary(), "max_length": self.fit_lengths(data.train.texts)}
         return data, "done"
+
+    def fit_lengths(self, texts):
+        """Each model's ``max_length`` from the training ``texts`` (unless the settings fix one), set in
+        ``student_config`` / ``teacher_config`` before any model is built; warns about the share of
+        texts each model truncates. Returns the ``dataset.max_length`` section of metrics.json."""
+        fixed = self.settings["max_length"]
+        section = {"student": None, "teacher": None, "fitted": fixed is None,
+                   "coverage": lengths.COVERAGE if fixed is None else None, "units": {}, "caps": {},
+                   "truncated_share": {}}
+        counts = {}
+        for role in ("student", "teacher"):
+            config = self.settings[f"{role}_config"]
+            unit = token_unit(role, self.settings[role])
+            if unit == lengths.WORDPIECES:
+                cap = min(lengths.WORDPIECE_CAP, int(config.get("max_positions", lengths.WORDPIECE_CAP)))
+                if unit not in counts:
+                    counts[unit] = lengths.wordpiece_counts(texts, limit=2 * cap)
+            else:
+                cap = lengths.WORD_CAP
+                if unit not in counts:
+                    counts[unit] = lengths.word_counts(texts)
+            if fixed is None:
+                config["max_length"] = lengths.fit_max_length(texts, cap=cap, counts=counts[unit])
+            share = lengths.truncation_share(texts, config["max_length"], counts=counts[unit])
+            section[role] = config["max_length"]
+            section["units"][role], section["caps"][role] = unit, cap
+            section["truncated_share"][role] = round(share, 4)
+            if share > 0:
+                log(f"warning: {share:.1%} of training texts are longer than the {role}'s {config['max_length']} "
+                    f"{unit.replace('_', ' ')} and are truncated")
+        self._keep_checkpoints_of({"student": section["student"], "teacher": section["teacher"]})
+        return section
+
+    def _keep_checkpoints_of(self, max_lengths):
+        """Checkpoints hold models of the lengths they were built with (the fingerprint has the settings,
+        not the fitted lengths): when the lengths fitted now differ (another fitting rule), start over."""
+        marker = self.folder.checkpoint("max_length.json")
+        if os.path.exists(marker):
+            with open(marker, encoding="utf-8") as handle:
+                previous = json.load(handle)
+            if previous != max_lengths:
+                log(f"checkpoints were built with max_length {previous}, the data now gives {max_lengths}: "
+                    "training again")
+                shutil.rmtree(self.folder.checkpoints, ignore_errors=True)
+                self.folder.prepare(self.fingerprint)
+        write_json_atomic(max_lengths, marker)
 
     def train_teacher(self):
         path = self.folder.teacher_path
@@ -179,7 +242,8 @@ class Run:
             student, status = load_model(path), "reused"
             history = self.folder.load_history("distill", NOT_BUILT)
         else:
-            student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed)
+            student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed,
+                                                           cache=self.teacher_cache())
             previous = {"embedding_init": embedding_init}
             history = self._distill(student, "distill").summary
             save_model(student, path)
@@ -361,6 +425,16 @@ class Run:
             section["models"][name] = result
         self.metrics["explanations"] = section
         return section, "done"
+
+
+def token_unit(role, name):
+    """What a model's ``max_length`` counts: ``lengths.WORDPIECES`` for BERT-style models (MiniLM),
+    else ``lengths.WORD_TOKENS`` (``WordTokenizer`` tokens)."""
+    from tfcompress.models import STUDENTS, TEACHERS, MiniLMTeacher
+
+    model_class = (TEACHERS if role == "teacher" else STUDENTS).get(name)
+    is_bert = isinstance(model_class, type) and issubclass(model_class, MiniLMTeacher)
+    return lengths.WORDPIECES if is_bert else lengths.WORD_TOKENS
 
 
 def run(config):

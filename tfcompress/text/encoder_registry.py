@@ -4,6 +4,7 @@ A serialized encoder is ``{"class": <class name>, "config": encoder.get_config()
 as the ``"encoder"`` entry of the Android spec (``tfcompress.export.android``).
 """
 from tfcompress.text.hashing_encoder import HashingEncoder
+from tfcompress.text.multi_hash_encoder import MultiHashEncoder
 from tfcompress.text.ternary_projection import TernaryProjectionEncoder
 from tfcompress.text.wordpiece_encoder import WordPieceEncoder
 
@@ -28,7 +29,7 @@ def register_encoder(cls):
     return cls
 
 
-for _encoder_class in (HashingEncoder, TernaryProjectionEncoder, WordPieceEncoder):
+for _encoder_class in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, WordPieceEncoder):
     register_encoder(_encoder_class)
 
 

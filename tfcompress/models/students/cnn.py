@@ -1,7 +1,8 @@
 """Convolutional student: hashed embeddings, n-gram convolutions, max pooling."""
 from tfcompress.backend import keras, tf
+from tfcompress.models.layers.multi_hash_embedding import MultiHashEmbedding
 from tfcompress.models.registry import register_student
-from tfcompress.models.text_classifier import TextClassifier
+from tfcompress.models.text_classifier import TextClassifier, hashed_word_encoder
 
 
 @register_student("cnn")
@@ -13,13 +14,15 @@ class CNNStudent(TextClassifier):
 
     Args:
         num_classes: number of output classes.
-        num_buckets: hash buckets of the word encoder.
+        num_buckets: hash buckets of the word encoder (rows of the embedding table, besides padding).
+        num_hashes: hash ids per word (``MultiHashEncoder``; each word is the sum of its rows); 1: one
+            FNV hash per word (``HashingEncoder``).
         max_length: tokens per text.
         embedding_dim: word embedding size.
         filters: filters per kernel size.
         kernel_sizes: n-gram widths, one convolution each.
         dropout: dropout rate before the classifier.
-        encoder: the text encoder; ``None``: ``HashingEncoder(num_buckets, max_length)``.
+        encoder: the text encoder; ``None``: ``hashed_word_encoder(num_buckets, num_hashes, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
     Example:
@@ -28,13 +31,15 @@ class CNNStudent(TextClassifier):
     """
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
-                 kernel_sizes=(2, 3, 4), dropout=0.3, encoder=None, **kwargs):
+                 kernel_sizes=(2, 3, 4), dropout=0.3, num_hashes=1, encoder=None, **kwargs):
+        encoder = encoder or hashed_word_encoder(num_buckets, num_hashes, max_length)
         super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
+        self.num_hashes = int(num_hashes)
         self.embedding_dim = embedding_dim
         self.filters = filters
         self.kernel_sizes = tuple(kernel_sizes)
         self.dropout_rate = dropout
-        self.embedding = keras.layers.Embedding(num_buckets + 1, embedding_dim, name="embedding")
+        self.embedding = MultiHashEmbedding(num_buckets + 1, embedding_dim, name="embedding")
         self.convolutions = [keras.layers.Conv1D(filters, size, padding="same", activation="relu",
                                                  name=f"conv{size}") for size in self.kernel_sizes]
         self.pool = keras.layers.GlobalMaxPooling1D()
@@ -57,4 +62,5 @@ class CNNStudent(TextClassifier):
 
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim, "filters": self.filters,
-                "kernel_sizes": list(self.kernel_sizes), "dropout": self.dropout_rate}
+                "kernel_sizes": list(self.kernel_sizes), "dropout": self.dropout_rate,
+                "num_hashes": self.num_hashes}
