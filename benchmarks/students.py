@@ -15,7 +15,8 @@ file: the app needs nothing else but the spec), builtin ops only, TFLite parity,
 (batch 1, 1 thread). Rows are means and spreads (population std) over the seeds run.
 
 Every finished (variant, seed) is kept under OUT/.students.partial and the runs resume, so an
-interrupted benchmark continues where it stopped. Writes OUT/students.json and OUT/students.md.
+interrupted benchmark continues where it stopped. Writes OUT/students.json and OUT/students.md after
+every finished (variant, seed), with the variants finished at every seed run so far.
 """
 import argparse
 import json
@@ -44,6 +45,7 @@ VARIANTS = {
     "cnn, 2 hashes, 2 copies": ("cnn", {}, TWO_COPIES),
     "cnn, 2 hashes, 10 copies": ("cnn", {}, {}),
     "cnn, 2 hashes, 10 copies, MSE": ("cnn", {}, {"kd_kind": "mse"}),
+    "cnn, 2 hashes, 20 copies": ("cnn", {}, {"transfer_copies": 20}),
     "fastgrnn, single hash, 2 copies (before)": ("fastgrnn", {"num_buckets": 4000, "num_hashes": 1}, TWO_COPIES),
     "fastgrnn, 2 hashes, 10 copies": ("fastgrnn", {}, {}),
     "prado, 10 copies": ("prado", {}, {}),
@@ -95,11 +97,10 @@ def variant_row(name, seed, folder, data):
 
 
 def measure_seed(seed, names, partial):
-    """Every variant in ``names`` at ``seed``: {name: row}, resumed from the partial folder."""
+    """Yield (name, row) for every variant in ``names`` at ``seed``, resumed from the partial folder."""
     metrics, folder = main_job(seed, partial)
     data = datasets.load("rotten_tomatoes", seed=seed)
     kept = ResumableCache(partial)
-    rows = {}
     for name in names:
         key = {"seed": seed, "fingerprint": metrics["fingerprint"],
                "settings": None if VARIANTS[name] is None else variant_settings(name)}
@@ -108,9 +109,8 @@ def measure_seed(seed, names, partial):
         if row is None:
             row = default_row(metrics) if VARIANTS[name] is None else variant_row(name, seed, folder, data)
             row = kept.keep(file_name, key, row)
-        rows[name] = row
         print(json.dumps({"variant": name, "seed": seed, **row}), flush=True)
-    return rows
+        yield name, row
 
 
 def summary(name, per_seed):
@@ -142,6 +142,19 @@ def markdown(rows, teacher):
     return markdown_table(HEADER, lines) + "\n\n" + teacher_line + "\n"
 
 
+def write_results(args, by_seed):
+    """OUT/students.json and .md from the (variant, seed) rows finished so far."""
+    names = [name for name in args.variants if all(name in by_seed[seed] for seed in by_seed)]
+    rows = [summary(name, [by_seed[seed][name] for seed in by_seed]) for name in names]
+    teacher = [by_seed[seed]["default"]["teacher_test_accuracy"] for seed in by_seed if "default" in by_seed[seed]]
+    record = {"dataset": "rotten_tomatoes", "preset": PRESET, "seeds": sorted(by_seed), "versions": versions(),
+              "machine": f"{os.cpu_count()} CPU cores", "teacher_test_accuracy": teacher, "rows": rows,
+              "per_seed": {str(seed): rows_ for seed, rows_ in by_seed.items()}}
+    write_json_atomic(record, os.path.join(args.out, "students.json"))
+    write_text_atomic(markdown(rows, teacher), os.path.join(args.out, "students.md"))
+    return rows, teacher
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -149,15 +162,13 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     args = parser.parse_args()
     partial = os.path.join(args.out, ".students.partial")
-    by_seed = {seed: measure_seed(seed, args.variants, partial) for seed in args.seeds}
-    rows = [summary(name, [by_seed[seed][name] for seed in args.seeds]) for name in args.variants]
-    teacher = [by_seed[seed].get("default", {}).get("teacher_test_accuracy") for seed in args.seeds]
-    teacher = [value for value in teacher if value is not None]
-    record = {"dataset": "rotten_tomatoes", "preset": PRESET, "seeds": args.seeds, "versions": versions(),
-              "machine": f"{os.cpu_count()} CPU cores", "teacher_test_accuracy": teacher, "rows": rows,
-              "per_seed": {str(seed): by_seed[seed] for seed in args.seeds}}
-    write_json_atomic(record, os.path.join(args.out, "students.json"))
-    write_text_atomic(markdown(rows, teacher), os.path.join(args.out, "students.md"))
+    by_seed = {}
+    for seed in args.seeds:
+        by_seed[seed] = {}
+        for name, row in measure_seed(seed, args.variants, partial):
+            by_seed[seed][name] = row
+            write_results(args, by_seed)
+    rows, teacher = write_results(args, by_seed)
     print(markdown(rows, teacher))
 
 

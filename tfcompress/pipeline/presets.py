@@ -12,9 +12,11 @@ Example:
 """
 import json
 
-# The paper's three objectives, as every preset trains them (chosen by benchmarks/ablation.py).
-OBJECTIVES = {"explain_weight": 1.0, "explanation": "saliency", "explain_examples": 20000,
-              "adversarial_weight": 0.5, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
+# The paper's three objectives, as every preset trains them (the terms chosen by benchmarks/ablation.py;
+# the weights lowered from 1.0 / 0.5 on validation accuracy with the 2-hash student and 10 transfer copies:
+# seed 0, validation 0.752 at 1.0 / 0.5, 0.785 at 0.2 / 0.1, 0.791 with neither term).
+OBJECTIVES = {"explain_weight": 0.2, "explanation": "saliency", "explain_examples": 20000,
+              "adversarial_weight": 0.1, "adversarial_steps": 1, "adversarial_epsilon": 0.5,
               "adversarial_texts": {"recipes": ["deepwordbug", "pwws"], "num_examples": 256, "every": 2,
                                     "query_budget": 200},
               "warmup_epochs": 2, "monitor_examples": 50, "qat_epochs": 2, "qat_learning_rate_scale": 0.25}
