@@ -1,0 +1,62 @@
+"""One exploratory student distillation from a saved teacher, appended as a JSON line (used to pick defaults).
+
+Usage:
+    .venv/bin/python scripts/explore_student.py TAG --teacher T.keras --cache DIR [--seed 0]
+        [--student-config JSON] [--settings JSON] [--objectives] [--results results.jsonl]
+
+The default preset's settings with plain KD (no explanation or adversarial term; ``--objectives``
+keeps them), no transfer copies unless ``--settings`` gives ``transfer_copies``, the monitors off;
+``--student-config`` / ``--settings`` change the student's constructor arguments / the settings.
+Trains through the recipe (``make_student`` + ``distill``) and records validation and test accuracy
+(float Keras) of the best-validation epoch. The teacher is a ``.keras`` teacher of the same seed's
+split (e.g. ``checkpoints/teacher.keras`` of a ``tfcompress run --preset default --seed S`` folder,
+whose ``checkpoints/teacher_outputs`` is a matching ``--cache``).
+"""
+import argparse
+import json
+import time
+
+from tfcompress import datasets
+from tfcompress.atomic import write_text_atomic
+from tfcompress.evaluation import accuracy
+from tfcompress.models import load_model
+from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tag")
+    parser.add_argument("--teacher", required=True)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--student", default="cnn")
+    parser.add_argument("--student-config", type=json.loads, default={})
+    parser.add_argument("--settings", type=json.loads, default={})
+    parser.add_argument("--objectives", action="store_true")
+    parser.add_argument("--results", default="explore_student.jsonl")
+    args = parser.parse_args()
+    data = datasets.load("rotten_tomatoes", seed=args.seed)
+    teacher = load_model(args.teacher)
+    settings = preset_settings("default", student=args.student)
+    settings.update({**({} if args.objectives else PLAIN_KD), "monitor_examples": 0, "transfer_copies": 0,
+                     **args.settings})
+    settings["student_config"].update(args.student_config)
+    started = time.time()
+    student, _ = make_student(settings, teacher, data, args.seed, cache=args.cache)
+    result = distill(student, teacher, data, settings, seed=args.seed, cache=args.cache)
+    row = {"tag": args.tag, "seed": args.seed, "student": args.student, "student_config": args.student_config,
+           "settings": args.settings, "objectives": args.objectives, "params": int(student.count_params()),
+           "validation": accuracy(student.predict_texts(data.validation.texts), data.validation.labels),
+           "test": accuracy(student.predict_texts(data.test.texts), data.test.labels),
+           "epochs_run": result.summary["epochs_run"], "seconds": round(time.time() - started)}
+    print(json.dumps(row), flush=True)
+    try:
+        with open(args.results, encoding="utf-8") as handle:
+            previous = handle.read()
+    except FileNotFoundError:
+        previous = ""
+    write_text_atomic(previous + json.dumps(row) + "\n", args.results)
+
+
+if __name__ == "__main__":
+    main()
