@@ -1,8 +1,6 @@
 """Token ids by hashing: no vocabulary file, reproducible in app code from a short spec."""
 import functools
 
-import numpy as np
-
 from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
 
@@ -45,19 +43,8 @@ class HashingEncoder(WordPositionEncoder):
     def _token_id(self, token):
         return 1 + fnv1a_32(token.encode("utf-8")) % self.num_buckets
 
-    def encode_tokens(self, tokens):
-        ids = np.zeros(self.max_length, dtype=np.int32)
-        for position, token in enumerate(tokens[:self.max_length]):
-            ids[position] = self.token_id(token)
-        return ids
-
-    def encode(self, texts):
-        """int32 array of shape (len(texts), max_length)."""
-        if isinstance(texts, str):
-            raise TypeError("encode takes a list of texts, not a single string")
-        if not len(texts):
-            return np.zeros((0, self.max_length), dtype=np.int32)
-        return np.stack([self.encode_tokens(self.tokenizer.tokenize(text)) for text in texts])
+    def token_input(self, token):
+        return self.token_id(token)
 
     def get_config(self):
         return {"num_buckets": self.num_buckets, "max_length": self.max_length}

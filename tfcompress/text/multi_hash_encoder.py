@@ -1,8 +1,6 @@
 """Token ids by k seeded hashes: each word is the sum of k table rows, so words almost never share a vector."""
 import functools
 
-import numpy as np
-
 from tfcompress.text.hashing_encoder import fnv1a_32
 from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
@@ -53,19 +51,8 @@ class MultiHashEncoder(WordPositionEncoder):
         """The k ids of ``token`` (a tuple); what embedding initialization fits rows for."""
         return self.token_ids(token)
 
-    def encode_tokens(self, tokens):
-        ids = np.zeros(self.input_shape, dtype=np.int32)
-        for position, token in enumerate(tokens[:self.max_length]):
-            ids[position] = self.token_ids(token)
-        return ids
-
-    def encode(self, texts):
-        """int32 array of shape (len(texts), max_length, num_hashes)."""
-        if isinstance(texts, str):
-            raise TypeError("encode takes a list of texts, not a single string")
-        if not len(texts):
-            return np.zeros((0, *self.input_shape), dtype=np.int32)
-        return np.stack([self.encode_tokens(self.tokenizer.tokenize(text)) for text in texts])
+    def token_input(self, token):
+        return self.token_ids(token)
 
     def get_config(self):
         return {"num_buckets": self.num_buckets, "num_hashes": self.num_hashes, "max_length": self.max_length}

@@ -45,14 +45,8 @@ class TernaryProjectionEncoder(WordPositionEncoder):
             bits |= fnv1a_32(bytes([k]) + data) << (32 * k)
         return np.array([_TERNARY[(bits >> (2 * i)) & 3] for i in range(self.features)], np.float32)
 
-    def encode(self, texts):
-        if isinstance(texts, str):
-            raise TypeError("encode takes a list of texts, not a single string")
-        out = np.zeros((len(texts), self.max_length, self.features), np.float32)
-        for row, text in enumerate(texts):
-            for position, token in enumerate(self.tokenizer.tokenize(text)[:self.max_length]):
-                out[row, position] = self.project_token(token)
-        return out
+    def token_input(self, token):
+        return self.project_token(token)
 
     def get_config(self):
         return {"features": self.features, "max_length": self.max_length}
