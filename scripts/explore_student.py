@@ -2,13 +2,14 @@
 
 Usage:
     .venv/bin/python scripts/explore_student.py TAG --teacher T.keras --cache DIR [--seed 0]
-        [--student-config JSON] [--settings JSON] [--objectives] [--results results.jsonl]
+        [--student-config JSON] [--settings JSON] [--objectives] [--results results.jsonl] [--attack N]
 
 The default preset's settings with plain KD (no explanation or adversarial term; ``--objectives``
 keeps them), no transfer copies unless ``--settings`` gives ``transfer_copies``, the monitors off;
 ``--student-config`` / ``--settings`` change the student's constructor arguments / the settings.
 Trains through the recipe (``make_student`` + ``distill``) and records validation and test accuracy
-(float Keras) of the best-validation epoch. The teacher is a ``.keras`` teacher of the same seed's
+(float Keras) of the best-validation epoch; ``--attack N`` adds accuracy under each attack recipe on N
+seeded *validation* sentences (query budget 500), so settings are chosen without touching the test split. The teacher is a ``.keras`` teacher of the same seed's
 split (e.g. ``checkpoints/teacher.keras`` of a ``tfcompress run --preset default --seed S`` folder,
 whose ``checkpoints/teacher_outputs`` is a matching ``--cache``).
 """
@@ -34,6 +35,8 @@ def main():
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--objectives", action="store_true")
     parser.add_argument("--results", default="explore_student.jsonl")
+    parser.add_argument("--attack", type=int, default=0, help="validation sentences to attack (0: none)")
+    parser.add_argument("--recipes", default="deepwordbug,pruthi,pwws,textfooler")
     args = parser.parse_args()
     data = datasets.load("rotten_tomatoes", seed=args.seed)
     teacher = load_model(args.teacher)
@@ -49,6 +52,14 @@ def main():
            "validation": accuracy(student.predict_texts(data.validation.texts), data.validation.labels),
            "test": accuracy(student.predict_texts(data.test.texts), data.test.labels),
            "epochs_run": result.summary["epochs_run"], "seconds": round(time.time() - started)}
+    if args.attack:
+        from tfcompress.robustness import attack_model
+
+        for recipe in args.recipes.split(","):
+            summary = attack_model(student, data.validation.texts, data.validation.labels, recipe,
+                                   num_examples=args.attack, seed=args.seed, query_budget=500, progress=False)
+            row[f"validation_{recipe}"] = summary["accuracy_under_attack"]
+            print(recipe, summary["accuracy_under_attack"], flush=True)
     print(json.dumps(row), flush=True)
     try:
         with open(args.results, encoding="utf-8") as handle:

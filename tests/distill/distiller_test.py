@@ -93,7 +93,7 @@ def test_evaluate_does_not_train(small_teacher, small_data):
     before = [w.numpy().copy() for w in student.weights]
     result = distiller.evaluate(distillation_dataset(small_data.test.take(64), student, small_teacher),
                                 return_dict=True, verbose=0)
-    assert set(result) == {"loss", "ce_loss", "kd_loss", "explain_loss", "adv_loss", "accuracy"}
+    assert set(result) == {"loss", "ce_loss", "kd_loss", "explain_loss", "adv_loss", "robust_loss", "accuracy"}
     assert result["explain_loss"] == 0.0 and result["adv_loss"] == 0.0
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, student.weights))
 

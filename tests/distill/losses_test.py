@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import tiny_distiller
 from tfcompress.backend import keras, tf
 from tfcompress.distill import (AdversarialTerm, CrossEntropyTerm, ExplanationTerm, KDTerm,
-                                LossTerm, LossWeightScheduler, TeacherExplanations, distillation_dataset)
+                                LossTerm, LossWeightScheduler, TeacherExplanations, WorstCaseTerm,
+                                distillation_dataset)
 
 TERMS = [CrossEntropyTerm(0.3, name="hard_labels"), KDTerm(0.7, temperature=2.0), KDTerm(0.5, kind="mse", name="kd_mse"),
          ExplanationTerm(1.0, kind="features", feature_dim=8),
@@ -81,7 +82,7 @@ def test_terms_give_the_same_losses_and_gradients_as_the_keywords(kind, small_te
     keywords = dict(ce_weight=0.1, kd_weight=0.9, explain_weight=1.0, adversarial_weight=0.5, temperature=2.0,
                     explanation=kind, feature_dim=8, adversarial_steps=2, adversarial_epsilon=1.0)
     terms = [CrossEntropyTerm(0.1), KDTerm(0.9, temperature=2.0), ExplanationTerm(1.0, kind, feature_dim=8),
-             AdversarialTerm(0.5, steps=2, epsilon=1.0, temperature=2.0)]
+             AdversarialTerm(0.5, steps=2, epsilon=1.0, temperature=2.0), WorstCaseTerm(0.0)]
     from_keywords, from_terms = make(small_teacher, **keywords), make(small_teacher, terms=terms)
     if kind == "features":
         from_terms.hint.set_weights(from_keywords.hint.get_weights())
@@ -93,7 +94,7 @@ def test_terms_give_the_same_losses_and_gradients_as_the_keywords(kind, small_te
     assert len(gradients) == len(expected_gradients)
     for actual, wanted in zip(gradients, expected_gradients):
         np.testing.assert_allclose(actual, wanted, rtol=1e-5, atol=1e-7)
-    assert list(from_terms.terms) == ["ce", "kd", "explain", "adv"]
+    assert list(from_terms.terms) == ["ce", "kd", "explain", "adv", "robust"]
     assert from_terms.compile_settings["explain_weight"] == 1.0
     assert from_terms.compile_settings["terms"][3] == {"class_name": "AdversarialTerm",
                                                        "config": terms[3].get_config()}

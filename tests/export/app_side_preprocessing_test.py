@@ -161,3 +161,74 @@ def test_app_side_multi_hash_ids_hold_on_the_tokenizer_edge_cases(multi_hash_spe
     encoder = MultiHashEncoder(4096, 2, 48)
     for text in EDGE_CASES + [" ".join(f"w{index}" for index in range(60))]:  # the last one is truncated
         assert app_multi_hash_ids(text, multi_hash_spec["preprocessing"]) == encoder.encode([text])[0].tolist(), text
+
+
+def app_vocabulary_ids(text, spec, words=None):
+    """Closed vocabulary from the spec's gzip+base64 word list; typo recovery by its one-edit rule."""
+    import base64
+    import gzip
+
+    section = spec["vocabulary"]
+    assert section["format"].startswith("base64 (RFC 4648) of gzip (RFC 1952)")
+    words = words or gzip.decompress(base64.b64decode(section["data"])).decode("utf-8").split("\n")
+    assert len(words) == section["size"]
+    rank = {word: index for index, word in enumerate(words)}
+    assert spec["id"] == "0 padding; 1 unknown; the vocabulary word of rank r (0-based) is r + 2"
+    alphabet = spec["typo_recovery"]["alphabet"]
+
+    def word_id(token):
+        if token in rank:
+            return rank[token] + 2
+        if not spec["typo_recovery"]["enabled"]:
+            return 1
+        candidates = []
+        for cut in range(len(token) + 1):
+            left, right = token[:cut], token[cut:]
+            if right:
+                candidates.append(left + right[1:])  # delete
+                candidates += [left + char + right[1:] for char in alphabet]  # substitute
+            if len(right) > 1:
+                candidates.append(left + right[1] + right[0] + right[2:])  # swap
+            candidates += [left + char + right for char in alphabet]  # insert
+        ranks = [rank[candidate] for candidate in candidates if candidate in rank and candidate != token]
+        return min(ranks) + 2 if ranks else 1
+
+    ids = [word_id(token) for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]]
+    return ids + [0] * (spec["max_length"] - len(ids))
+
+
+@pytest.fixture(scope="module")
+def vocabulary_export(rotten_tomatoes, tmp_path_factory):
+    """A CNN student over a 4,000-word VocabularyEncoder, exported; its spec and encoder."""
+    from tfcompress.models import CNNStudent
+    from tfcompress.text import VocabularyEncoder
+
+    encoder = VocabularyEncoder.from_texts(rotten_tomatoes.train.texts, 4000, max_length=48)
+    student = CNNStudent(encoder=encoder, num_buckets=encoder.num_buckets, max_length=48).build_for_inputs()
+    path = tmp_path_factory.mktemp("vocabulary") / "student.tflite"
+    export_android(student, path, rotten_tomatoes.train.texts[:200], class_names=rotten_tomatoes.class_names)
+    return path, read_android_metadata(path)["spec"], encoder
+
+
+def test_app_side_vocabulary_ids_match_on_the_test_split_and_on_misspelled_text(vocabulary_export, rotten_tomatoes):
+    from tfcompress.distill.typo_edits import with_typos
+
+    _, spec, encoder = vocabulary_export
+    assert spec["encoder"]["config"]["vocabulary"] == "preprocessing.vocabulary"  # shipped once
+    texts = list(rotten_tomatoes.test.texts)
+    texts += with_typos(texts, share=1.0, rate=0.5, seed=1) + EDGE_CASES
+    words = None
+    app_inputs = []
+    for text in texts:
+        app_inputs.append(app_vocabulary_ids(text, spec["preprocessing"], words))
+    np.testing.assert_array_equal(np.array(app_inputs, np.int32), encoder.encode(texts))
+
+
+def test_a_vocabulary_model_loads_from_its_own_file(vocabulary_export, rotten_tomatoes):
+    from tfcompress.tflite import load_android_model
+
+    path, _, encoder = vocabulary_export
+    model = load_android_model(path)
+    assert model.encoder.vocabulary == encoder.vocabulary and model.encoder.typo_recovery
+    texts = list(rotten_tomatoes.test.texts[:50])
+    assert np.isfinite(model.predict_texts(texts)).all()

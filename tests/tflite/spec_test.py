@@ -116,8 +116,8 @@ BAD_SPECS = {
     "missing preprocessing": ([(("preprocessing",), _DELETE)], r"it has no 'preprocessing' section"),
     "missing seeds": ([(("preprocessing", "seeds"), _DELETE)], r"preprocessing has no 'seeds'"),
     "wrong input shape": ([(("input", "shape"), [1, 16, 3])], r"input shape is \[1, 16, 3\], the encoder makes"),
-    "unknown encoder": ([(("encoder", "class"), "VocabularyEncoder")],
-                        r"unknown encoder 'VocabularyEncoder' in the model's spec"),
+    "unknown encoder": ([(("encoder", "class"), "SentencePieceEncoder")],
+                        r"unknown encoder 'SentencePieceEncoder' in the model's spec"),
     "bad config": ([(("encoder", "config", "num_hashes"), 0)],
                    r"does not build a MultiHashEncoder: num_hashes must be in 1..255"),
     # Self-consistent specs of another model: only the file tells.

@@ -9,13 +9,13 @@ from tfcompress.distill.embedding_init import init_embeddings_from_teacher, teac
 from tfcompress.distill.explanation_fidelity_monitor import ExplanationFidelityMonitor
 from tfcompress.distill.loss_weight_scheduler import LossWeightScheduler
 from tfcompress.distill.losses import (AdversarialTerm, CrossEntropyTerm, ExplanationTerm, KDTerm, LossTerm,
-                                      TermContext, cross_entropy, kd_loss, normalized_map_distance)
+                                      TermContext, WorstCaseTerm, cross_entropy, kd_loss, normalized_map_distance)
 from tfcompress.distill.records import distillation_records_dataset, write_distillation_records
 from tfcompress.distill.robustness_monitor import RobustnessMonitor
 from tfcompress.distill.teacher_explanations import EXPLANATIONS, TeacherExplanations
 
 __all__ = ["EXPLANATIONS", "AdversarialTerm", "AdversarialTextPool", "AdversarialTextRefresh", "BestTFLiteExporter",
            "BestWeights", "CrossEntropyTerm", "Distiller", "ExplanationFidelityMonitor", "ExplanationTerm", "KDTerm",
-           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "TeacherExplanations", "TermContext",
+           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "TeacherExplanations", "TermContext", "WorstCaseTerm",
            "cross_entropy", "distillation_dataset", "init_embeddings_from_teacher", "distillation_records_dataset",
            "kd_loss", "normalized_map_distance", "teacher_lexicon", "write_distillation_records"]

@@ -5,12 +5,12 @@ import inspect
 from tfcompress.backend import keras, tf
 from tfcompress.distill.losses import (TEACHER_MAP_KEY, TEACHER_MAP_MASK_KEY, AdversarialTerm,  # noqa: F401
                                        CrossEntropyTerm, ExplanationTerm, KDTerm, LossTerm, TermContext,
-                                       check_positive, labelled, token_mask)
+                                       WorstCaseTerm, check_positive, labelled, token_mask)
 
 STUDENT_KEY = "student_inputs"
 TEACHER_KEY = "teacher_inputs"
 TEACHER_LOGITS_KEY = "teacher_logits"
-TERMS = ("ce", "kd", "explain", "adv")
+TERMS = ("ce", "kd", "explain", "adv", "robust")
 
 
 def student_inputs(inputs):
@@ -31,20 +31,24 @@ def check_weights(weights):
 
 
 def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temperature, explanation, feature_dim,
-                  adversarial_steps, adversarial_epsilon, kd_kind="kl"):
+                  adversarial_steps, adversarial_epsilon, kd_kind="kl", robust_weight=0.0, substitutions=None,
+                  robust_kind="ibp", robust_steps=1):
     """The four term objects that ``Distiller.compile``'s keywords describe, and its ``compile_settings``.
 
     Example:
         >>> terms, settings = keyword_terms(0.1, 0.9, 1.0, 0.0, 3.0, "saliency", 32, 1, 0.5)
     """
     check_positive("temperature", temperature)
-    check_weights([ce_weight, kd_weight, explain_weight, adversarial_weight])
+    check_weights([ce_weight, kd_weight, explain_weight, adversarial_weight, robust_weight])
     terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature, kd_kind),
              ExplanationTerm(explain_weight, explanation, feature_dim),
-             AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature)]
+             AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature),
+             WorstCaseTerm(robust_weight, substitutions if robust_weight else None, robust_kind, robust_steps)]
     settings = {**{f"{term.name}_weight": term.weight for term in terms}, "temperature": float(temperature),
                 "kd_kind": kd_kind, "explanation": explanation, "feature_dim": int(feature_dim),
-                "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon)}
+                "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon),
+                "robust_kind": robust_kind, "robust_steps": int(robust_steps),
+                "substitution_width": None if substitutions is None or not robust_weight else int(substitutions.shape[1])}
     return terms, settings
 
 
@@ -144,7 +148,8 @@ class Distiller(keras.Model):
 
     def compile(self, optimizer="adam", metrics=None, ce_weight=0.1, kd_weight=0.9, explain_weight=0.0,
                 adversarial_weight=0.0, temperature=3.0, explanation="saliency", feature_dim=32,
-                adversarial_steps=1, adversarial_epsilon=0.5, kd_kind="kl", terms=None, **kwargs):
+                adversarial_steps=1, adversarial_epsilon=0.5, kd_kind="kl", robust_weight=0.0, substitutions=None,
+                robust_kind="ibp", robust_steps=1, terms=None, **kwargs):
         """Configure training.
 
         Args:
@@ -161,6 +166,11 @@ class Distiller(keras.Model):
             adversarial_epsilon: the L-inf radius, relative to the RMS of the student's input vectors.
             kd_kind: the distillation term: ``kl`` (T^2-scaled KL of the softened distributions) or
                 ``mse`` (squared distance of the centred logits).
+            robust_weight: weight of the worst-case term over word substitutions (0: off).
+            substitutions: its id table (``substitution_table``), required when ``robust_weight`` > 0.
+            robust_kind: how the worst case is found: ``ibp`` (interval bounds) or ``search`` (first-order
+                discrete search).
+            robust_steps: rounds of the ``search`` kind.
             terms: ``LossTerm`` objects to train with instead of the keywords above (which must then
                 keep their defaults); ``compile_settings`` then records each weight and each term's config.
 
@@ -170,7 +180,8 @@ class Distiller(keras.Model):
         keywords = dict(ce_weight=ce_weight, kd_weight=kd_weight, explain_weight=explain_weight,
                         adversarial_weight=adversarial_weight, temperature=temperature, explanation=explanation,
                         feature_dim=feature_dim, adversarial_steps=adversarial_steps,
-                        adversarial_epsilon=adversarial_epsilon, kd_kind=kd_kind)
+                        adversarial_epsilon=adversarial_epsilon, kd_kind=kd_kind, robust_weight=robust_weight,
+                        substitutions=substitutions, robust_kind=robust_kind, robust_steps=robust_steps)
         if terms is None:
             terms, settings = keyword_terms(**keywords)
             terms = [self._recompiled(term) for term in terms]
@@ -188,7 +199,9 @@ class Distiller(keras.Model):
     @staticmethod
     def _check_no_keywords(keywords):
         defaults = inspect.signature(Distiller.compile).parameters
-        given = sorted(name for name, value in keywords.items() if value != defaults[name].default)
+        given = sorted(name for name, value in keywords.items()
+                       if value is not defaults[name].default and (value is None or defaults[name].default is None
+                                                                   or value != defaults[name].default))
         if given:
             raise ValueError(f"give either terms= or the keywords {given}, not both")
 

@@ -48,6 +48,8 @@ def init_embeddings_from_teacher(student, teacher, texts, lexicon=None, seed=0, 
     counts = collections.Counter(word for text in texts for word in student.encoder.words(text))
     for word in lexicon or ():
         counts.setdefault(word, 0)
+    if hasattr(student.encoder, "in_vocabulary"):  # a closed vocabulary: only its words have rows of their own
+        counts = {word: count for word, count in counts.items() if student.encoder.in_vocabulary(word)}
     if not counts:
         raise ValueError("init_embeddings_from_teacher needs at least one word")
     words = sorted(counts)

@@ -411,3 +411,98 @@ class AdversarialTerm(LossTerm):
     def get_config(self):
         return {**super().get_config(), "steps": self.steps, "epsilon": self.epsilon,
                 "temperature": self.temperature}
+
+
+class WorstCaseTerm(LossTerm):
+    """L_robust: the loss on the worst case over declared word substitutions (all words at once).
+
+    Each position may hold any id of its row of ``substitutions`` (``substitution_table``: e.g. PWWS'
+    WordNet synonyms through the student's encoder), with no limit on how many change. Two ways to
+    find the worst case:
+
+    - ``ibp``: interval bound propagation (Jia et al. 2019) through the student's
+      ``embedding_bounds`` / ``worst_case_logits``: cross-entropy on logits that bound every such
+      text's from above (certifiable, and conservative);
+    - ``search``: ``steps`` rounds of a first-order discrete search (HotFlip-style, Ebrahimi et al.
+      2018): every position takes the candidate whose vector most increases the loss along its
+      gradient; the student on the chosen ids is pulled to the teacher's soft labels of the clean
+      text (KL at T = 1), a discrete, always-realizable adversary.
+
+    The label of the worst case is the true one, or the teacher's class for unlabelled (transfer) rows.
+
+    Args:
+        weight: the term's weight (>= 0).
+        substitutions: an int table (num_buckets + 1, width), row i the ids that id i may become.
+        kind: ``ibp`` or ``search``.
+        steps: rounds of the ``search`` kind (>= 1).
+        name: the term's name.
+
+    Example:
+        >>> WorstCaseTerm(0.5, substitution_table(encoder, wordnet_substitutes(encoder.vocabulary)), kind="search")
+    """
+
+    KINDS = ("ibp", "search")
+
+    def __init__(self, weight=1.0, substitutions=None, kind="ibp", steps=1, name="robust"):
+        super().__init__(weight, name)
+        if kind not in self.KINDS:
+            raise ValueError(f"worst-case kind must be one of {self.KINDS}, got {kind!r}")
+        if weight and substitutions is None:
+            raise ValueError("the worst-case term needs substitution sets (substitution_table)")
+        if steps < 1:
+            raise ValueError(f"worst-case search steps must be >= 1, got {steps}")
+        self.kind, self.steps = kind, int(steps)
+        self.substitutions = None if substitutions is None else tf.constant(substitutions, tf.int32)
+
+    def build(self, student):
+        if self.kind == "ibp" and not hasattr(student, "worst_case_logits"):
+            raise ValueError(f"student {student.name!r} has no interval bounds (worst_case_logits); the ibp "
+                             "worst-case term applies to the cnn student")
+        if not hasattr(getattr(student, "embedding", None), "embeddings"):
+            raise ValueError(f"student {student.name!r} has no word embedding table to search substitutions in")
+
+    def worst_case_labels(self, context):
+        teacher_classes = tf.argmax(context.teacher_logits, axis=-1, output_type=tf.int32)
+        labels = tf.cast(context.labels, tf.int32)
+        return tf.where(labels >= 0, labels, teacher_classes)
+
+    def compute_loss(self, context):
+        if self.kind == "ibp":
+            return self.interval_loss(context)
+        return self.search_loss(context)
+
+    def interval_loss(self, context):
+        lower, upper = context.student.embedding_bounds(context.x, self.substitutions)
+        labels = self.worst_case_labels(context)
+        logits = context.student.worst_case_logits(lower, upper, labels)
+        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+    def worst_substitutions(self, student, x, teacher_logits):
+        """The ids the first-order search picks: at every position one of its row of ``substitutions``."""
+        candidates = tf.gather(self.substitutions, x)  # (batch, positions, width); column 0 is the id itself
+        table = tf.stop_gradient(student.embedding.embeddings)
+        vectors = tf.gather(table, candidates)
+        chosen = x
+        for _ in range(self.steps):
+            current = tf.gather(table, chosen)
+            with tf.GradientTape() as tape:
+                tape.watch(current)
+                loss = kd_loss(teacher_logits, student.logits_from_embeddings(current, x, training=False), 1.0)
+            gain = tf.einsum("bpd,bpwd->bpw", tape.gradient(loss, current), vectors - current[:, :, None])
+            chosen = tf.gather(candidates, tf.argmax(gain, axis=-1, output_type=tf.int32), batch_dims=2)
+        return tf.stop_gradient(chosen)
+
+    def search_loss(self, context):
+        chosen = self.worst_substitutions(context.student, context.x, context.teacher_logits)
+        logits = context.student.logits_from_embeddings(context.student.embed(chosen, training=context.training),
+                                                        context.x, training=context.training)
+        return kd_loss(context.teacher_logits, logits, 1.0)
+
+    def get_config(self):
+        table = None if self.substitutions is None else self.substitutions.numpy().tolist()
+        return {**super().get_config(), "substitutions": table, "kind": self.kind, "steps": self.steps}
+
+    def __repr__(self):
+        shape = None if self.substitutions is None else tuple(self.substitutions.shape)
+        return (f"WorstCaseTerm(weight={self.weight!r}, substitutions=<table {shape}>, kind={self.kind!r}, "
+                f"steps={self.steps}, name={self.name!r})")

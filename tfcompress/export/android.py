@@ -106,7 +106,8 @@ def android_spec(model, class_names, description=None):
                    "meaning": "class logits; softmax gives probabilities; class id i is line i of the label file"},
         "labels": list(class_names),
         "preprocessing": encoder.spec(),
-        "encoder": {"class": type(encoder).__name__, "config": encoder.get_config()},
+        "encoder": {"class": type(encoder).__name__,
+                    "config": encoder.spec_config() if hasattr(encoder, "spec_config") else encoder.get_config()},
     }
 
 

@@ -27,15 +27,21 @@ from tfcompress.backend import keras
 from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
                                 distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
+from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
+from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
+                                                  substitution_table, wordnet_substitutes)
+from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
 from tfcompress.pipeline.progress import ProgressLog, log
 from tfcompress.text.english_words import english_words
+from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 
 VALIDATION_BATCH = 256
 DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
-                      "explanation", "adversarial_steps", "adversarial_epsilon")
+                      "explanation", "adversarial_steps", "adversarial_epsilon", "robust_weight", "robust_kind",
+                      "robust_steps")
 
 
 def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True):
@@ -92,10 +98,32 @@ def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
                             verbose=verbose)
 
 
+def word_encoder(settings, data):
+    """The settings' closed-vocabulary encoder (``vocabulary``: ``{"size", "typo_recovery"}``) over the
+    training split's most frequent tokens, or ``None`` when the student keeps its own (hashed) encoder."""
+    vocabulary = settings.get("vocabulary")
+    if not vocabulary:
+        return None
+    return VocabularyEncoder.from_texts(data.train.texts, vocabulary["size"], settings["student_config"]["max_length"],
+                                        typo_recovery=vocabulary.get("typo_recovery", True))
+
+
+def build_settings_student(settings, data):
+    """The settings' untrained student; with a ``vocabulary`` setting it reads ``word_encoder``'s ids."""
+    config = dict(settings["student_config"])
+    encoder = word_encoder(settings, data)
+    if encoder is not None:
+        if "num_hashes" not in config:
+            raise ValueError(f"the {settings['student']} student reads no word ids, so the 'vocabulary' setting "
+                             "cannot apply to it; set vocabulary to null")
+        config.update(encoder=encoder, num_buckets=encoder.num_buckets, num_hashes=1)
+    return build_student(settings["student"], num_classes=data.num_classes, **config)
+
+
 def train_baseline(settings, data, seed=0, verbose=0):
     """The settings' student trained on labels alone (no teacher): the cross-entropy baseline."""
     keras.utils.set_random_seed(seed)
-    student = build_student(settings["student"], num_classes=data.num_classes, **settings["student_config"])
+    student = build_settings_student(settings, data)
     return train_classifier(student, data.train, data.validation, epochs=settings["student_epochs"],
                             learning_rate=settings["student_learning_rate"], batch_size=settings["student_batch_size"],
                             seed=seed, patience=settings["patience"], name="baseline", verbose=verbose)
@@ -106,7 +134,7 @@ def make_student(settings, teacher, data, seed=0, cache=None):
     the teacher's word vectors (through ``cache``, a ``TeacherOutputCache`` or folder, when given).
     Returns ``(student, embedding_init)``, the latter for metrics.json."""
     keras.utils.set_random_seed(seed)
-    student = build_student(settings["student"], num_classes=data.num_classes, **settings["student_config"])
+    student = build_settings_student(settings, data)
     if settings.get("embedding_init") != "teacher" or not hasattr(student, "embedding"):
         return student, "random"
     log("distill: initializing the student's word embeddings from the teacher's word vectors")
@@ -155,16 +183,58 @@ def substitution_neighbours(train, settings, teacher, cache):
     return teacher_neighbours(teacher, words, k=settings.get("transfer_neighbours", 8), cache=cache)
 
 
+ROBUST_SETS = ("wordnet", "teacher_neighbours")
+
+
+def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None):
+    """(settings, substitution table) for the worst-case term when ``robust_weight`` > 0: the
+    ``robust_sets`` (``wordnet``: PWWS' WordNet swaps; ``teacher_neighbours``: the teacher's nearest
+    words, antonyms and polarity flips removed) through the student's vocabulary. The QAT stage
+    continues without an ``ibp`` term (no bounds through fake-quantized layers), saying so."""
+    if not settings.get("robust_weight"):
+        return settings, None
+    kind = settings.get("robust_kind", "ibp")
+    if not (hasattr(student, "worst_case_logits") if kind == "ibp" else
+            hasattr(getattr(student, "embedding", None), "embeddings")):
+        if stage == "qat":
+            log("qat: the worst-case term trains in the distill stage only (no interval bounds through "
+                "fake-quantized layers); QAT continues the other terms")
+            return {**settings, "robust_weight": 0.0}, None
+        raise ValueError(f"robust_weight needs a student with interval bounds (the cnn student), not "
+                         f"{getattr(student, 'registry_name', student.name)!r}; set robust_weight to 0")
+    if not hasattr(student.encoder, "vocabulary"):
+        raise ValueError("robust_weight needs a closed-vocabulary student (the 'vocabulary' setting); set "
+                         "robust_weight to 0 or give a vocabulary")
+    sets = settings.get("robust_sets", ["wordnet"])
+    unknown = sorted(set(sets) - set(ROBUST_SETS))
+    if unknown or not sets:
+        raise ValueError(f"robust_sets must be a non-empty list of {list(ROBUST_SETS)}, got {sets}")
+    vocabulary = student.encoder.vocabulary
+    sources = [wordnet_substitutes(vocabulary)] if "wordnet" in sets else []
+    if "teacher_neighbours" in sets:
+        sources.append(neighbour_substitutes(teacher, vocabulary, k=settings.get("robust_neighbours", 8),
+                                             cache=cache))
+    table = substitution_table(student.encoder, merged_substitutes(*sources), settings.get("substitution_width", 48))
+    log(f"{stage}: worst-case term ({kind}) over {' + '.join(sets)} substitutions: {substitution_statistics(table)}")
+    return settings, table
+
+
 def transfer_set(train, settings, teacher, cache, seed=0):
     """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
-    teacher's logits for all of them."""
+    teacher's logits for all of them; then, with ``typo_share``, that share of the rows is given the
+    character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text."""
     augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
                                      neighbours=substitution_neighbours(train, settings, teacher, cache),
                                      substitute=settings.get("transfer_substitute", 0.0))
     if len(augmented.texts) > len(train.texts):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
             "labelled by the teacher")
-    return augmented, cache.logits(teacher, augmented.texts)
+    logits = cache.logits(teacher, augmented.texts)
+    if settings.get("typo_share"):
+        augmented = Split(with_typos(augmented.texts, settings["typo_share"], settings.get("typo_rate", 0.25), seed),
+                          augmented.labels)
+        log(f"distill: random character edits in {settings['typo_share']:.0%} of the transfer set's texts")
+    return augmented, logits
 
 
 @dataclasses.dataclass
@@ -206,9 +276,11 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     """
     cache = _teacher_cache(cache)
     epochs = epochs or settings["student_epochs"]
+    settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
     distiller = Distiller(student=student, teacher=teacher)
     distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
-                      [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings))
+                      [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
+                      substitutions=substitutions)
     train, train_logits = transfer_set(data.train, settings, teacher, cache, seed)
     explanations = _teacher_explanations(settings, teacher, student, cache)
     first = min(len(data.train.texts), settings["explain_examples"])
@@ -250,7 +322,7 @@ def distill_monitors(settings, validation, teacher, pool, seed=0):
     """Callbacks that warm up, refresh adversarial texts and measure, before Keras' own ones
     (``monitor_examples: 0`` leaves out the measuring ones)."""
     sample = min(len(validation.texts), settings["monitor_examples"])
-    monitors = [LossWeightScheduler(settings["warmup_epochs"])]
+    monitors = [LossWeightScheduler(settings["warmup_epochs"], terms=("explain", "adv", "robust"))]
     if sample:
         monitors.append(ExplanationFidelityMonitor(validation.texts[:sample], teacher))
     if pool is not None:

@@ -6,6 +6,7 @@ as the ``"encoder"`` entry of the Android spec (``tfcompress.export.android``).
 from tfcompress.text.hashing_encoder import HashingEncoder
 from tfcompress.text.multi_hash_encoder import MultiHashEncoder
 from tfcompress.text.ternary_projection import TernaryProjectionEncoder
+from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 from tfcompress.text.wordpiece_encoder import WordPieceEncoder
 
 ENCODERS = {}
@@ -29,7 +30,7 @@ def register_encoder(cls):
     return cls
 
 
-for _encoder_class in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, WordPieceEncoder):
+for _encoder_class in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, VocabularyEncoder, WordPieceEncoder):
     register_encoder(_encoder_class)
 
 

@@ -99,6 +99,7 @@ _RULE_KEYS = {
     "HashingEncoder": ("hash", "id", "dtype"),
     "MultiHashEncoder": ("seeds", "hash", "id", "layout", "dtype"),
     "TernaryProjectionEncoder": ("hash", "projection", "dtype"),
+    "VocabularyEncoder": ("id", "num_buckets", "dtype"),
 }
 
 
@@ -129,7 +130,7 @@ def encoder_from_spec(spec, source="the text spec"):
     """
     if not isinstance(spec, dict):
         raise ValueError(f"{source}: a text spec is a JSON object, got {type(spec).__name__}")
-    encoder = _build_encoder(spec.get("encoder"), source)
+    encoder = _build_encoder(spec.get("encoder"), source, spec.get("preprocessing"))
     problems = _preprocessing_problems(spec.get("preprocessing"), encoder) + _input_problems(spec.get("input"),
                                                                                              encoder)
     if problems:
@@ -139,15 +140,22 @@ def encoder_from_spec(spec, source="the text spec"):
     return encoder
 
 
-def _build_encoder(entry, source):
-    from tfcompress.text import HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder
+def _build_encoder(entry, source, preprocessing):
+    from tfcompress.text import HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, VocabularyEncoder
+    from tfcompress.text.vocabulary_encoder import VOCABULARY_REFERENCE, vocabulary_from_spec
 
-    classes = {cls.__name__: cls for cls in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder)}
+    classes = {cls.__name__: cls for cls in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder,
+                                             VocabularyEncoder)}
     entry = entry if isinstance(entry, dict) else {}
     if entry.get("class") not in classes:
         raise ValueError(f"{source}: unknown encoder {entry.get('class')!r} in the model's spec; "
                          f"known: {sorted(classes)}")
     config = entry.get("config")
+    if isinstance(config, dict) and config.get("vocabulary") == VOCABULARY_REFERENCE:
+        try:
+            config = {**config, "vocabulary": vocabulary_from_spec((preprocessing or {}).get("vocabulary"))}
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
     try:
         return classes[entry["class"]](**config)
     except (TypeError, ValueError) as error:

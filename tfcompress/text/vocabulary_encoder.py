@@ -1,0 +1,159 @@
+"""A closed word vocabulary with typo recovery: a misspelled word lands on a real word or on "unknown"."""
+import base64
+import collections
+import functools
+import gzip
+import hashlib
+
+from tfcompress.text.word_position_encoder import WordPositionEncoder
+from tfcompress.text.word_tokenizer import WordTokenizer
+
+PADDING_ID, UNKNOWN_ID = 0, 1
+VOCABULARY_REFERENCE = "preprocessing.vocabulary"
+# What an edit may write: the lower-cased letters the character attacks insert and substitute (their
+# upper-case letters are lower-cased by the tokenizer), and the apostrophe of "don't".
+ALPHABET = "abcdefghijklmnopqrstuvwxyz'"
+RECOVERY_RULE = ("a token that is not a vocabulary word is replaced by the vocabulary word of lowest rank among "
+                 "its one-edit variants: delete one character; swap two adjacent characters; replace one character "
+                 "by a character of the alphabet; insert a character of the alphabet at any position (before the "
+                 "first character, between two, or after the last). Characters are Unicode code points. A token "
+                 "with no variant in the vocabulary is unknown.")
+
+
+def one_edit_variants(token, alphabet=ALPHABET):
+    """Every string one deletion, adjacent swap, substitution or insertion (over ``alphabet``) from ``token``."""
+    splits = [(token[:cut], token[cut:]) for cut in range(len(token) + 1)]
+    deletes = [left + right[1:] for left, right in splits if right]
+    swaps = [left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1]
+    substitutes = [left + char + right[1:] for left, right in splits if right for char in alphabet]
+    inserts = [left + char + right for left, right in splits for char in alphabet]
+    return set(deletes + swaps + substitutes + inserts) - {token}
+
+
+def vocabulary_from_texts(texts, size, tokenizer=None):
+    """The ``size`` most frequent tokens of ``texts``, most frequent first (ties: alphabetical)."""
+    tokenizer = tokenizer or WordTokenizer()
+    counts = collections.Counter(token for text in texts for token in tokenizer.tokenize(text))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [token for token, _ in ranked[:int(size)]]
+
+
+def pack_vocabulary(vocabulary):
+    """The vocabulary as the spec ships it: base64 of gzip of the UTF-8 words joined by newlines."""
+    raw = "\n".join(vocabulary).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def unpack_vocabulary(packed):
+    """``pack_vocabulary``'s inverse."""
+    return gzip.decompress(base64.b64decode(packed)).decode("utf-8").split("\n")
+
+
+def vocabulary_from_spec(section):
+    """The word list a spec's ``preprocessing.vocabulary`` section ships, checked against its size and sha256."""
+    if not isinstance(section, dict) or "data" not in section:
+        raise ValueError("the spec's preprocessing has no 'vocabulary' section with 'data'")
+    try:
+        words = unpack_vocabulary(section["data"])
+    except (ValueError, OSError, EOFError) as error:
+        raise ValueError(f"the spec's vocabulary data does not decode (base64 of gzip): {error}") from None
+    digest = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+    if len(words) != section.get("size") or digest != section.get("sha256"):
+        raise ValueError(f"the spec's vocabulary decodes to {len(words)} words with sha256 {digest[:12]}..., but the "
+                         f"spec states {section.get('size')} words with sha256 {str(section.get('sha256'))[:12]}...")
+    return words
+
+
+class VocabularyEncoder(WordPositionEncoder):
+    """Maps texts to int32 word ids over a closed, frequency-ranked vocabulary, recovering typos.
+
+    Id 0 pads, id 1 is "unknown", the vocabulary word of rank r (0 = most frequent) is id r + 2. With
+    ``typo_recovery`` a token outside the vocabulary becomes the most frequent vocabulary word one edit
+    away (a deletion, adjacent swap, substitution or insertion; RobEn's "most frequent preimage" rule,
+    Jones et al. 2020), else unknown; so the character edits of DeepWordBug and Pruthi's attack lead
+    back to the word or to the neutral unknown id, never to a hashed vector no word was trained on.
+    The vocabulary ships inside ``spec()`` (gzip + base64) and an app reproduces the ids from it.
+
+    Args:
+        vocabulary: the words (tokens of ``WordTokenizer``), most frequent first; distinct, no newlines.
+        max_length: tokens per text after truncation/padding.
+        typo_recovery: recover tokens outside the vocabulary as above (``False``: they are unknown).
+
+    Example:
+        >>> encoder = VocabularyEncoder(["the", "film", "good", "."], max_length=6)
+        >>> encoder.encode(["The flim is goood."]).tolist()
+        [[2, 3, 1, 4, 5, 0]]
+    """
+
+    def __init__(self, vocabulary, max_length=48, typo_recovery=True):
+        vocabulary = list(vocabulary)
+        if not vocabulary:
+            raise ValueError("VocabularyEncoder needs at least one vocabulary word")
+        bad = [word for word in vocabulary if not word or "\n" in word or word != word.lower()]
+        if bad or len(set(vocabulary)) != len(vocabulary):
+            raise ValueError(f"vocabulary words must be distinct, non-empty, lower-case and without newlines; "
+                             f"got {bad[:5] or 'duplicates'}")
+        super().__init__(max_length)
+        self.vocabulary = vocabulary
+        self.typo_recovery = bool(typo_recovery)
+        self.word_ids = {word: rank + 2 for rank, word in enumerate(vocabulary)}
+        self.num_buckets = len(vocabulary) + 1  # ids 1..V+1: unknown and the words
+        self.input_shape, self.input_dtype, self.input_name = (self.max_length,), "int32", "token_ids"
+        self.canonical_id = functools.lru_cache(maxsize=500_000)(self._canonical_id)
+
+    @classmethod
+    def from_texts(cls, texts, size, max_length=48, typo_recovery=True):
+        """The encoder over the ``size`` most frequent tokens of ``texts`` (e.g. the training split)."""
+        return cls(vocabulary_from_texts(texts, size), max_length, typo_recovery)
+
+    def in_vocabulary(self, token):
+        return token in self.word_ids
+
+    def _canonical_id(self, token):
+        if token in self.word_ids:
+            return self.word_ids[token]
+        if not self.typo_recovery:
+            return UNKNOWN_ID
+        found = [self.word_ids[variant] for variant in one_edit_variants(token) if variant in self.word_ids]
+        return min(found) if found else UNKNOWN_ID
+
+    def canonical_word(self, token):
+        """The vocabulary word ``token`` is read as, or ``None`` for unknown."""
+        index = self.canonical_id(token)
+        return None if index == UNKNOWN_ID else self.vocabulary[index - 2]
+
+    def token_id(self, token):
+        return self.canonical_id(token)
+
+    def token_input(self, token):
+        return self.canonical_id(token)
+
+    def reachable_ids(self, token, alphabet=ALPHABET):
+        """The ids that ``token`` with at most one edit can be read as (its own id included)."""
+        return {self.canonical_id(token)} | {self.canonical_id(variant) for variant in one_edit_variants(token, alphabet)}
+
+    def get_config(self):
+        return {"vocabulary": list(self.vocabulary), "max_length": self.max_length, "typo_recovery": self.typo_recovery}
+
+    def spec_config(self):
+        """``get_config`` as the app spec's ``encoder`` entry writes it: the vocabulary is not repeated
+        there but named by reference to ``preprocessing.vocabulary`` (``vocabulary_from_spec``)."""
+        return {**self.get_config(), "vocabulary": VOCABULARY_REFERENCE}
+
+    def spec(self):
+        """Everything an app needs to produce the model's input from raw text."""
+        raw = "\n".join(self.vocabulary).encode("utf-8")
+        return {
+            "tokenizer": WordTokenizer.spec(),
+            "vocabulary": {"format": "base64 (RFC 4648) of gzip (RFC 1952) of the UTF-8 words joined by '\\n', "
+                                     "most frequent first", "size": len(self.vocabulary),
+                           "sha256": hashlib.sha256(raw).hexdigest(), "data": pack_vocabulary(self.vocabulary)},
+            "id": "0 padding; 1 unknown; the vocabulary word of rank r (0-based) is r + 2",
+            "typo_recovery": {"enabled": self.typo_recovery, "rule": RECOVERY_RULE if self.typo_recovery else
+                              "off: a token that is not a vocabulary word is unknown", "alphabet": ALPHABET},
+            "num_buckets": self.num_buckets,
+            "max_length": self.max_length,
+            "truncation": "keep the first max_length tokens",
+            "padding": "right-pad with id 0",
+            "dtype": "int32",
+        }
