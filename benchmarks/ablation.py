@@ -1,194 +1,141 @@
-"""Ablation of the three-objective Distiller on rotten_tomatoes, with the default preset's student.
+"""Ablation of the robust encodings and objectives on rotten_tomatoes, with the default preset's student.
 
-Usage: NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/ablation.py [--teacher runs/default/checkpoints/teacher.keras]
-           [--num-attacked 500] [--rows kd,all] [--out benchmarks/results]
+Usage: NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/ablation.py [--run runs/default]
+           [--num-attacked 500] [--rows kd,typo,discrete,continuous,all] [--out benchmarks/results]
 
-Every row is trained by the package's recipe (``tfcompress.pipeline.distill``) with the default
-preset's settings (same seed, data, transfer set, embedding start, patience and epoch budget), less
-the warm-up of the explanation and adversarial terms and the measuring monitors; only the
-objectives change:
-  ce                 hard labels only
-  kd                 CE 0.1 + KD 0.9 (T = 3)
-  kd+explain         KD + saliency explanation term
-  kd+explain-features KD + FitNets word-feature explanation term
-  kd+adv             KD + continuous (PGD) and discrete (refreshed textattack texts) adversarial terms
-  all                KD + saliency explanation + both adversarial terms (the preset's objectives)
-For each row, float (Keras) and QAT int8 (.tflite after quantization-aware training that continues
-the same objectives): clean test accuracy, accuracy under DeepWordBug and PWWS on the same
-``--num-attacked`` test sentences, explanation fidelity (mean Spearman of student vs teacher
-gradient x input word maps, both for the teacher's class, on those sentences), int8 bytes, and the
-training step time relative to the kd row (training batches only; adversarial text refreshes are
-reported separately). Writes OUT/ablation.json and OUT/ablation.md.
+Every row is trained by the package's recipe (``make_student`` + ``distill``) from the main job's
+teacher (``RUN/checkpoints/teacher.keras`` and its output cache; ``tfcompress run --preset default
+--out RUN`` makes them) with the default preset's settings (seed, data, transfer set, embedding start,
+patience, epoch budget); each row adds one thing to the row before it:
+  kd          plain KD (CE 0.1 + KD 0.9, T = 3) of the hashed student (2 FNV hashes x 4,096 rows, issue 14)
+  typo        + the typo-canonical encoding: closed vocabulary with one-edit recovery (VocabularyEncoder)
+  synonym     + a synonym-canonical encoding: not built (reported as such; see the README)
+  discrete    + discrete adversarial training: random character edits of the transfer set, the
+              worst-case term over the declared substitution sets, refreshed textattack texts
+  continuous  + the continuous PGD term
+  all         + the explanation term: the default preset
+For each row, the post-training int8 ``.tflite`` of the student (what the phone runs; tokenization
+and encoding included, attacked from raw text): clean test accuracy, accuracy under DeepWordBug,
+Pruthi, PWWS and TextFooler on the same ``--num-attacked`` seeded test sentences (query budget 500),
+certified accuracy (float model; one character edit per word, and PWWS' WordNet swaps), int8 bytes
+with the spec embedded, training seconds and seconds per step relative to the kd row. Rows are kept
+in OUT/.ablation.partial/ as they finish, so an interrupted benchmark resumes; writes OUT/ablation.json
+and OUT/ablation.md.
 """
 import argparse
 import json
 import os
+import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import FitTimer, cell, markdown_table
+from common import FitTimer, ResumableCache, cell, markdown_table  # noqa: E402
 
-from tfcompress import datasets
-from tfcompress.atomic import write_json_atomic, write_text_atomic
-from tfcompress.backend import versions
-from tfcompress.distill import AdversarialTextRefresh
-from tfcompress.evaluation import accuracy
-from tfcompress.explain import fidelity
-from tfcompress.models import TeacherOutputCache, load_model, save_model
-from tfcompress.pipeline import (OBJECTIVES, PLAIN_KD, RunFolder, distill, fingerprint, make_student,
-                                 preset_settings, train_teacher)
-from tfcompress.tflite import TFLiteClassifier, convert_to_int8
+from tfcompress import datasets  # noqa: E402
+from tfcompress.atomic import write_json_atomic, write_text_atomic  # noqa: E402
+from tfcompress.backend import versions  # noqa: E402
+from tfcompress.distill.substitution_sets import substitution_table, wordnet_substitutes  # noqa: E402
+from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
+from tfcompress.export import export_android  # noqa: E402
+from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
+from tfcompress.pipeline import PLAIN_KD, RunFolder, distill, make_student, preset_settings  # noqa: E402
+from tfcompress.robustness import RECIPE_NAMES, attack_model  # noqa: E402
+from tfcompress.robustness.certify import certify, table_candidates, typo_candidates  # noqa: E402
+from tfcompress.tflite import load_android_model  # noqa: E402
 
-SEED = 0
 DATASET = "rotten_tomatoes"
-# The default preset, less what the old ablation loop never had: the warm-up of the explanation and
-# adversarial terms (1 epoch: full weight from the start) and the measuring monitors.
-SETTINGS = {**preset_settings("default"), **PLAIN_KD, "warmup_epochs": 1, "monitor_examples": 0}
-STUDENT = SETTINGS["student"]
-KD = {"ce_weight": 0.1, "kd_weight": 0.9}
+QUERY_BUDGET = 500
+DEFAULT = preset_settings("default")
+NO_ROBUSTNESS = {"vocabulary": None, "typo_share": 0.0, "robust_weight": 0.0}
 ROWS = {
-    "ce": {"ce_weight": 1.0, "kd_weight": 0.0},
-    "kd": KD,
-    "kd+explain": {**KD, "explain_weight": OBJECTIVES["explain_weight"], "explanation": "saliency"},
-    "kd+explain-features": {**KD, "explain_weight": OBJECTIVES["explain_weight"], "explanation": "features"},
-    "kd+adv": {**KD, "adversarial_weight": OBJECTIVES["adversarial_weight"], "adversarial_texts": True},
-    "all": {**KD, "explain_weight": OBJECTIVES["explain_weight"], "explanation": "saliency",
-            "adversarial_weight": OBJECTIVES["adversarial_weight"], "adversarial_texts": True},
+    "kd": {**PLAIN_KD, **NO_ROBUSTNESS},
+    "typo": {**PLAIN_KD, **NO_ROBUSTNESS, "vocabulary": DEFAULT["vocabulary"]},
+    "synonym": None,
+    "discrete": {**PLAIN_KD, "adversarial_texts": DEFAULT["adversarial_texts"]},
+    "continuous": {**PLAIN_KD, "adversarial_texts": DEFAULT["adversarial_texts"],
+                   "adversarial_weight": DEFAULT["adversarial_weight"]},
+    "all": {},
 }
-RECIPES_ATTACKED = ("deepwordbug", "pwws")
-QAT_EPOCHS = SETTINGS["qat_epochs"]
-TEACHER_RUN = "runs/ablation-teacher"
-TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
-                    "patience")
+LABELS = {"kd": "plain KD (hashed words)", "typo": "+ typo-canonical encoding", "synonym": "+ synonym encoding",
+          "discrete": "+ discrete adversarial training", "continuous": "+ continuous (PGD) term",
+          "all": "+ explanation term (the default preset)"}
+NOT_BUILT = ("not built: synonym-canonical clusters measured weak in the stand-in study (PWWS .03-.12, "
+             "../shared/notes/research-robustness.md); the worst-case term covers the synonym threat instead")
 
 
-def row_settings(row):
-    """The recipe's settings for one row: ``adversarial_texts: True`` turns on the preset's discrete
-    adversarial texts."""
-    texts = OBJECTIVES["adversarial_texts"] if row.get("adversarial_texts") else None
-    return {**SETTINGS, **row, "adversarial_texts": texts}
+def row_settings(name):
+    return {**DEFAULT, "monitor_examples": 0, **ROWS[name]}
 
 
-def load_teacher(path, data):
-    """The teacher at ``path``, else the default preset's teacher trained once into ``TEACHER_RUN``."""
-    if path:
-        return load_model(path)
-    folder = RunFolder(TEACHER_RUN)
-    teacher_settings = {key: SETTINGS[key] for key in TEACHER_SETTINGS}
-    folder.prepare(fingerprint({**teacher_settings, "dataset": DATASET, "seed": SEED}))
-    if os.path.exists(folder.teacher_path):
-        return load_model(folder.teacher_path)
-    teacher = train_teacher(SETTINGS, data, SEED, backup_dir=folder.backup("teacher"), verbose=2)
-    save_model(teacher, folder.teacher_path)
-    return teacher
-
-
-def new_student(teacher, data):
-    """The default preset's untrained student, its embeddings started from the teacher's word vectors."""
-    return make_student(SETTINGS, teacher, data, SEED)[0]
-
-
-def train_row(student, teacher, settings, data, cache, epochs=None, learning_rate=None, stage="distill"):
-    """Distil ``student`` with one row's objectives; returns (history, ``FitTimer``, refresh seconds)."""
+def train_row(name, teacher, data, cache, folder):
+    """The row's student (trained, or loaded from the partial folder), with its training times."""
+    path = os.path.join(folder, f"{name}.keras")
+    times = os.path.join(folder, f"{name}.times.json")
+    if os.path.exists(path) and os.path.exists(times):
+        with open(times, encoding="utf-8") as handle:
+            return load_model(path), json.load(handle)
+    settings = row_settings(name)
     timer = FitTimer()
-    result = distill(student, teacher, data, settings, seed=SEED, cache=cache, epochs=epochs,
-                     learning_rate=learning_rate, stage=stage, verbose=2, callbacks=[timer])
-    refreshed = any(isinstance(monitor, AdversarialTextRefresh) for monitor in result.monitors)
-    return result.history, timer, (timer.between_epochs_seconds if refreshed else 0.0)
+    started = time.time()
+    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
+    result = distill(student, teacher, data, settings, seed=0, cache=cache, verbose=2, callbacks=[timer],
+                     stage=f"ablation {name}")
+    record = {"train_seconds": round(time.time() - started, 1), "step_seconds": round(timer.seconds_per_step, 5),
+              "epochs": result.summary["epochs_run"]}
+    save_model(student, path)
+    write_json_atomic(record, times)
+    return student, record
 
 
-def evaluate(model, tflite_bytes, data, sample, teacher_maps, teacher_classes):
-    """Clean accuracy, attacks and fidelity of a Keras student, and of its int8 file if given."""
-    from tfcompress.tflite import TFLiteTextClassifier
-    from tfcompress.robustness import attack_model
-
-    texts = [data.test.texts[i] for i in sample]
-    labels = np.asarray(data.test.labels)[sample]
-    target = TFLiteTextClassifier(tflite_bytes, model.encoder) if tflite_bytes is not None else model
-    logits = (TFLiteClassifier(tflite_bytes).predict(model.encoder.encode(list(data.test.texts)))
-              if tflite_bytes is not None else model.predict_texts(data.test.texts))
-    result = {"clean_accuracy": accuracy(logits, data.test.labels)}
-    for recipe in RECIPES_ATTACKED:
-        attacked = attack_model(target, texts, labels, recipe, seed=SEED, progress=False)
-        result[f"{recipe}_accuracy"] = attacked["accuracy_under_attack"]
-        result[f"{recipe}_success_rate"] = attacked["attack_success_rate"]
-        result[f"{recipe}_seconds_per_example"] = attacked["seconds_per_attacked_example"]
-    if tflite_bytes is None:
-        words, maps = model.word_importance(texts, target=teacher_classes)
-        scores = fidelity(teacher_maps, [{"words": w, "values": m} for w, m in zip(words, maps)])
-        result["fidelity_spearman"], result["fidelity_top_k"] = scores["spearman"], scores["top_k_overlap"]
-    return result
-
-
-def quantized(student, teacher, settings, data, cache):
-    """QAT: quantize the distilled student and continue the same objectives for ``QAT_EPOCHS``."""
-    from tfcompress.quantize import export_qat_int8, quantize_student
-
-    calibration = student.encoder.encode(list(data.train.texts[:512]))
-    qat = quantize_student(student, calibration_inputs=calibration)
-    train_row(qat, teacher, settings, data, cache, QAT_EPOCHS,
-              settings["student_learning_rate"] * settings["qat_learning_rate_scale"], stage="qat")
-    return qat, export_qat_int8(qat, student.encoder.encode(list(data.train.texts)))
+def measure_row(name, student, data, sample, out_folder):
+    """Clean accuracy, the four attacks on the int8 file (with its spec), certified accuracy, bytes."""
+    path = os.path.join(out_folder, f"{name}.tflite")
+    exported = export_android(student, path, list(data.train.texts[:2000]), class_names=data.class_names)
+    phone = load_android_model(path)
+    texts = [data.test.texts[index] for index in sample]
+    labels = [int(data.test.labels[index]) for index in sample]
+    figures = {"clean_accuracy": accuracy(phone.predict_texts(list(data.test.texts)), data.test.labels),
+               "float_clean_accuracy": accuracy(student.predict_texts(list(data.test.texts)), data.test.labels),
+               "int8_bytes": exported["bytes"]}
+    for recipe in RECIPE_NAMES:
+        print(f"[ablation] {name}: {recipe} on {len(sample)} sentences", flush=True)
+        result = attack_model(phone, data.test.texts, data.test.labels, recipe, seed=0, progress=False,
+                              query_budget=QUERY_BUDGET, indices=sample)
+        figures[f"{recipe}_accuracy"] = result["accuracy_under_attack"]
+    if hasattr(student.encoder, "reachable_ids") and hasattr(student, "worst_case_logits"):
+        table = substitution_table(student.encoder, wordnet_substitutes(student.encoder.vocabulary), 10 ** 6)
+        figures["certified_typo"] = certify(student, texts, labels,
+                                            lambda text: typo_candidates(student.encoder, text))["certified_accuracy"]
+        figures["certified_wordnet"] = certify(
+            student, texts, labels, lambda text: table_candidates(student.encoder, table, text))["certified_accuracy"]
+    return figures
 
 
-HEADER = ("objectives", "model", "clean acc.", "DeepWordBug acc.", "PWWS acc.", "fidelity (Spearman)", "int8 bytes",
-          "step time vs kd", "epochs")
+HEADER = ("row", "clean acc. (int8)", "DeepWordBug", "Pruthi", "PWWS", "TextFooler", "certified typo",
+          "certified WordNet", "int8 bytes", "step time vs kd", "epochs")
 
 
 def markdown(rows):
-    """OUT/ablation.md: one line per (objectives, model) row."""
     def line(row):
-        accuracy_cells = [cell(row.get(key), "{:.4f}") for key in
-                          ("clean_accuracy", "deepwordbug_accuracy", "pwws_accuracy", "fidelity_spearman")]
-        return (row["objectives"], row["model"], *accuracy_cells, cell(row.get("int8_bytes"), "{:,}"),
-                cell(row.get("step_time_vs_kd"), "{:.2f}x"), cell(row.get("epochs")))
+        if "not_built" in row:
+            return (LABELS[row["row"]], row["not_built"], *["-"] * (len(HEADER) - 2))
+        return (LABELS[row["row"]], cell(row.get("clean_accuracy"), "{:.4f}"),
+                *[cell(row.get(f"{recipe}_accuracy"), "{:.3f}") for recipe in RECIPE_NAMES],
+                cell(row.get("certified_typo"), "{:.3f}"), cell(row.get("certified_wordnet"), "{:.3f}"),
+                cell(row.get("int8_bytes"), "{:,}"), cell(row.get("step_time_vs_kd"), "{:.2f}x"),
+                cell(row.get("epochs")))
 
     return markdown_table(HEADER, [line(row) for row in rows]) + "\n"
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teacher", help="a trained teacher (.keras), e.g. runs/default/checkpoints/teacher.keras; "
-                                          f"default: train the default preset's teacher (kept in {TEACHER_RUN})")
-    parser.add_argument("--teacher-cache", default=RunFolder("runs/default").teacher_outputs,
-                        help="teacher output cache folder (default: the one of 'make run', runs/default)")
+    parser.add_argument("--run", default="runs/default", help="the main job whose teacher and cache are used")
     parser.add_argument("--num-attacked", type=int, default=500)
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run")
-    parser.add_argument("--epochs", type=int, default=SETTINGS["student_epochs"])
-    parser.add_argument("--no-qat", action="store_true", help="skip the QAT int8 rows")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     return parser.parse_args()
-
-
-def teacher_word_maps(teacher, texts, cache):
-    """The teacher's classes and gradient x input word maps on the attacked sentences."""
-    classes = np.argmax(cache.logits(teacher, texts), axis=-1)
-    words, maps = teacher.word_importance(texts, target=classes)
-    return classes, [{"words": w, "values": m} for w, m in zip(words, maps)]
-
-
-def ablation_rows(name, teacher, data, cache, sample, teacher_maps, teacher_classes, args):
-    """The float, post-training int8 and (unless ``--no-qat``) QAT int8 rows of one objective set,
-    and its seconds per training step."""
-    settings = row_settings(ROWS[name])
-    student = new_student(teacher, data)
-    start = time.time()
-    history, timer, refresh_seconds = train_row(student, teacher, settings, data, cache, args.epochs)
-    int8 = convert_to_int8(student, student.encoder.encode(list(data.train.texts)))
-    shared = {"objectives": name, "settings": ROWS[name], "epochs": len(history["loss"]),
-              "train_seconds": round(time.time() - start, 1), "step_seconds": round(timer.seconds_per_step, 5),
-              "adversarial_refresh_seconds": round(refresh_seconds, 1)}
-    rows = [{**shared, "model": "float", **evaluate(student, None, data, sample, teacher_maps, teacher_classes)},
-            {**shared, "model": "int8 (post-training)", "int8_bytes": len(int8),
-             **evaluate(student, int8, data, sample, teacher_maps, teacher_classes)}]
-    if not args.no_qat:
-        qat, qat_bytes = quantized(student, teacher, settings, data, cache)
-        texts = [data.test.texts[i] for i in sample]
-        rows.append({**shared, "model": "QAT int8", "int8_bytes": len(qat_bytes),
-                     **evaluate(qat, qat_bytes, data, sample, teacher_maps, teacher_classes),
-                     **_fidelity_of(qat, texts, teacher_maps, teacher_classes)})
-    return rows, timer.seconds_per_step
 
 
 def main():
@@ -196,32 +143,40 @@ def main():
     from tfcompress.offline import use_nltk_data
 
     use_nltk_data()
-    data = datasets.load(DATASET, seed=SEED)
-    teacher = load_teacher(args.teacher, data)
-    cache = TeacherOutputCache(args.teacher_cache)
-    sample = sorted(np.random.RandomState(SEED).choice(len(data.test.texts), args.num_attacked, replace=False).tolist())
-    teacher_classes, teacher_maps = teacher_word_maps(teacher, [data.test.texts[i] for i in sample], cache)
-    rows, kd_step = [], None
+    started = time.time()
+    folder = RunFolder(args.run)
+    if not os.path.exists(folder.teacher_path):
+        raise SystemExit(f"no teacher at {folder.teacher_path}: run `tfcompress run --preset default --out {args.run}` "
+                         "first (the ablation distils from the main job's teacher)")
+    data = datasets.load(DATASET, seed=0)
+    teacher = load_model(folder.teacher_path)
+    cache = TeacherOutputCache(folder.teacher_outputs)
+    sample = select_sample(len(data.test.texts), args.num_attacked, 0)
+    partial = ResumableCache(os.path.join(args.out, ".ablation.partial"))
+    rows = []
     for name in args.rows.split(","):
-        added, step = ablation_rows(name, teacher, data, cache, sample, teacher_maps, teacher_classes, args)
-        rows += added
-        kd_step = step if name == "kd" else kd_step
-        print(json.dumps(rows[-1]), flush=True)
+        if ROWS[name] is None:
+            rows.append({"row": name, "not_built": NOT_BUILT})
+            continue
+        key = {"settings": row_settings(name), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
+        figures = partial.load(f"{name}.json", key)
+        if figures is None:
+            student, times = train_row(name, teacher, data, cache, partial.folder)
+            figures = partial.keep(f"{name}.json", key, {**times, **measure_row(name, student, data, sample,
+                                                                                  partial.folder)})
+        rows.append({"row": name, **figures})
+        print(f"[ablation] {name}: {figures}", flush=True)
+    kd_step = next((row["step_seconds"] for row in rows if row["row"] == "kd"), None)
     for row in rows:
-        row["step_time_vs_kd"] = round(row["step_seconds"] / kd_step, 3) if kd_step else None
-    record = {"dataset": DATASET, "seed": SEED, "student": STUDENT, "teacher": args.teacher or "trained",
-              "teacher_test_accuracy": accuracy(cache.logits(teacher, data.test.texts), data.test.labels),
-              "num_attacked": args.num_attacked, "attacked_indices": sample, "qat_epochs": QAT_EPOCHS,
-              "versions": versions(), "machine": f"{os.cpu_count()} CPU cores", "rows": rows}
+        if "step_seconds" in row and kd_step:
+            row["step_time_vs_kd"] = round(row["step_seconds"] / kd_step, 3)
+    record = {"command": "python benchmarks/ablation.py " + " ".join(sys.argv[1:]), "dataset": DATASET, "seed": 0,
+              "run": args.run, "num_attacked": len(sample), "attacked_indices": sample, "query_budget": QUERY_BUDGET,
+              "recipes": list(RECIPE_NAMES), "rows": rows, "versions": versions(),
+              "machine": f"{os.cpu_count()} CPU cores", "seconds": round(time.time() - started, 1)}
     write_json_atomic(record, os.path.join(args.out, "ablation.json"))
     write_text_atomic(markdown(rows), os.path.join(args.out, "ablation.md"))
     print(markdown(rows))
-
-
-def _fidelity_of(model, texts, teacher_maps, teacher_classes):
-    words, maps = model.word_importance(texts, target=teacher_classes)
-    scores = fidelity(teacher_maps, [{"words": w, "values": m} for w, m in zip(words, maps)])
-    return {"fidelity_spearman": scores["spearman"], "fidelity_top_k": scores["top_k_overlap"]}
 
 
 if __name__ == "__main__":

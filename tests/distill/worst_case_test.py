@@ -118,5 +118,11 @@ def test_the_search_kind_picks_realizable_substitutions_that_raise_the_loss(smal
     kl = keras.losses.KLDivergence()
     target = tf.nn.softmax(teacher_logits)
     assert kl(target, tf.nn.softmax(student(chosen))) >= kl(target, tf.nn.softmax(student(x)))
+    partial = WorstCaseTerm(1.0, table, kind="search", steps=2, share=0.25)
+    few = partial.worst_substitutions(student, tf.constant(x), tf.constant(teacher_logits)).numpy()
+    lengths = (x != 0).sum(axis=1)
+    assert ((few != x).sum(axis=1) <= np.maximum(1, np.ceil(0.25 * lengths))).all()
     with pytest.raises(ValueError, match="kind"):
         WorstCaseTerm(1.0, table, kind="pgd")
+    with pytest.raises(ValueError, match="share"):
+        WorstCaseTerm(1.0, table, kind="search", share=0.0)

@@ -142,7 +142,10 @@ def test_quick_run_personalizes_on_clients_from_the_test_split(quick_run):
     assert section["on_device_training"]["builtin_ops_only"] is True
     if FULL_STACK:
         assert len(section["federated"]["rounds"]) == 2
-        assert section["evaluation"]["summary"]["clients_worse_by_more_than_2_points"] <= 1
+        summary = section["evaluation"]["summary"]
+        # Quick clients hold about 19 test sentences each, so one sentence is 5 points: at most 2 of the
+        # 10 may lose a sentence, and personalization must gain on average.
+        assert summary["clients_worse_by_more_than_2_points"] <= 2 and summary["mean_gain_points"] > 0
     else:
         assert section["evaluation"].startswith("not measured")
 

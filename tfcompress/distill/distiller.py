@@ -32,7 +32,7 @@ def check_weights(weights):
 
 def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temperature, explanation, feature_dim,
                   adversarial_steps, adversarial_epsilon, kd_kind="kl", robust_weight=0.0, substitutions=None,
-                  robust_kind="ibp", robust_steps=1):
+                  robust_kind="ibp", robust_steps=1, robust_share=1.0):
     """The four term objects that ``Distiller.compile``'s keywords describe, and its ``compile_settings``.
 
     Example:
@@ -43,11 +43,12 @@ def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temp
     terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature, kd_kind),
              ExplanationTerm(explain_weight, explanation, feature_dim),
              AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature),
-             WorstCaseTerm(robust_weight, substitutions if robust_weight else None, robust_kind, robust_steps)]
+             WorstCaseTerm(robust_weight, substitutions if robust_weight else None, robust_kind, robust_steps,
+                           robust_share)]
     settings = {**{f"{term.name}_weight": term.weight for term in terms}, "temperature": float(temperature),
                 "kd_kind": kd_kind, "explanation": explanation, "feature_dim": int(feature_dim),
                 "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon),
-                "robust_kind": robust_kind, "robust_steps": int(robust_steps),
+                "robust_kind": robust_kind, "robust_steps": int(robust_steps), "robust_share": float(robust_share),
                 "substitution_width": None if substitutions is None or not robust_weight else int(substitutions.shape[1])}
     return terms, settings
 
@@ -149,7 +150,7 @@ class Distiller(keras.Model):
     def compile(self, optimizer="adam", metrics=None, ce_weight=0.1, kd_weight=0.9, explain_weight=0.0,
                 adversarial_weight=0.0, temperature=3.0, explanation="saliency", feature_dim=32,
                 adversarial_steps=1, adversarial_epsilon=0.5, kd_kind="kl", robust_weight=0.0, substitutions=None,
-                robust_kind="ibp", robust_steps=1, terms=None, **kwargs):
+                robust_kind="ibp", robust_steps=1, robust_share=1.0, terms=None, **kwargs):
         """Configure training.
 
         Args:
@@ -171,6 +172,7 @@ class Distiller(keras.Model):
             robust_kind: how the worst case is found: ``ibp`` (interval bounds) or ``search`` (first-order
                 discrete search).
             robust_steps: rounds of the ``search`` kind.
+            robust_share: the share of each sentence's tokens the ``search`` kind swaps.
             terms: ``LossTerm`` objects to train with instead of the keywords above (which must then
                 keep their defaults); ``compile_settings`` then records each weight and each term's config.
 
@@ -181,7 +183,8 @@ class Distiller(keras.Model):
                         adversarial_weight=adversarial_weight, temperature=temperature, explanation=explanation,
                         feature_dim=feature_dim, adversarial_steps=adversarial_steps,
                         adversarial_epsilon=adversarial_epsilon, kd_kind=kd_kind, robust_weight=robust_weight,
-                        substitutions=substitutions, robust_kind=robust_kind, robust_steps=robust_steps)
+                        substitutions=substitutions, robust_kind=robust_kind, robust_steps=robust_steps,
+                        robust_share=robust_share)
         if terms is None:
             terms, settings = keyword_terms(**keywords)
             terms = [self._recompiled(term) for term in terms]

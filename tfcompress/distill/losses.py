@@ -435,6 +435,8 @@ class WorstCaseTerm(LossTerm):
         substitutions: an int table (num_buckets + 1, width), row i the ids that id i may become.
         kind: ``ibp`` or ``search``.
         steps: rounds of the ``search`` kind (>= 1).
+        share: ``search`` only: the share of each sentence's tokens swapped (those the gradient ranks
+            most harmful); 1 swaps every position that has a more harmful candidate.
         name: the term's name.
 
     Example:
@@ -443,7 +445,7 @@ class WorstCaseTerm(LossTerm):
 
     KINDS = ("ibp", "search")
 
-    def __init__(self, weight=1.0, substitutions=None, kind="ibp", steps=1, name="robust"):
+    def __init__(self, weight=1.0, substitutions=None, kind="ibp", steps=1, share=1.0, name="robust"):
         super().__init__(weight, name)
         if kind not in self.KINDS:
             raise ValueError(f"worst-case kind must be one of {self.KINDS}, got {kind!r}")
@@ -451,7 +453,9 @@ class WorstCaseTerm(LossTerm):
             raise ValueError("the worst-case term needs substitution sets (substitution_table)")
         if steps < 1:
             raise ValueError(f"worst-case search steps must be >= 1, got {steps}")
-        self.kind, self.steps = kind, int(steps)
+        if not 0 < share <= 1:
+            raise ValueError(f"worst-case share must be in (0, 1], got {share}")
+        self.kind, self.steps, self.share = kind, int(steps), float(share)
         self.substitutions = None if substitutions is None else tf.constant(substitutions, tf.int32)
 
     def build(self, student):
@@ -489,8 +493,21 @@ class WorstCaseTerm(LossTerm):
                 tape.watch(current)
                 loss = kd_loss(teacher_logits, student.logits_from_embeddings(current, x, training=False), 1.0)
             gain = tf.einsum("bpd,bpwd->bpw", tape.gradient(loss, current), vectors - current[:, :, None])
-            chosen = tf.gather(candidates, tf.argmax(gain, axis=-1, output_type=tf.int32), batch_dims=2)
+            best = tf.gather(candidates, tf.argmax(gain, axis=-1, output_type=tf.int32), batch_dims=2)
+            chosen = tf.where(self.swapped_positions(tf.reduce_max(gain, axis=-1), x), best, x)
         return tf.stop_gradient(chosen)
+
+    def swapped_positions(self, gain, x):
+        """All positions (``share`` 1), else those whose best gain is among the top ``share`` of the
+        sentence's tokens (rounded up)."""
+        if self.share >= 1.0:
+            return tf.ones_like(x, tf.bool)
+        present = tf.not_equal(x, 0)
+        count = tf.reduce_sum(tf.cast(present, tf.int32), axis=1)
+        keep = tf.maximum(1, tf.cast(tf.math.ceil(self.share * tf.cast(count, tf.float32)), tf.int32))
+        ranked = tf.sort(tf.where(present, gain, -1e9), axis=1, direction="DESCENDING")
+        threshold = tf.gather(ranked, keep - 1, batch_dims=1)[:, None]
+        return present & (gain >= threshold)
 
     def search_loss(self, context):
         chosen = self.worst_substitutions(context.student, context.x, context.teacher_logits)
@@ -500,9 +517,10 @@ class WorstCaseTerm(LossTerm):
 
     def get_config(self):
         table = None if self.substitutions is None else self.substitutions.numpy().tolist()
-        return {**super().get_config(), "substitutions": table, "kind": self.kind, "steps": self.steps}
+        return {**super().get_config(), "substitutions": table, "kind": self.kind, "steps": self.steps,
+                "share": self.share}
 
     def __repr__(self):
         shape = None if self.substitutions is None else tuple(self.substitutions.shape)
         return (f"WorstCaseTerm(weight={self.weight!r}, substitutions=<table {shape}>, kind={self.kind!r}, "
-                f"steps={self.steps}, name={self.name!r})")
+                f"steps={self.steps}, share={self.share}, name={self.name!r})")

@@ -1,4 +1,5 @@
 """What a run prints while it works: one-line logs and a batch-progress callback for long fits."""
+import numbers
 import sys
 
 from tfcompress.backend import keras
@@ -32,3 +33,9 @@ class ProgressLog(keras.callbacks.Callback):
         if steps and (batch + 1) % every == 0 and batch + 1 < steps:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
             log(f"{self.stage} epoch {self.epoch + 1}/{self.epochs}: batch {batch + 1}/{steps} {shown}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        shown = ", ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items()
+                          if (k.startswith("val_") or k == "loss") and isinstance(v, numbers.Number))
+        if shown:
+            log(f"{self.stage} epoch {epoch + 1}/{self.epochs} done: {shown}")

@@ -30,7 +30,7 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
 from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
-                                                  substitution_table, wordnet_substitutes)
+                                                  substitution_table, wordnet_missing, wordnet_substitutes)
 from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
@@ -41,7 +41,7 @@ from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 VALIDATION_BATCH = 256
 DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
                       "explanation", "adversarial_steps", "adversarial_epsilon", "robust_weight", "robust_kind",
-                      "robust_steps")
+                      "robust_steps", "robust_share")
 
 
 def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True):
@@ -205,6 +205,10 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     if not hasattr(student.encoder, "vocabulary"):
         raise ValueError("robust_weight needs a closed-vocabulary student (the 'vocabulary' setting); set "
                          "robust_weight to 0 or give a vocabulary")
+    missing = wordnet_missing()
+    if missing:  # as the discrete adversarial texts: recorded in metrics.json as off, with the reason
+        log(f"{stage}: worst-case term off: {missing}")
+        return {**settings, "robust_weight": 0.0, "robust_status": f"off: {missing}"}, None
     sets = settings.get("robust_sets", ["wordnet"])
     unknown = sorted(set(sets) - set(ROBUST_SETS))
     if unknown or not sets:
@@ -343,6 +347,7 @@ def _summary(distiller, history, monitors, settings):
         "epochs_run": len(history.get("loss", [])),
         "final": {name: round(float(values[-1]), 5) for name, values in history.items()},
         "adversarial_texts": adversarial_texts_status(settings),
+        "worst_case": settings.get("robust_status", "on" if settings.get("robust_weight") else "off"),
         "monitors": {type(monitor).__name__: monitor.history for monitor in monitors
                      if hasattr(monitor, "history") and isinstance(monitor.history, list)},
     }
