@@ -23,7 +23,6 @@ in OUT/.ablation.partial/ as they finish, so an interrupted benchmark resumes; w
 and OUT/ablation.md.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -48,13 +47,13 @@ DATASET = "rotten_tomatoes"
 QUERY_BUDGET = 500
 DEFAULT = preset_settings("default")
 NO_ROBUSTNESS = {"vocabulary": None, "typo_share": 0.0, "robust_weight": 0.0}
+DISCRETE = {key: DEFAULT[key] for key in ("typo_share", "typo_rate", "robust_weight", "adversarial_texts")}
 ROWS = {
     "kd": {**PLAIN_KD, **NO_ROBUSTNESS},
     "typo": {**PLAIN_KD, **NO_ROBUSTNESS, "vocabulary": DEFAULT["vocabulary"]},
     "synonym": None,
-    "discrete": {**PLAIN_KD, "adversarial_texts": DEFAULT["adversarial_texts"]},
-    "continuous": {**PLAIN_KD, "adversarial_texts": DEFAULT["adversarial_texts"],
-                   "adversarial_weight": DEFAULT["adversarial_weight"]},
+    "discrete": {**PLAIN_KD, **DISCRETE},
+    "continuous": {**PLAIN_KD, **DISCRETE, "adversarial_weight": DEFAULT["adversarial_weight"]},
     "all": {},
 }
 LABELS = {"kd": "plain KD (hashed words)", "typo": "+ typo-canonical encoding", "synonym": "+ synonym encoding",
@@ -68,13 +67,13 @@ def row_settings(name):
     return {**DEFAULT, "monitor_examples": 0, **ROWS[name]}
 
 
-def train_row(name, teacher, data, cache, folder):
-    """The row's student (trained, or loaded from the partial folder), with its training times."""
-    path = os.path.join(folder, f"{name}.keras")
-    times = os.path.join(folder, f"{name}.times.json")
-    if os.path.exists(path) and os.path.exists(times):
-        with open(times, encoding="utf-8") as handle:
-            return load_model(path), json.load(handle)
+def train_row(name, teacher, data, cache, partial, key):
+    """The row's student (trained, or loaded from the partial folder when kept for ``key``), with its
+    training times."""
+    path = partial.path(f"{name}.keras")
+    times = partial.load(f"{name}.times.json", key)
+    if times is not None and os.path.exists(path):
+        return load_model(path), times
     settings = row_settings(name)
     timer = FitTimer()
     started = time.time()
@@ -84,8 +83,7 @@ def train_row(name, teacher, data, cache, folder):
     record = {"train_seconds": round(time.time() - started, 1), "step_seconds": round(timer.seconds_per_step, 5),
               "epochs": result.summary["epochs_run"]}
     save_model(student, path)
-    write_json_atomic(record, times)
-    return student, record
+    return student, partial.keep(f"{name}.times.json", key, record)
 
 
 def measure_row(name, student, data, sample, out_folder):
@@ -161,7 +159,7 @@ def main():
         key = {"settings": row_settings(name), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
         figures = partial.load(f"{name}.json", key)
         if figures is None:
-            student, times = train_row(name, teacher, data, cache, partial.folder)
+            student, times = train_row(name, teacher, data, cache, partial, key)
             figures = partial.keep(f"{name}.json", key, {**times, **measure_row(name, student, data, sample,
                                                                                   partial.folder)})
         rows.append({"row": name, **figures})
