@@ -14,6 +14,7 @@ patience, epoch budget); each row adds one thing to the row before it:
               worst-case term over the declared substitution sets, refreshed textattack texts
   continuous  + the continuous PGD term
   all         + the explanation term: the default preset
+  fasttext    the peer: fastText (word bigrams, quantized), trained and attacked on the same data
 For each row, the post-training int8 ``.tflite`` of the student (what the phone runs; tokenization
 and encoding included, attacked from raw text): clean test accuracy, accuracy under DeepWordBug,
 Pruthi, PWWS and TextFooler on the same ``--num-attacked`` seeded test sentences (query budget 500),
@@ -30,6 +31,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import FitTimer, ResumableCache, cell, markdown_table  # noqa: E402
+from fasttext_peer import train_fasttext  # noqa: E402
 
 from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_json_atomic, write_text_atomic  # noqa: E402
@@ -55,10 +57,12 @@ ROWS = {
     "discrete": {**PLAIN_KD, **DISCRETE},
     "continuous": {**PLAIN_KD, **DISCRETE, "adversarial_weight": DEFAULT["adversarial_weight"]},
     "all": {},
+    "fasttext": None,
 }
 LABELS = {"kd": "plain KD (hashed words)", "typo": "+ typo-canonical encoding", "synonym": "+ synonym encoding",
           "discrete": "+ discrete adversarial training", "continuous": "+ continuous (PGD) term",
-          "all": "+ explanation term (the default preset)"}
+          "all": "+ explanation term (the default preset)",
+          "fasttext": "fastText (supervised, bigrams, quantized .ftz): the peer"}
 NOT_BUILT = ("not built: synonym-canonical clusters measured weak in the stand-in study (PWWS .03-.12, "
              "../shared/notes/research-robustness.md); the worst-case term covers the synonym threat instead")
 
@@ -86,6 +90,25 @@ def train_row(name, teacher, data, cache, partial, key):
     return student, partial.keep(f"{name}.times.json", key, record)
 
 
+def attacks(model, data, sample, name):
+    """Accuracy under each recipe on the sampled test sentences, from raw text."""
+    figures = {}
+    for recipe in RECIPE_NAMES:
+        print(f"[ablation] {name}: {recipe} on {len(sample)} sentences", flush=True)
+        result = attack_model(model, data.test.texts, data.test.labels, recipe, seed=0, progress=False,
+                              query_budget=QUERY_BUDGET, indices=sample)
+        figures[f"{recipe}_accuracy"] = result["accuracy_under_attack"]
+    return figures
+
+
+def fasttext_row(data, sample, partial):
+    """fastText trained on the same split (as benchmarks/paper.py trains it), attacked on the same sentences."""
+    path = partial.path("fasttext.ftz")
+    model = train_fasttext(data.train, data.num_classes, path, seed=0)
+    return {"clean_accuracy": accuracy(model.predict_texts(list(data.test.texts)), data.test.labels),
+            "int8_bytes": os.path.getsize(path), **attacks(model, data, sample, "fasttext")}
+
+
 def measure_row(name, student, data, sample, out_folder):
     """Clean accuracy, the four attacks on the int8 file (with its spec), certified accuracy, bytes."""
     path = os.path.join(out_folder, f"{name}.tflite")
@@ -95,12 +118,7 @@ def measure_row(name, student, data, sample, out_folder):
     labels = [int(data.test.labels[index]) for index in sample]
     figures = {"clean_accuracy": accuracy(phone.predict_texts(list(data.test.texts)), data.test.labels),
                "float_clean_accuracy": accuracy(student.predict_texts(list(data.test.texts)), data.test.labels),
-               "int8_bytes": exported["bytes"]}
-    for recipe in RECIPE_NAMES:
-        print(f"[ablation] {name}: {recipe} on {len(sample)} sentences", flush=True)
-        result = attack_model(phone, data.test.texts, data.test.labels, recipe, seed=0, progress=False,
-                              query_budget=QUERY_BUDGET, indices=sample)
-        figures[f"{recipe}_accuracy"] = result["accuracy_under_attack"]
+               "int8_bytes": exported["bytes"], **attacks(phone, data, sample, name)}
     if hasattr(student.encoder, "reachable_ids") and hasattr(student, "worst_case_logits"):
         table = substitution_table(student.encoder, wordnet_substitutes(student.encoder.vocabulary), 10 ** 6)
         figures["certified_typo"] = certify(student, texts, labels,
@@ -153,6 +171,11 @@ def main():
     partial = ResumableCache(os.path.join(args.out, ".ablation.partial"))
     rows = []
     for name in args.rows.split(","):
+        if name == "fasttext":
+            figures = partial.load("fasttext.json", {"sample": sample}) or partial.keep(
+                "fasttext.json", {"sample": sample}, fasttext_row(data, sample, partial))
+            rows.append({"row": name, **figures})
+            continue
         if ROWS[name] is None:
             rows.append({"row": name, "not_built": NOT_BUILT})
             continue
