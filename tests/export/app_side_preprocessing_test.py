@@ -163,16 +163,22 @@ def test_app_side_multi_hash_ids_hold_on_the_tokenizer_edge_cases(multi_hash_spe
         assert app_multi_hash_ids(text, multi_hash_spec["preprocessing"]) == encoder.encode([text])[0].tolist(), text
 
 
-def app_vocabulary_ids(text, spec, words=None):
-    """Closed vocabulary from the spec's gzip+base64 word list; typo recovery by its one-edit rule."""
+def app_vocabulary_ranks(spec):
+    """The spec's gzip+base64 word list, decoded once: word -> rank."""
     import base64
     import gzip
+    import hashlib
 
     section = spec["vocabulary"]
     assert section["format"].startswith("base64 (RFC 4648) of gzip (RFC 1952)")
-    words = words or gzip.decompress(base64.b64decode(section["data"])).decode("utf-8").split("\n")
-    assert len(words) == section["size"]
-    rank = {word: index for index, word in enumerate(words)}
+    raw = gzip.decompress(base64.b64decode(section["data"]))
+    words = raw.decode("utf-8").split("\n")
+    assert len(words) == section["size"] and hashlib.sha256(raw).hexdigest() == section["sha256"]
+    return {word: index for index, word in enumerate(words)}
+
+
+def app_vocabulary_ids(text, spec, rank):
+    """Closed vocabulary ids; typo recovery by the spec's one-edit rule."""
     assert spec["id"] == "0 padding; 1 unknown; the vocabulary word of rank r (0-based) is r + 2"
     alphabet = spec["typo_recovery"]["alphabet"]
 
@@ -217,10 +223,8 @@ def test_app_side_vocabulary_ids_match_on_the_test_split_and_on_misspelled_text(
     assert spec["encoder"]["config"]["vocabulary"] == "preprocessing.vocabulary"  # shipped once
     texts = list(rotten_tomatoes.test.texts)
     texts += with_typos(texts, share=1.0, rate=0.5, seed=1) + EDGE_CASES
-    words = None
-    app_inputs = []
-    for text in texts:
-        app_inputs.append(app_vocabulary_ids(text, spec["preprocessing"], words))
+    rank = app_vocabulary_ranks(spec["preprocessing"])
+    app_inputs = [app_vocabulary_ids(text, spec["preprocessing"], rank) for text in texts]
     np.testing.assert_array_equal(np.array(app_inputs, np.int32), encoder.encode(texts))
 
 

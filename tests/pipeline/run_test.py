@@ -164,3 +164,27 @@ def test_quick_run_tflite_is_android_ready_and_the_run_folder_exports(quick_run,
     assert main(["export", str(out), "--out", str(tmp_path / "again.tflite")]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["builtin_ops_only"] is True and abs(printed["bytes"] - tflite["bytes"]) < 2_000
+
+
+@requires_full_stack
+def test_app_side_vocabulary_ids_match_on_the_runs_adversarial_texts(quick_run):
+    """The spec alone reproduces the encoder's ids on every text the attacks made (the attack CSVs)."""
+    import csv
+    import glob
+
+    import numpy as np
+
+    from tests.export.app_side_preprocessing_test import app_vocabulary_ids, app_vocabulary_ranks
+    from tfcompress.tflite import encoder_from_spec, read_android_metadata
+
+    out, _ = quick_run
+    spec = read_android_metadata(os.path.join(out, "student.tflite"))["spec"]
+    encoder = encoder_from_spec(spec)
+    texts = []
+    for path in glob.glob(os.path.join(out, "attacks", "*.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            texts += [row["perturbed_text"] for row in csv.DictReader(handle) if row["perturbed_text"]]
+    assert len(texts) > 50
+    rank = app_vocabulary_ranks(spec["preprocessing"])
+    app = np.array([app_vocabulary_ids(text, spec["preprocessing"], rank) for text in texts], np.int32)
+    np.testing.assert_array_equal(app, encoder.encode(texts))
