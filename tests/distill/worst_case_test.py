@@ -15,25 +15,26 @@ from tfcompress.text import VocabularyEncoder
 WORDS = ["the", "film", "good", "great", "bad", "dull", ".", "is"]
 
 
-def tiny_student(encoder, seed=0):
+def tiny_student(encoder, seed=0, pooling="max"):
     keras.utils.set_random_seed(seed)
     return build_student("cnn", num_classes=2, encoder=encoder, num_buckets=encoder.num_buckets, num_hashes=1,
-                         max_length=encoder.max_length, embedding_dim=6, filters=5).build_for_inputs()
+                         max_length=encoder.max_length, embedding_dim=6, filters=5, pooling=pooling).build_for_inputs()
 
 
-def test_bounds_are_exact_without_substitutions_and_hold_for_every_substituted_text():
+@pytest.mark.parametrize("pooling", ["max", "attention"])
+def test_bounds_are_exact_without_substitutions_and_hold_for_every_substituted_text(pooling):
     encoder = VocabularyEncoder(WORDS, max_length=6)
-    student = tiny_student(encoder)
+    student = tiny_student(encoder, pooling=pooling)
     texts = ["the film is good .", "bad dull film", "great"]
     x = tf.constant(encoder.encode(texts))
     labels = tf.constant([0, 1, 0])
     alone = np.arange(encoder.num_buckets + 1, dtype=np.int32)[:, None]
     logits = student(x).numpy()
-    exact = student.worst_case_logits(*student.embedding_bounds(x, alone), labels).numpy()
+    exact = student.worst_case_logits(*student.embedding_bounds(x, alone), labels, x).numpy()
     np.testing.assert_allclose(exact, logits - logits[np.arange(3), labels.numpy()][:, None], atol=1e-5)
 
     table = substitution_table(encoder, {"good": ["great", "bad"], "film": ["flick"], "dull": ["good"]})
-    worst = student.worst_case_logits(*student.embedding_bounds(x, table), labels).numpy()
+    worst = student.worst_case_logits(*student.embedding_bounds(x, table), labels, x).numpy()
     for row, ids in enumerate(encoder.encode(texts)):
         choices = [sorted(set(table[index])) for index in ids]
         for option in itertools.product(*choices):  # every substituted text: its margin is inside the bound

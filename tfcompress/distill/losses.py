@@ -478,7 +478,7 @@ class WorstCaseTerm(LossTerm):
     def interval_loss(self, context):
         lower, upper = context.student.embedding_bounds(context.x, self.substitutions)
         labels = self.worst_case_labels(context)
-        logits = context.student.worst_case_logits(lower, upper, labels)
+        logits = context.student.worst_case_logits(lower, upper, labels, context.x)
         return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
 
     def worst_substitutions(self, student, x, teacher_logits):

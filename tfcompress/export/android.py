@@ -25,7 +25,7 @@ from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_
 from tfcompress.tflite.convert import convert_to_int8
 from tfcompress.tflite.ops import op_names, uses_builtin_ops_only
 from tfcompress.tflite.spec import (LABEL_FILE_NAME, SPEC_FILE_NAME, SPEC_FORMAT, metadata_modules,
-                                   metadata_writers_available, sidecar_paths)
+                                   metadata_writers_available, output_positions, sidecar_paths)
 
 def export_android(model, path, representative_texts, class_names=None, description=None,
                    num_calibration=200):
@@ -56,7 +56,7 @@ def export_android(model, path, representative_texts, class_names=None, descript
     class_names = _class_names(class_names, model.num_classes)
     ids = model.encoder.encode(texts[:num_calibration])
     model_bytes = _convert(model, ids, num_calibration)
-    spec = android_spec(model, class_names, description)
+    spec = android_spec(model, class_names, description, model_bytes)
     metadata_status = "not embedded: tflite-support is not installed (the sidecar JSON carries the spec)"
     if metadata_writers_available():
         model_bytes = embed_metadata(model_bytes, spec)
@@ -91,11 +91,15 @@ def _class_names(class_names, num_classes):
     return names
 
 
-def android_spec(model, class_names, description=None):
-    """What the app needs to run the model on raw text: input, output, labels and preprocessing."""
+def android_spec(model, class_names, description=None, model_bytes=None):
+    """What the app needs to run the model on raw text: input, outputs, labels and preprocessing.
+
+    With ``model_bytes`` (the converted file) each output entry says its ``index`` among the file's
+    outputs; a model that ``explains_itself`` has the ``contributions`` entry.
+    """
     encoder = model.encoder
     model_name = getattr(model, "registry_name", type(model).__name__)
-    return {
+    spec = {
         "format": SPEC_FORMAT,
         "model": model_name,
         "description": description or (
@@ -109,6 +113,18 @@ def android_spec(model, class_names, description=None):
         "encoder": {"class": type(encoder).__name__,
                     "config": encoder.spec_config() if hasattr(encoder, "spec_config") else encoder.get_config()},
     }
+    if getattr(model, "explains_itself", False):
+        spec["contributions"] = {
+            "dtype": "float32", "shape": [1, model.max_length, len(class_names)],
+            "meaning": ("contributions[0, i, k]: how much the token at input position i adds to logit k; over the "
+                        "positions they sum to the logit minus a constant (the classifier bias); zero at padding. "
+                        "Highlight the words of the predicted class's largest (support) and most negative ones")}
+    if model_bytes is not None:
+        logits_index, contributions_index = output_positions(model_bytes)
+        spec["output"]["index"] = logits_index
+        if "contributions" in spec:
+            spec["contributions"]["index"] = contributions_index
+    return spec
 
 
 def embed_metadata(model_bytes, spec):
@@ -132,12 +148,15 @@ def embed_metadata(model_bytes, spec):
             associated_files=[metadata_info.AssociatedFileMd(
                 spec_file, description="tokenization/hashing spec the app applies to raw text",
                 file_type=schema.AssociatedFileType.DESCRIPTIONS)])
-        outputs = metadata_info.ClassificationTensorMd(
+        outputs = {spec["output"].get("index", 0): metadata_info.ClassificationTensorMd(
             name="logits", description=spec["output"]["meaning"],
-            label_files=[metadata_info.LabelFileMd(label_file)])  # no tensor_type: its stats would say [0, 1]
+            label_files=[metadata_info.LabelFileMd(label_file)])}  # no tensor_type: its stats would say [0, 1]
+        if "contributions" in spec:
+            outputs[spec["contributions"]["index"]] = metadata_info.TensorMd(
+                name="contributions", description=spec["contributions"]["meaning"])
         writer = metadata_writer.MetadataWriter.create_from_metadata_info(
-            bytearray(model_bytes), general_md=general, input_md=[inputs], output_md=[outputs],
-            associated_files=[spec_file, label_file])
+            bytearray(model_bytes), general_md=general, input_md=[inputs],
+            output_md=[outputs[index] for index in sorted(outputs)], associated_files=[spec_file, label_file])
         return bytes(writer.populate())
     finally:
         shutil.rmtree(folder, ignore_errors=True)

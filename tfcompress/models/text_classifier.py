@@ -63,6 +63,8 @@ class TextClassifier(keras.Model):
 
     # True when padding (id 0) never changes the logits, so trailing padding columns may be dropped.
     padding_is_masked = False
+    # True when ``outputs_from_embeddings`` also gives the per-position contributions the logits sum.
+    explains_itself = False
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, encoder=None, **kwargs):
         super().__init__(**kwargs)
@@ -78,13 +80,22 @@ class TextClassifier(keras.Model):
         self(tf.zeros((1, *self.encoder.input_shape), self.encoder.input_dtype))
         return self
 
-    def functional(self, batch_size=None):
-        """A functional ``keras.Model`` sharing this model's layers and weights."""
+    def functional(self, batch_size=None, with_contributions=False):
+        """A functional ``keras.Model`` sharing this model's layers and weights.
+
+        With ``with_contributions`` (models that ``explains_itself``) it has two outputs, the logits
+        and the per-position contributions (``outputs_from_embeddings``), computed in one pass.
+        """
         self.build_for_inputs()
         inputs = keras.Input(self.encoder.input_shape, batch_size=batch_size, dtype=self.encoder.input_dtype,
                              name=self.encoder.input_name)
         # A short name: it prefixes every tensor name in the converted .tflite (bytes on the phone).
-        return keras.Model(inputs, self.call(inputs), name=getattr(self, "registry_name", "model"))
+        name = getattr(self, "registry_name", "model")
+        if not with_contributions:
+            return keras.Model(inputs, self.call(inputs), name=name)
+        self.check_explains_itself()
+        logits, contributions = self.outputs_from_embeddings(self.embed(inputs), inputs)
+        return keras.Model(inputs, [logits, contributions], name=name)
 
     def call(self, inputs, training=None):
         return self.logits_from_embeddings(self.embed(inputs, training=training), inputs, training=training)
@@ -94,6 +105,69 @@ class TextClassifier(keras.Model):
 
     def logits_from_embeddings(self, embedded, inputs, training=None):
         raise NotImplementedError(f"{type(self).__name__} must implement logits_from_embeddings()")
+
+    def outputs_from_embeddings(self, embedded, inputs, training=None):
+        """(logits, contributions) of a self-explaining model (``explains_itself``).
+
+        ``contributions`` is (batch, positions, classes): position i's share c_i of each class logit, with
+        logits = sum_i c_i + bias exactly (the bias is the classifier's), and zero at padding.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not explain itself (no per-position contributions); "
+                                  "use a student built with pooling='attention' (cnn) or prado")
+
+    def check_explains_itself(self):
+        """Raise ``ValueError`` unless the model gives per-position contributions."""
+        if not self.explains_itself:
+            raise ValueError(f"{self.name!r} ({type(self).__name__}) does not explain itself: its logits are not a sum "
+                             "of per-word contributions (build the cnn student with pooling='attention', or use prado)")
+
+    def evidence(self, features):
+        """Class scores of each position's features: the classifier without its bias, (batch, positions, classes).
+
+        The classifier layer itself is applied, also for its bias (its output on zero features), so
+        functional and quantization-aware copies of the model read no variable outside their layers.
+        """
+        return self.classifier(features) - self.classifier(tf.zeros_like(features[:, :1]))
+
+    def contribution_bias(self):
+        """The part of the logits no position contributes: the classifier's bias, (classes,)."""
+        return self.classifier.bias
+
+    def contributions(self, inputs, training=None):
+        """Per-position contributions of each class logit, (batch, positions, classes) (``outputs_from_embeddings``)."""
+        self.check_explains_itself()
+        return self.outputs_from_embeddings(self.embed(inputs, training=training), inputs, training=training)[1]
+
+    def word_contributions(self, texts, target=None, batch_size=256):
+        """Each word's contribution to a class logit, the explanation the model computes with its prediction.
+
+        Args:
+            texts: raw texts.
+            target: class id per text (or one for all); ``None``: the predicted class.
+            batch_size: texts per call.
+
+        Returns:
+            (words, contributions): per text, its words and a float32 array of the same length; with the
+            ``contribution_bias`` of the class they sum to its logit (words cut off by ``max_length`` are absent).
+
+        Example:
+            >>> words, values = student.word_contributions(["a gorgeous, witty movie"])
+        """
+        self.check_explains_itself()
+        targets = None if target is None else np.broadcast_to(np.asarray(target), (len(texts),))
+        words_out, maps_out = [], []
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start:start + batch_size])
+            inputs, word_index = self.encoder.encode_with_words(chunk)
+            embedded = self.embed(tf.constant(inputs), training=False)
+            logits, contributions = (value.numpy() for value in
+                                     self.outputs_from_embeddings(embedded, tf.constant(inputs), training=False))
+            classes = logits.argmax(-1) if targets is None else targets[start:start + len(chunk)]
+            for row, text in enumerate(chunk):
+                values = sum_tokens_per_word(contributions[row, :, classes[row]], word_index[row])
+                words_out.append(self.encoder.words(text)[:len(values)])
+                maps_out.append(values)
+        return words_out, maps_out
 
     def features_from_embeddings(self, embedded, inputs, training=None):
         """Per-position hidden features the model pools into its prediction, (batch, positions, dim).

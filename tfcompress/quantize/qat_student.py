@@ -8,7 +8,7 @@ from tfcompress.models.text_classifier import TextClassifier
 from tfcompress.quantize.quantizers import InputQuantizer, LayerQuantizeConfig, custom_objects
 
 QUANTIZED_LAYERS = (keras.layers.Dense, keras.layers.Conv1D)
-HEAD_OUTPUTS = ("logits", "features", "attention")
+HEAD_OUTPUTS = ("logits", "features", "attention", "contributions")
 
 
 def quantize_scope():
@@ -57,20 +57,31 @@ def _check_supported(student):
 
 
 def float_head(student, embedding_shape, attention=False):
-    """A functional model over the student's own layers: (embedded, inputs) -> logits, features[, attention].
+    """A functional model over the student's own layers: (embedded, inputs) -> the ``head_outputs``.
 
     The embedded input is fake-quantized first (``InputQuantizer``); the rest is the student's
-    ``logits_from_embeddings``, ``features_from_embeddings`` and, with ``attention`` (students with
-    attention pooling whose ``embed`` is the identity: prado), ``attention_map``, traced on Keras inputs.
+    ``logits_from_embeddings``, ``features_from_embeddings``, with ``attention`` (students with
+    attention pooling whose ``embed`` is the identity: prado) ``attention_map``, and for a student that
+    ``explains_itself`` the contributions, traced on Keras inputs (logits and contributions in one pass).
     """
     embedded = keras.Input(embedding_shape, name="embedded")
     raw = keras.Input(student.encoder.input_shape, dtype=student.encoder.input_dtype, name="inputs")
     quantized = InputQuantizer(name="embedded_quant")(embedded)
-    outputs = [student.logits_from_embeddings(quantized, raw),
-               student.features_from_embeddings(quantized, raw)]
+    if student.explains_itself:
+        logits, contributions = student.outputs_from_embeddings(quantized, raw)
+    else:
+        logits, contributions = student.logits_from_embeddings(quantized, raw), None
+    outputs = [logits, student.features_from_embeddings(quantized, raw)]
     if attention:
         outputs.append(student.attention_map(quantized))
+    if contributions is not None:
+        outputs.append(contributions)
     return keras.Model([embedded, raw], outputs, name="float_head")
+
+
+def head_outputs(student, attention):
+    """The names of ``float_head``'s outputs, in order."""
+    return [name for name, present in zip(HEAD_OUTPUTS, (True, True, attention, student.explains_itself)) if present]
 
 
 def quantized_head(student, embedding_shape, attention=False):
@@ -121,10 +132,14 @@ class QATStudent(TextClassifier):
             raise NotImplementedError(f"{type(student).__name__}: attention_map of a student with an embedding "
                                       "table reads token ids, which a QAT head (embeddings in) cannot take")
         self.head = quantized_head(student, self._embedding_shape(student), attention)
-        names = HEAD_OUTPUTS[:len(self.head.outputs)]
+        self.explains_itself = student.explains_itself
+        outputs = dict(zip(head_outputs(student, attention), self.head.outputs))
         # One sub-model per output over the same quantized layers: a call computes only what it returns.
         self.heads = {name: keras.Model(self.head.inputs, output, name=f"{name}_head")
-                      for name, output in zip(names, self.head.outputs)}
+                      for name, output in outputs.items()}
+        if self.explains_itself:
+            self.heads["outputs"] = keras.Model(self.head.inputs, [outputs["logits"], outputs["contributions"]],
+                                                name="outputs_head")
         self.build_for_inputs()
 
     @staticmethod
@@ -142,6 +157,16 @@ class QATStudent(TextClassifier):
 
     def features_from_embeddings(self, embedded, inputs, training=None):
         return self.heads["features"]([embedded, inputs], training=training)
+
+    def outputs_from_embeddings(self, embedded, inputs, training=None):
+        self.check_explains_itself()
+        logits, contributions = self.heads["outputs"]([embedded, inputs], training=training)
+        return logits, contributions
+
+    def contribution_bias(self):
+        """The bias of the head's copy of the classifier (what no position contributes)."""
+        classifier, = [layer for layer in self.head.layers if layer.name.endswith("logits")]
+        return getattr(classifier, "layer", classifier).bias
 
     @property
     def attention_map(self):

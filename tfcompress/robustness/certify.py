@@ -65,7 +65,7 @@ def certify(student, texts, labels, candidates, batch_size=128):
                 lower[row, position], upper[row, position] = vectors.min(axis=0), vectors.max(axis=0)
             invariant.append(all(len(options) == 1 for options in positions))
         worst = student.worst_case_logits(tf.constant(lower), tf.constant(upper),
-                                          tf.constant(chunk_labels, tf.int32)).numpy()
+                                          tf.constant(chunk_labels, tf.int32), tf.constant(ids)).numpy()
         worst[np.arange(len(chunk)), chunk_labels] = -np.inf
         predicted = np.argmax(student.predict(ids, verbose=0), axis=-1)
         correct += list(predicted == chunk_labels)

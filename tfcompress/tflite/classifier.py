@@ -36,12 +36,31 @@ class TFLiteClassifier:
             self.interpreter = _interpreter(content, num_threads, default_delegates=False)
             self.runtime = "builtin kernels (XNNPACK refused the graph)"
         self.input = self.interpreter.get_input_details()[0]
-        self.output = self.interpreter.get_output_details()[0]
+        self.output, self.contributions_output = output_details(self.interpreter)
 
     def predict_one(self, ids):
         self.interpreter.set_tensor(self.input["index"], np.asarray(ids, self.input["dtype"])[None])
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output["index"])[0].copy()
+
+    @property
+    def explains_itself(self):
+        """True when the file has the second output: per-position contributions of each class logit."""
+        return self.contributions_output is not None
+
+    def predict_with_contributions(self, ids):
+        """(logits, contributions) for each row of ``ids``: (n, classes) and (n, positions, classes)."""
+        if not self.explains_itself:
+            raise ValueError("this .tflite has no contributions output (it was exported from a model that does "
+                             "not explain itself)")
+        logits, contributions = [], []
+        for row in ids:
+            logits.append(self.predict_one(row))
+            contributions.append(self.interpreter.get_tensor(self.contributions_output["index"])[0].copy())
+        classes, positions = self.output["shape"][-1], self.contributions_output["shape"][1]
+        if not logits:
+            return np.zeros((0, classes), np.float32), np.zeros((0, positions, classes), np.float32)
+        return np.stack(logits), np.stack(contributions)
 
     def predict(self, ids):
         """Logits for each row of ``ids`` (batch 1 per invoke)."""
@@ -58,6 +77,20 @@ class TFLiteClassifier:
                 self.predict_one(row)
                 timings.append((time.perf_counter() - start) * 1e6)
         return statistics.median(timings)
+
+
+def output_details(interpreter):
+    """(logits, contributions) output details: the rank-2 output, and the rank-3 one (or ``None``).
+
+    The converter does not keep the Keras output order, so outputs are told apart by rank.
+    """
+    outputs = interpreter.get_output_details()
+    logits = [detail for detail in outputs if len(detail["shape"]) == 2]
+    contributions = [detail for detail in outputs if len(detail["shape"]) == 3]
+    if len(logits) != 1 or len(contributions) > 1 or len(outputs) != len(logits) + len(contributions):
+        raise ValueError(f"expected one (1, classes) logits output and at most one (1, positions, classes) "
+                         f"contributions output, got {[list(detail['shape']) for detail in outputs]}")
+    return logits[0], contributions[0] if contributions else None
 
 
 def _interpreter(content, num_threads, default_delegates):

@@ -6,7 +6,7 @@ import numpy as np
 from tfcompress.backend import tf
 
 
-def convert_to_int8(model, representative_ids, num_calibration=200, short_names=True):
+def convert_to_int8(model, representative_ids, num_calibration=200, short_names=True, with_contributions=None):
     """Convert a token-ids-in, logits-out Keras model to a full-int8 TFLite flatbuffer.
 
     Weights and activations are int8 (post-training quantization calibrated on
@@ -20,11 +20,15 @@ def convert_to_int8(model, representative_ids, num_calibration=200, short_names=
         num_calibration: how many of them to calibrate on.
         short_names: replace the converter's intermediate tensor names (fused TF op paths, over a
             third of an unrolled RNN's file) by short ones; see ``shorten_tensor_names``.
+        with_contributions: also output the per-position contributions (``TextClassifier.functional``);
+            ``None``: when the model ``explains_itself``.
 
     Returns:
         The ``.tflite`` model as bytes.
     """
-    functional = model.functional() if hasattr(model, "functional") else model
+    if with_contributions is None:
+        with_contributions = bool(getattr(model, "explains_itself", False))
+    functional = model.functional(with_contributions=with_contributions) if hasattr(model, "functional") else model
     samples = np.asarray(representative_ids[:num_calibration],
                          dtype=functional.inputs[0].dtype.as_numpy_dtype)
     if not len(samples):

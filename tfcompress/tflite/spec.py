@@ -243,11 +243,22 @@ def _model_facts(content):
     dtypes = {value: name.lower() for name, value in vars(schema.TensorType).items() if not name.startswith("_")}
     inputs, outputs = graph.InputsAsNumpy().tolist(), graph.OutputsAsNumpy().tolist()
     tensor = graph.Tensors
+    shapes = [tensor(index).ShapeAsNumpy().tolist() for index in outputs]
+    ranked = {rank: [position for position, shape in enumerate(shapes) if len(shape) == rank] for rank in (2, 3)}
     return {"num_inputs": len(inputs),
             "input_shape": tensor(inputs[0]).ShapeAsNumpy().tolist(),
             "input_dtype": dtypes.get(tensor(inputs[0]).Type(), "unknown"),
-            "output_shape": tensor(outputs[0]).ShapeAsNumpy().tolist(),
+            "output_shapes": shapes,
+            "output_shape": shapes[ranked[2][0]] if ranked[2] else shapes[0],
+            "logits_index": ranked[2][0] if ranked[2] else 0,
+            "contributions_index": ranked[3][0] if ranked[3] else None,
             "table_rows": _lookup_table_rows(flat, graph, schema, inputs[0])}
+
+
+def output_positions(model):
+    """Where the logits and the contributions (``None`` when absent) are among the ``.tflite``'s outputs."""
+    facts = _model_facts(_model_content(model)[0])
+    return facts["logits_index"], facts["contributions_index"]
 
 
 def _lookup_table_rows(flat, graph, schema, input_index):
@@ -276,6 +287,15 @@ def _tensor_problems(facts, spec):
     labels = spec.get("labels") or []
     if facts["output_shape"][-1:] != [len(labels)]:
         problems.append(f"the file's output tensor is {facts['output_shape']}, the spec has {len(labels)} labels")
+    described = 1 + ("contributions" in spec)
+    if len(facts["output_shapes"]) != described:
+        problems.append(f"the file has {len(facts['output_shapes'])} outputs {facts['output_shapes']}, the spec "
+                        f"describes {described}")
+    elif "contributions" in spec:
+        wanted = list(spec["contributions"].get("shape") or [])
+        index = facts["contributions_index"]
+        if index is None or facts["output_shapes"][index][1:] != wanted[1:]:
+            problems.append(f"the file's outputs are {facts['output_shapes']}, the spec's contributions are {wanted}")
     return problems
 
 

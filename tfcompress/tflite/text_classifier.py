@@ -1,6 +1,7 @@
 """A ``.tflite`` classifier paired with the text encoder that makes its input: raw strings in."""
 import numpy as np
 
+from tfcompress.models.text_classifier import sum_tokens_per_word
 from tfcompress.tflite.classifier import TFLiteClassifier
 
 # Sentences used to check that a .tflite and the Keras model said to be its source agree.
@@ -89,3 +90,25 @@ class TFLiteTextClassifier:
     def predict_texts(self, texts):
         """Logits, shape (len(texts), num_classes), for raw texts."""
         return self.predict_ids(self.encoder.encode(list(texts)))
+
+    @property
+    def explains_itself(self):
+        """True when the file also outputs each position's contribution to the logits."""
+        return self.runner.explains_itself
+
+    def word_contributions(self, texts, target=None):
+        """Each word's contribution to a class logit, read from the file's second output (the same invoke).
+
+        As ``TextClassifier.word_contributions``: per text its words and a float32 array of their
+        contributions to the ``target`` class (``None``: the predicted class).
+        """
+        texts = list(texts)
+        ids, word_index = self.encoder.encode_with_words(texts)
+        logits, contributions = self.runner.predict_with_contributions(ids)
+        classes = logits.argmax(-1) if target is None else np.broadcast_to(np.asarray(target), (len(texts),))
+        words_out, maps_out = [], []
+        for row, text in enumerate(texts):
+            values = sum_tokens_per_word(contributions[row, :, classes[row]], word_index[row])
+            words_out.append(self.encoder.words(text)[:len(values)])
+            maps_out.append(values)
+        return words_out, maps_out

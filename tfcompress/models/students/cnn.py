@@ -1,16 +1,22 @@
-"""Convolutional student: hashed embeddings, n-gram convolutions, max pooling."""
+"""Convolutional student: word embeddings, n-gram convolutions, max or attention pooling."""
 from tfcompress.backend import keras, tf
-from tfcompress.models.layers.multi_hash_embedding import MultiHashEmbedding
+from tfcompress.models.layers.multi_hash_embedding import MultiHashEmbedding, token_mask
 from tfcompress.models.registry import register_student
 from tfcompress.models.text_classifier import TextClassifier, hashed_word_encoder
+
+MASK_PENALTY = 20.0  # exp(-20) ~ 2e-9: padding gets no attention, yet int8 ranges stay narrow (as prado)
 
 
 @register_student("cnn")
 @keras.utils.register_keras_serializable(package="tfcompress")
 class CNNStudent(TextClassifier):
-    """Hashed word embeddings -> parallel Conv1D (one per kernel size) -> global max pool -> logits.
+    """Word embeddings -> parallel Conv1D (one per kernel size) -> max or attention pooling -> logits.
 
-    Converts to TFLite with builtin int8 ops only.
+    ``pooling="attention"`` makes the student explain itself: a score per position (a linear map of its
+    n-gram features h_i) gives softmax weights a_i over the text's words (padding masked), and
+    logits = W^T sum_i a_i h_i + b = sum_i a_i e_i + b with e_i = W^T h_i, the class evidence of position
+    i. ``c_i = a_i e_i`` (``outputs_from_embeddings``) is an exact decomposition of the logits over the
+    words, exported as the ``.tflite``'s second output. Converts to TFLite with builtin int8 ops only.
 
     Args:
         num_classes: number of output classes.
@@ -22,6 +28,7 @@ class CNNStudent(TextClassifier):
         filters: filters per kernel size.
         kernel_sizes: n-gram widths, one convolution each.
         dropout: dropout rate before the classifier.
+        pooling: ``max`` (global max pooling) or ``attention`` (self-explaining, see above).
         encoder: the text encoder; ``None``: ``hashed_word_encoder(num_buckets, num_hashes, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
@@ -30,8 +37,12 @@ class CNNStudent(TextClassifier):
         >>> logits = student.predict_texts(["a gripping, funny film"])
     """
 
+    POOLINGS = ("max", "attention")
+
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
-                 kernel_sizes=(2, 3, 4), dropout=0.3, num_hashes=1, encoder=None, **kwargs):
+                 kernel_sizes=(2, 3, 4), dropout=0.3, num_hashes=1, pooling="max", encoder=None, **kwargs):
+        if pooling not in self.POOLINGS:
+            raise ValueError(f"pooling must be one of {self.POOLINGS}, got {pooling!r}")
         encoder = encoder or hashed_word_encoder(num_buckets, num_hashes, max_length)
         super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
         self.num_hashes = int(num_hashes)
@@ -42,7 +53,10 @@ class CNNStudent(TextClassifier):
         self.embedding = MultiHashEmbedding(num_buckets + 1, embedding_dim, name="embedding")
         self.convolutions = [keras.layers.Conv1D(filters, size, padding="same", activation="relu",
                                                  name=f"conv{size}") for size in self.kernel_sizes]
+        self.pooling = pooling
+        self.explains_itself = pooling == "attention"
         self.pool = keras.layers.GlobalMaxPooling1D()
+        self.attention = keras.layers.Dense(1, name="attention") if self.explains_itself else None
         self.dropout = keras.layers.Dropout(dropout)
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
@@ -53,9 +67,26 @@ class CNNStudent(TextClassifier):
         maps = [convolution(embedded) for convolution in self.convolutions]
         return maps[0] if len(maps) == 1 else tf.concat(maps, axis=-1)
 
+    def attention_weights(self, features, token_ids):
+        """Softmax over the text's positions of a linear score of each position's features, (batch, positions, 1)."""
+        present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
+        return tf.nn.softmax(self.attention(features) + (present - 1.0) * MASK_PENALTY, axis=1)
+
     def logits_from_embeddings(self, embedded, token_ids, training=None):
-        features = self.pool(self.convolved(embedded))
-        return self.classifier(self.dropout(features, training=training))
+        features = self.convolved(embedded)
+        if self.explains_itself:
+            pooled = tf.reduce_sum(self.attention_weights(features, token_ids) * features, axis=1)
+        else:
+            pooled = self.pool(features)
+        return self.classifier(self.dropout(pooled, training=training))
+
+    def outputs_from_embeddings(self, embedded, token_ids, training=None):
+        self.check_explains_itself()
+        features = self.convolved(embedded)
+        weights = self.attention_weights(features, token_ids)
+        logits = self.classifier(self.dropout(tf.reduce_sum(weights * features, axis=1), training=training))
+        present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
+        return logits, weights * present * self.evidence(features)
 
     def features_from_embeddings(self, embedded, token_ids, training=None):
         return self.convolved(embedded)
@@ -66,29 +97,61 @@ class CNNStudent(TextClassifier):
         candidates = tf.gather(self.embedding.embeddings, tf.gather(substitutions, token_ids))
         return tf.reduce_min(candidates, axis=-2), tf.reduce_max(candidates, axis=-2)
 
-    def worst_case_logits(self, lower, upper, labels):
+    def worst_case_logits(self, lower, upper, labels, token_ids=None):
         """Interval bound propagation (Gowal et al. 2018; Jia et al. 2019) from per-position vector bounds.
 
         Returns logits z with z[label] = 0 and z[j] = -(a lower bound of logit[label] - logit[j]) over every
         input inside the bounds: cross-entropy on z bounds the worst case from above, and z[j] < 0 for all
         j != label certifies that no substitution inside the bounds changes the predicted class. Dropout
-        is left out (the bound of the deployed model).
+        is left out (the bound of the deployed model). ``token_ids`` (the unperturbed input) mark the
+        padding that attention pooling masks; max pooling does not need them.
         """
         centre, radius = (upper + lower) / 2.0, (upper - lower) / 2.0
         lows, highs = [], []
         for convolution in self.convolutions:
             middle = tf.nn.conv1d(centre, convolution.kernel, 1, "SAME") + convolution.bias
             spread = tf.nn.conv1d(radius, tf.abs(convolution.kernel), 1, "SAME")
-            lows.append(tf.reduce_max(tf.nn.relu(middle - spread), axis=1))
-            highs.append(tf.reduce_max(tf.nn.relu(middle + spread), axis=1))
-        low, high = tf.concat(lows, axis=-1), tf.concat(highs, axis=-1)
+            lows.append(tf.nn.relu(middle - spread))
+            highs.append(tf.nn.relu(middle + spread))
+        low, high = tf.concat(lows, axis=-1), tf.concat(highs, axis=-1)  # (batch, positions, features)
         kernel, bias = self.classifier.kernel, self.classifier.bias
         difference = tf.gather(tf.transpose(kernel), labels)[:, :, None] - kernel[None]  # (batch, features, classes)
-        margin = (tf.reduce_sum(tf.nn.relu(difference) * low[..., None] - tf.nn.relu(-difference) * high[..., None],
-                                axis=1) + tf.gather(bias, labels)[:, None] - bias[None])
-        return -margin
+        if self.explains_itself:
+            if token_ids is None:
+                raise ValueError("worst_case_logits of an attention-pooling student needs the token_ids")
+            evidence = self.attention_margin_bound(low, high, difference, token_ids)
+        else:
+            low, high = tf.reduce_max(low, axis=1), tf.reduce_max(high, axis=1)
+            evidence = tf.reduce_sum(tf.nn.relu(difference) * low[..., None] - tf.nn.relu(-difference) * high[..., None],
+                                     axis=1)
+        return -(evidence + tf.gather(bias, labels)[:, None] - bias[None])
+
+    def attention_margin_bound(self, low, high, difference, token_ids):
+        """A lower bound of sum_i a_i (e_i[label] - e_i[j]) over features in [low, high] (attention pooling).
+
+        Each position's margin d_i and score lie in intervals; the weights a_i = softmax(scores) in
+        [a_lo_i, a_hi_i] (the position at its lowest score against the others at their highest, and the
+        reverse). Two valid bounds, the larger kept: sum_i a_i d_i >= sum_i (a_lo_i if lo(d_i) >= 0 else
+        a_hi_i) lo(d_i), and >= min_i lo(d_i) (the weights sum to 1).
+        """
+        centre, radius = (high + low) / 2.0, (high - low) / 2.0
+        margin_low = (tf.einsum("bpf,bfk->bpk", centre, difference) -
+                      tf.einsum("bpf,bfk->bpk", radius, tf.abs(difference)))
+        kernel, score_bias = self.attention.kernel[:, 0], self.attention.bias[0]
+        present = tf.cast(token_mask(token_ids), low.dtype)
+        offset = (present - 1.0) * MASK_PENALTY + score_bias
+        score_low = tf.linalg.matvec(centre, kernel) - tf.linalg.matvec(radius, tf.abs(kernel)) + offset
+        score_high = tf.linalg.matvec(centre, kernel) + tf.linalg.matvec(radius, tf.abs(kernel)) + offset
+        top = tf.stop_gradient(tf.reduce_max(score_high, axis=1, keepdims=True))
+        exp_low, exp_high = tf.exp(score_low - top), tf.exp(score_high - top)
+        others_high = tf.maximum(tf.reduce_sum(exp_high, axis=1, keepdims=True) - exp_high, 0.0)
+        others_low = tf.maximum(tf.reduce_sum(exp_low, axis=1, keepdims=True) - exp_low, 0.0)
+        weight_low = exp_low / (exp_low + others_high)
+        weight_high = exp_high / tf.maximum(exp_high + others_low, 1e-30)
+        weights = tf.where(margin_low >= 0, weight_low[..., None], tf.minimum(weight_high, 1.0)[..., None])
+        return tf.maximum(tf.reduce_sum(weights * margin_low, axis=1), tf.reduce_min(margin_low, axis=1))
 
     def get_config(self):
         return {**super().get_config(), "embedding_dim": self.embedding_dim, "filters": self.filters,
                 "kernel_sizes": list(self.kernel_sizes), "dropout": self.dropout_rate,
-                "num_hashes": self.num_hashes}
+                "num_hashes": self.num_hashes, "pooling": self.pooling}

@@ -69,11 +69,25 @@ class PRADOStudent(TextClassifier):
             pairs.append((tf.nn.softmax(scores, axis=1), values(hidden)))
         return pairs
 
+    explains_itself = True
+
     def logits_from_embeddings(self, embedded, projections, training=None):
-        pooled = [tf.reduce_sum(weights * values, axis=1)
-                  for weights, values in self.attention_pooling(embedded, training=training)]
-        features = pooled[0] if len(pooled) == 1 else tf.concat(pooled, axis=-1)
-        return self.classifier(self.dropout(features, training=training))
+        return self.classifier(self.dropout(self.pooled(embedded, training), training=training))
+
+    def pooled(self, embedded, training=None):
+        return tf.reduce_sum(self.weighted_values(embedded, training), axis=1)
+
+    def weighted_values(self, embedded, training=None):
+        """Each position's attention-weighted values, all n-gram widths side by side: (batch, length, features)."""
+        products = [weights * values for weights, values in self.attention_pooling(embedded, training=training)]
+        return products[0] if len(products) == 1 else tf.concat(products, axis=-1)
+
+    def outputs_from_embeddings(self, embedded, projections, training=None):
+        """Logits and per-position contributions: the pooled features are sums over positions of attention-
+        weighted values, so position i contributes W^T (its weighted values) to the logits."""
+        weighted = self.weighted_values(embedded, training)
+        logits = self.classifier(self.dropout(tf.reduce_sum(weighted, axis=1), training=training))
+        return logits, self.evidence(weighted) * self.token_mask(projections)
 
     def features_from_embeddings(self, embedded, projections, training=None):
         values = [values for _, values in self.attention_pooling(embedded, training=training)]
