@@ -37,6 +37,9 @@ def main():
     parser.add_argument("--results", default="explore_student.jsonl")
     parser.add_argument("--attack", type=int, default=0, help="validation sentences to attack (0: none)")
     parser.add_argument("--recipes", default="deepwordbug,pruthi,pwws,textfooler")
+    parser.add_argument("--explain", type=int, default=0,
+                        help="validation sentences whose explanations are measured (0: none): fidelity of the "
+                             "student's own contributions to the teacher's shap values, and AOPC")
     args = parser.parse_args()
     data = datasets.load("rotten_tomatoes", seed=args.seed)
     teacher = load_model(args.teacher)
@@ -60,6 +63,8 @@ def main():
                                    num_examples=args.attack, seed=args.seed, query_budget=500, progress=False)
             row[f"validation_{recipe}"] = summary["accuracy_under_attack"]
             print(recipe, summary["accuracy_under_attack"], flush=True)
+    if args.explain:
+        row.update(explanation_scores(student, teacher, data.validation.texts, args.explain, args.seed, args.cache))
     print(json.dumps(row), flush=True)
     try:
         with open(args.results, encoding="utf-8") as handle:
@@ -67,6 +72,38 @@ def main():
     except FileNotFoundError:
         previous = ""
     write_text_atomic(previous + json.dumps(row) + "\n", args.results)
+
+
+def explanation_scores(student, teacher, texts, count, seed, cache):
+    """Fidelity (Spearman, top-5 overlap) of the student's own contributions and of its shap values to the
+    teacher's shap values on ``count`` seeded texts, and the AOPC of each (teacher shap cached in ``cache``)."""
+    import os
+
+    from tfcompress.explain import aopc, fidelity
+    from tfcompress.explain.contributions import contribution_maps
+    from tfcompress.explain.shap_explainer import shap_attributions
+    from tfcompress.evaluation import select_sample
+    from tfcompress.models import TeacherOutputCache
+
+    sample = [texts[i] for i in select_sample(len(texts), count, seed)]
+    path = os.path.join(cache, f"explore-shap-{TeacherOutputCache(cache).key(teacher, sample)}.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            teacher_maps = json.load(handle)
+    else:
+        teacher_maps = shap_attributions(teacher, sample, max_evals=300)[0]
+        write_text_atomic(json.dumps(teacher_maps), path)
+    targets = [item["target"] for item in teacher_maps]
+    scores = {}
+    maps = {"shap": shap_attributions(student, sample, target=targets, max_evals=300)[0]}
+    if getattr(student, "explains_itself", False):
+        maps["contributions"] = contribution_maps(student, sample, target=targets)
+    for method, student_maps in maps.items():
+        agreement = fidelity(teacher_maps, student_maps)
+        scores[f"explain_{method}_spearman"] = agreement["spearman"]
+        scores[f"explain_{method}_top5"] = agreement["top_k_overlap"]
+        scores[f"explain_{method}_aopc"] = aopc(student, student_maps)["aopc"]
+    return scores
 
 
 if __name__ == "__main__":

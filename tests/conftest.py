@@ -69,6 +69,16 @@ def small_student(small_data):
 
 
 @pytest.fixture(scope="session")
+def small_explaining_student(small_data):
+    """A tiny self-explaining CNN (attention pooling) trained on the small split."""
+    from tfcompress.models import CNNStudent
+
+    keras.utils.set_random_seed(0)
+    student = CNNStudent(num_buckets=1000, max_length=32, embedding_dim=8, filters=16, pooling="attention")
+    return train_classifier(student, small_data.train)
+
+
+@pytest.fixture(scope="session")
 def student_tflite_bytes(small_student, small_data):
     """A small int8 .tflite of the session's tiny CNN student."""
     from tfcompress.tflite import convert_to_int8

@@ -66,3 +66,32 @@ def test_bad_input(small_student):
         explain_model(small_student, [])
     with pytest.raises(ValueError, match="unknown explanation method 'lime'"):
         explain_model(small_student, ["a fine film"], methods=["lime"])
+
+
+def test_a_self_explaining_model_reports_its_own_contributions_next_to_shap(small_explaining_student, small_data,
+                                                                              tmp_path):
+    from tfcompress.tflite import TFLiteTextClassifier, convert_to_int8
+
+    ids = small_explaining_student.encoder.encode(small_data.train.texts[:200])
+    phone = TFLiteTextClassifier(convert_to_int8(small_explaining_student, ids), small_explaining_student.encoder,
+                                 reference=small_explaining_student)
+    for model, methods in ((small_explaining_student, {"shap", "integrated_gradients", "contributions"}),
+                           (phone, {"shap", "contributions"})):
+        result = explain_model(model, small_data.test.texts, num_examples=8, seed=0, out_dir=str(tmp_path),
+                               num_plotted=3, max_evals=100, name=result_name(model))
+        assert set(result["methods"]) == methods
+        own = result["methods"]["contributions"]
+        assert own["aopc"] > own["aopc_random"] - 0.05 and own["seconds_per_text"] < result["methods"]["shap"][
+            "seconds_per_text"]
+        _check_png(own["files"]["png"])
+        maps = result["attributions"]["contributions"]
+        assert all(item["method"] == "contributions" and len(item["values"]) == len(item["words"]) for item in maps)
+
+
+def result_name(model):
+    return "phone" if hasattr(model, "predict_ids") else "keras"
+
+
+def test_contributions_of_a_model_that_does_not_explain_itself_are_refused(small_student, small_data):
+    with pytest.raises(ValueError, match="does not explain itself"):
+        explain_model(small_student, small_data.test.texts, methods=["contributions"], num_examples=2)

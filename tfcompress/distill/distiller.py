@@ -85,7 +85,8 @@ class Distiller(keras.Model):
       scaled by T^2 so its gradients keep their size when T changes.
     - ``ExplanationTerm`` (``explain``): the student's word-level explanation map is pulled to the
       teacher's, word by word (``TeacherExplanations`` makes the targets; ``normalized_map_distance``
-      compares them): ``saliency`` (gradient x input of the teacher's class, a second-order term
+      compares them): ``contributions`` (the student's own per-word shares of the teacher's class
+      logit, first order; students that ``explains_itself``), ``saliency`` (gradient x input of the teacher's class, a second-order term
       through the student), ``attention`` (attention-pooling weights; students with
       ``attention_map``) or ``features`` (FitNets: a learned linear hint maps the student's word
       features onto the teacher's).
@@ -161,7 +162,7 @@ class Distiller(keras.Model):
             explain_weight: weight g of the explanation term (0: off).
             adversarial_weight: weight d of the continuous adversarial term (0: off).
             temperature: the softening temperature T (> 0), of KD and of the adversarial term.
-            explanation: ``saliency``, ``attention`` or ``features``.
+            explanation: ``contributions``, ``saliency``, ``attention`` or ``features``.
             feature_dim: the teacher feature size the FitNets hint maps onto (``features`` only).
             adversarial_steps: PGD steps (>= 1).
             adversarial_epsilon: the L-inf radius, relative to the RMS of the student's input vectors.
@@ -258,7 +259,8 @@ class Distiller(keras.Model):
     def compute_losses(self, inputs, labels, teacher_logits, training=False):
         """Student logits, each term's value (0 when off) as ``<name>_loss`` and their weighted sum ``loss``."""
         context = TermContext(self.student, inputs, student_inputs(inputs), labels, teacher_logits, training,
-                              with_saliency=any(term.needs_saliency for term in self._active_terms()))
+                              with_saliency=any(term.needs_saliency for term in self._active_terms()),
+                              with_contributions=any(term.needs_contributions for term in self._active_terms()))
         zero = tf.constant(0.0)
         values = {name: term.compute_loss(context) if name in self.active or term.logged_when_off else zero
                   for name, term in self.terms.items()}

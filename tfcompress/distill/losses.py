@@ -129,26 +129,32 @@ class TermContext:
         teacher_logits: (batch, classes), constants.
         training: the student's training flag.
         with_saliency: also compute ``saliency``.
+        with_contributions: also compute ``contributions`` (students that ``explains_itself``), in the
+            same forward pass as the logits.
 
     Attributes:
         embedded: the student's embedded ``x``.
         student_logits: the student's logits on ``embedded``.
         saliency: (batch, words) gradient x input of the teacher's class, or None.
+        contributions: (batch, positions, classes) the student's own per-position contributions, or None.
 
     Example:
         >>> context = TermContext(student, inputs, inputs["student_inputs"], labels, teacher_logits)
         >>> KDTerm(temperature=2.0).compute_loss(context)
     """
 
-    def __init__(self, student, inputs, x, labels, teacher_logits, training=False, with_saliency=False):
+    def __init__(self, student, inputs, x, labels, teacher_logits, training=False, with_saliency=False,
+                 with_contributions=False):
         self.student, self.inputs, self.x, self.labels = student, inputs, x, labels
         self.teacher_logits, self.training = teacher_logits, training
         self.embedded = student.embed(x, training=training)
-        self.saliency = None
+        self.saliency = self.contributions = None
+        if with_contributions:
+            self.student_logits, self.contributions = student.outputs_from_embeddings(self.embedded, x, training)
         if with_saliency:
             self.student_logits, self.saliency = logits_and_saliency(student, self.embedded, x, teacher_logits,
                                                                      training)
-        else:
+        elif not with_contributions:
             self.student_logits = student.logits_from_embeddings(self.embedded, x, training=training)
 
 
@@ -183,6 +189,7 @@ class LossTerm:
 
     logged_when_off = False
     needs_saliency = False
+    needs_contributions = False
 
     def __init__(self, weight=1.0, name=None):
         if not name or not isinstance(name, str):
@@ -290,15 +297,17 @@ def teacher_word_maps(inputs):
 class ExplanationTerm(LossTerm):
     """L_explain: the student's word-level explanation map pulled to the teacher's (``normalized_map_distance``).
 
-    The teacher's maps come with the batch (``TeacherExplanations``). ``saliency`` is gradient x input
-    of the teacher's class, a second-order term through the student; ``attention`` the
-    attention-pooling weights (students with ``attention_map``); ``features`` FitNets: a learned
-    linear hint, owned by this term, maps the student's word features onto the teacher's
-    ``feature_dim`` principal components.
+    The teacher's maps come with the batch (``TeacherExplanations``). ``contributions`` is the
+    student's own per-word share of the teacher's class logit (students that ``explains_itself``: the
+    explanation the ``.tflite`` outputs), first order, compared with the teacher's occlusion or
+    integrated-gradients attributions; ``saliency`` is gradient x input of the teacher's class, a
+    second-order term through the student; ``attention`` the attention-pooling weights (students with
+    ``attention_map``); ``features`` FitNets: a learned linear hint, owned by this term, maps the
+    student's word features onto the teacher's ``feature_dim`` principal components.
 
     Args:
         weight: the term's weight (>= 0).
-        kind: ``saliency``, ``attention`` or ``features``.
+        kind: ``contributions``, ``saliency``, ``attention`` or ``features``.
         feature_dim: the teacher feature size the hint maps onto (``features`` only).
         name: the term's name.
 
@@ -318,11 +327,18 @@ class ExplanationTerm(LossTerm):
         return self.kind == "saliency"
 
     @property
+    def needs_contributions(self):
+        return self.kind == "contributions"
+
+    @property
     def layers(self):
         return [self.hint] if self.hint is not None else []
 
     def build(self, student):
-        """Check that ``student`` has attention pooling (``attention``), or create the FitNets hint (``features``)."""
+        """Check that ``student`` explains itself (``contributions``) or has attention pooling (``attention``),
+        or create the FitNets hint (``features``)."""
+        if self.kind == "contributions":
+            student.check_explains_itself()
         if self.kind == "attention" and not hasattr(student, "attention_map"):
             raise ValueError(f"student {student.name!r} has no attention pooling; use explanation="
                              "'saliency' or 'features', or a student with attention_map (prado)")
@@ -336,6 +352,9 @@ class ExplanationTerm(LossTerm):
         """The student's (batch, words) map, or (batch, words, feature_dim) for ``features``."""
         if self.kind == "saliency":
             return context.saliency
+        if self.kind == "contributions":
+            classes = tf.argmax(context.teacher_logits, axis=-1, output_type=tf.int32)
+            return tf.gather(tf.transpose(context.contributions, [0, 2, 1]), classes, batch_dims=1)
         if self.kind == "attention":
             return context.student.attention_map(context.x, training=context.training)
         return self.hint(context.student.features_from_embeddings(context.embedded, context.x,

@@ -3,9 +3,24 @@ import hashlib
 
 import numpy as np
 
-from tfcompress.models.text_classifier import sum_tokens_per_word
+from tfcompress.models.text_classifier import sum_tokens_per_word, words_covered
 
-EXPLANATIONS = ("saliency", "attention", "features")
+# The student-side maps of the explanation term (``ExplanationTerm``).
+EXPLANATIONS = ("contributions", "saliency", "attention", "features")
+# What the student's own contributions are aligned with: the teacher's occlusion or IG attributions.
+TEACHER_ATTRIBUTIONS = ("occlusion", "integrated_gradients")
+# The teacher-side maps ``TeacherExplanations`` computes.
+TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
+
+
+def teacher_map_kind(explanation, teacher_attribution="occlusion"):
+    """The teacher map an explanation term is compared with: its own kind, or for ``contributions``
+    the ``teacher_attribution``."""
+    if explanation != "contributions":
+        return explanation
+    if teacher_attribution not in TEACHER_ATTRIBUTIONS:
+        raise ValueError(f"teacher_attribution must be one of {list(TEACHER_ATTRIBUTIONS)}, got {teacher_attribution!r}")
+    return teacher_attribution
 
 
 class TeacherExplanations:
@@ -17,6 +32,12 @@ class TeacherExplanations:
     two truncations).
 
     Kinds:
+        ``occlusion``: how much the teacher's logit of its predicted class drops when the word is deleted
+            (the deletion that shap's text masker and the AOPC test apply, one word at a time); the target
+            of the student's own contributions. On 60 validation sentences (seed 0, MiniLM teacher) its
+            Spearman with the teacher's shap values (300 evaluations) is 0.62, against 0.33 for 16-step
+            integrated gradients and 0.14 for gradient x input, at 0.09 s a text on 2 cores.
+        ``integrated_gradients``: the teacher's integrated gradients of that logit (``steps`` points).
         ``saliency``: gradient x input attribution of each word to the teacher's predicted class
             (``word_importance``).
         ``attention``: the teacher's attention-pooling weight of each word (teachers with
@@ -28,24 +49,25 @@ class TeacherExplanations:
 
     Args:
         teacher: the frozen teacher.
-        kind: one of ``EXPLANATIONS``.
+        kind: one of ``TEACHER_MAPS``.
         max_length: the student's positions per text.
         feature_dim: principal components kept for ``features``.
         cache: an optional ``TeacherOutputCache``.
+        steps: path points of ``integrated_gradients``.
 
     Example:
         >>> targets = TeacherExplanations(teacher, "saliency", student.max_length)
         >>> maps, mask = targets.compute(data.train.texts)
     """
 
-    def __init__(self, teacher, kind, max_length, feature_dim=32, cache=None):
-        if kind not in EXPLANATIONS:
-            raise ValueError(f"unknown explanation {kind!r}; choose one of {list(EXPLANATIONS)}")
+    def __init__(self, teacher, kind, max_length, feature_dim=32, cache=None, steps=16):
+        if kind not in TEACHER_MAPS:
+            raise ValueError(f"unknown teacher explanation {kind!r}; choose one of {list(TEACHER_MAPS)}")
         if kind == "attention" and not hasattr(teacher, "attention_map"):
             raise ValueError(f"teacher {teacher.name!r} has no attention pooling; the attention explanation needs "
                              "a teacher with attention_map (bilstm)")
         self.teacher, self.kind, self.max_length = teacher, kind, int(max_length)
-        self.feature_dim, self.cache = int(feature_dim), cache
+        self.feature_dim, self.cache, self.steps = int(feature_dim), cache, int(steps)
         self.basis = None
 
     def compute(self, texts, batch_size=128, first=None):
@@ -66,7 +88,8 @@ class TeacherExplanations:
         if self.cache is None:
             arrays = self._compute(texts, batch_size)
         else:
-            kind = f"explain-{self.kind}-{self.max_length}-{self.feature_dim if self.kind == 'features' else 0}"
+            detail = {"features": self.feature_dim, "integrated_gradients": self.steps}.get(self.kind, 0)
+            kind = f"explain-{self.kind}-{self.max_length}-{detail}"
             if self.basis is not None:
                 kind += "-" + hashlib.sha256(self.basis.tobytes()).hexdigest()[:12]
             arrays = self.cache.arrays(kind, self.teacher, texts, lambda: self._compute(texts, batch_size))
@@ -84,6 +107,13 @@ class TeacherExplanations:
         return {"maps": maps, "mask": mask}
 
     def _word_maps(self, texts):
+        if self.kind == "occlusion":
+            return self._occlusion(texts)
+        if self.kind == "integrated_gradients":
+            from tfcompress.explain.integrated_gradients import integrated_gradients
+
+            return [item["values"] for item in integrated_gradients(self.teacher, texts, steps=self.steps,
+                                                                    batch_size=16)]
         if self.kind == "saliency":
             return self.teacher.word_importance(texts, batch_size=len(texts))[1]
         if self.kind == "features":
@@ -91,6 +121,24 @@ class TeacherExplanations:
         inputs, word_index = self.teacher.encoder.encode_with_words(texts)
         attention = self.teacher.attention_map(inputs, training=False).numpy()
         return [sum_tokens_per_word(attention[row], word_index[row]) for row in range(len(texts))]
+
+    def _occlusion(self, texts):
+        """Per text: the teacher's logit of its class on the text minus that logit with word i deleted, for
+        the words the teacher reads (a word past its window gets no value)."""
+        variants, spans = [], []
+        for text in texts:
+            words = self.teacher.encoder.words(text)[:self.max_length]
+            covered = words_covered(self.teacher.encoder.encode_with_words([text])[1][0])
+            start = len(variants)
+            variants.append(" ".join(words))
+            variants.extend(" ".join(words[:i] + words[i + 1:]) for i in range(min(covered, len(words))))
+            spans.append((start, len(variants)))
+        logits = self.teacher.predict_texts(variants, batch_size=256)
+        maps = []
+        for start, end in spans:
+            target = int(np.argmax(logits[start]))
+            maps.append((logits[start, target] - logits[start + 1:end, target]).astype(np.float32))
+        return maps
 
     def _fit_basis(self, texts):
         words = np.concatenate([features for features in self.teacher.word_features(texts)[1] if len(features)])

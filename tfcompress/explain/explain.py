@@ -4,6 +4,7 @@ import time
 
 from tfcompress.errors import DataError
 from tfcompress.atomic import write_json_atomic
+from tfcompress.explain.contributions import contribution_maps
 from tfcompress.explain.faithfulness import aopc
 from tfcompress.explain.integrated_gradients import integrated_gradients
 from tfcompress.explain.plots import save_heatmap_png, save_shap_html
@@ -11,23 +12,31 @@ from tfcompress.explain.shap_explainer import shap_attributions
 from tfcompress.evaluation import select_sample
 from tfcompress.tflite import TextPredictor
 
-METHODS = ("shap", "integrated_gradients")
+METHODS = ("shap", "integrated_gradients", "contributions")
+LABELS = {"shap": "shap Partition", "integrated_gradients": "integrated gradients",
+          "contributions": "own contributions (computed with the prediction)"}
 
 
 def check_methods(methods, model):
-    """The methods to run on ``model``: ``METHODS`` minus integrated gradients for a ``.tflite``."""
-    methods = tuple(methods) if methods is not None else \
-        (("shap",) if hasattr(model, "predict_ids") else METHODS)
+    """The methods to run on ``model``: by default shap, integrated gradients (Keras only) and the model's
+    own contributions (models that ``explains_itself``)."""
+    if methods is None:
+        methods = ("shap",) if hasattr(model, "predict_ids") else ("shap", "integrated_gradients")
+        methods += ("contributions",) if getattr(model, "explains_itself", False) else ()
+    methods = tuple(methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown explanation method {unknown[0]!r}; methods are: {', '.join(METHODS)}")
     if "integrated_gradients" in methods and not hasattr(model, "logits_from_embeddings"):
         raise ValueError("integrated_gradients needs a Keras model (a .tflite has no gradients); use method 'shap'")
+    if "contributions" in methods and not getattr(model, "explains_itself", False):
+        raise ValueError(f"{type(model).__name__} does not explain itself (no per-word contributions); use 'shap'")
     return methods
 
 
 def explain_texts(model, texts, method="shap", target=None, **options):
-    """Attribution maps of ``texts`` with one method (see ``shap_attributions``/``integrated_gradients``).
+    """Attribution maps of ``texts`` with one method (``shap_attributions``, ``integrated_gradients`` or
+    ``contribution_maps``).
 
     Returns:
         (maps, explanation): ``explanation`` is shap's ``Explanation`` for ``"shap"``, else ``None``.
@@ -35,6 +44,8 @@ def explain_texts(model, texts, method="shap", target=None, **options):
     check_methods([method], model)
     if method == "shap":
         return shap_attributions(model, texts, target=target, **options)
+    if method == "contributions":
+        return contribution_maps(model, texts, target=target), None
     return integrated_gradients(model, texts, target=target, **options), None
 
 
@@ -44,7 +55,7 @@ def explain_model(model, texts, methods=None, num_examples=None, seed=0, out_dir
 
     Args:
         model: a ``TextClassifier`` (Keras: shap and integrated gradients) or a ``TFLiteTextClassifier``
-            (shap only).
+            (shap); either also its own contributions when it ``explains_itself``.
         texts: raw texts (e.g. ``data.test.texts``).
         methods: subset of ``METHODS``; ``None``: all that apply to the model.
         num_examples: explain this many texts, drawn with ``seed`` (``None``: all).
@@ -84,7 +95,7 @@ def explain_model(model, texts, methods=None, num_examples=None, seed=0, out_dir
     maps_by_method = {}
     for method in methods:
         start = time.perf_counter()
-        options = {"max_evals": max_evals} if method == "shap" else {"steps": steps}
+        options = {"shap": {"max_evals": max_evals}, "integrated_gradients": {"steps": steps}}.get(method, {})
         maps, explanation = explain_texts(predictor if method == "shap" else model, sample, method, target, **options)
         seconds = (time.perf_counter() - start) / len(sample)
         summary = {"seconds_per_text": round(seconds, 5), **aopc(predictor, maps, max_k=max_k, seed=seed)}
@@ -103,7 +114,7 @@ def explain_model(model, texts, methods=None, num_examples=None, seed=0, out_dir
 
 def _write_outputs(out_dir, name, method, maps, explanation, num_plotted, kind):
     base = os.path.join(out_dir, f"{name}_{method}")
-    label = {"shap": "shap Partition", "integrated_gradients": "integrated gradients"}[method]
+    label = LABELS[method]
     files = {"json": write_json_atomic({"method": method, "model": kind, "maps": maps}, base + ".json", indent=1),
              "png": save_heatmap_png(maps, base + ".png", title=f"{name} ({kind}): {label} word attributions",
                                      max_sentences=num_plotted)}

@@ -110,7 +110,7 @@ class TextClassifier(keras.Model):
         """(logits, contributions) of a self-explaining model (``explains_itself``).
 
         ``contributions`` is (batch, positions, classes): position i's share c_i of each class logit, with
-        logits = sum_i c_i + bias exactly (the bias is the classifier's), and zero at padding.
+        logits = sum_i c_i + ``contribution_bias()`` exactly, and (about) zero at padding.
         """
         raise NotImplementedError(f"{type(self).__name__} does not explain itself (no per-position contributions); "
                                   "use a student built with pooling='attention' (cnn) or prado")
@@ -129,8 +129,14 @@ class TextClassifier(keras.Model):
         """
         return self.classifier(features) - self.classifier(tf.zeros_like(features[:, :1]))
 
+    # False: the contributions sum to the logits minus the classifier's bias; True: to the logits.
+    contributions_include_bias = False
+
     def contribution_bias(self):
-        """The part of the logits no position contributes: the classifier's bias, (classes,)."""
+        """The part of the logits no position contributes, (classes,): the classifier's bias, or zeros
+        when the contributions share it out (``contributions_include_bias``)."""
+        if self.contributions_include_bias:
+            return tf.zeros_like(self.classifier.bias)
         return self.classifier.bias
 
     def contributions(self, inputs, training=None):

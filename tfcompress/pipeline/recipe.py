@@ -29,6 +29,7 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
                                 distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
 from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
+from tfcompress.distill.teacher_explanations import teacher_map_kind
 from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
                                                   substitution_table, wordnet_missing, wordnet_substitutes)
 from tfcompress.distill.typo_edits import with_typos
@@ -226,7 +227,9 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
 def transfer_set(train, settings, teacher, cache, seed=0):
     """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
     teacher's logits for all of them; then, with ``typo_share``, that share of the rows is given the
-    character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text."""
+    character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text.
+    Returns ``(texts, logits, clean_texts)``: the split the student reads, the teacher's logits and the
+    texts before the edits (where the teacher's word maps are computed; edits keep word positions)."""
     augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
                                      neighbours=substitution_neighbours(train, settings, teacher, cache),
                                      substitute=settings.get("transfer_substitute", 0.0))
@@ -234,11 +237,12 @@ def transfer_set(train, settings, teacher, cache, seed=0):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
             "labelled by the teacher")
     logits = cache.logits(teacher, augmented.texts)
+    clean_texts = augmented.texts
     if settings.get("typo_share"):
         augmented = Split(with_typos(augmented.texts, settings["typo_share"], settings.get("typo_rate", 0.25), seed),
                           augmented.labels)
         log(f"distill: random character edits in {settings['typo_share']:.0%} of the transfer set's texts")
-    return augmented, logits
+    return augmented, logits, clean_texts
 
 
 @dataclasses.dataclass
@@ -285,7 +289,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
                       [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
                       substitutions=substitutions)
-    train, train_logits = transfer_set(data.train, settings, teacher, cache, seed)
+    train, train_logits, clean_texts = transfer_set(data.train, settings, teacher, cache, seed)
     explanations = _teacher_explanations(settings, teacher, student, cache)
     first = min(len(data.train.texts), settings["explain_examples"])
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
@@ -293,7 +297,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         log(f"{stage}: discrete adversarial texts off: {adversarial_texts_missing()}")
     train_data = distillation_dataset(train, student, teacher, settings["student_batch_size"], True, seed,
                                       teacher_logits=train_logits,
-                                      explanations=explanations and explanations.compute(train.texts, first=first),
+                                      explanations=explanations and explanations.compute(clean_texts, first=first),
                                       adversarial_pool=pool)
     validation_data = distillation_dataset(
         data.validation, student, teacher, VALIDATION_BATCH,
@@ -319,7 +323,8 @@ def _teacher_cache(cache):
 def _teacher_explanations(settings, teacher, student, cache):
     if not settings["explain_weight"]:
         return None
-    return TeacherExplanations(teacher, settings["explanation"], student.max_length, cache=cache)
+    kind = teacher_map_kind(settings["explanation"], settings.get("teacher_attribution", "occlusion"))
+    return TeacherExplanations(teacher, kind, student.max_length, cache=cache)
 
 
 def distill_monitors(settings, validation, teacher, pool, seed=0):

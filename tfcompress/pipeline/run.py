@@ -438,10 +438,16 @@ class Run:
                    "target": "the teacher's predicted class", "fidelity": {}, "models": {}}
         for method, teacher_maps in results["teacher"]["attributions"].items():
             for name in ("student", "student_tflite"):
-                if name in results and method in results[name]["attributions"]:
-                    scores = fidelity(teacher_maps, results[name]["attributions"][method], k=5)
-                    scores.pop("per_sentence")
-                    section["fidelity"][f"teacher_vs_{name}_{method}"] = scores
+                if name not in results:
+                    continue
+                compared = {f"teacher_vs_{name}_{method}": results[name]["attributions"].get(method),
+                            f"teacher_{method}_vs_{name}_contributions":
+                                results[name]["attributions"].get("contributions")}
+                for key, student_maps in compared.items():
+                    if student_maps is not None:
+                        scores = fidelity(teacher_maps, student_maps, k=5)
+                        scores.pop("per_sentence")
+                        section["fidelity"][key] = scores
         for name, result in results.items():
             result.pop("attributions", None)
             result.pop("indices", None)

@@ -133,6 +133,7 @@ class QATStudent(TextClassifier):
                                       "table reads token ids, which a QAT head (embeddings in) cannot take")
         self.head = quantized_head(student, self._embedding_shape(student), attention)
         self.explains_itself = student.explains_itself
+        self.contributions_include_bias = student.contributions_include_bias
         outputs = dict(zip(head_outputs(student, attention), self.head.outputs))
         # One sub-model per output over the same quantized layers: a call computes only what it returns.
         self.heads = {name: keras.Model(self.head.inputs, output, name=f"{name}_head")
@@ -164,9 +165,10 @@ class QATStudent(TextClassifier):
         return logits, contributions
 
     def contribution_bias(self):
-        """The bias of the head's copy of the classifier (what no position contributes)."""
+        """What no position contributes: zeros, or the bias of the head's copy of the classifier."""
         classifier, = [layer for layer in self.head.layers if layer.name.endswith("logits")]
-        return getattr(classifier, "layer", classifier).bias
+        bias = getattr(classifier, "layer", classifier).bias
+        return tf.zeros_like(bias) if self.contributions_include_bias else bias
 
     @property
     def attention_map(self):

@@ -271,11 +271,19 @@ def explanations_section(metrics, assets):
 
 
 def split_fidelity_key(key, models):
-    """'teacher_vs_student_tflite_shap' -> ('student_tflite', 'shap') using the known model names."""
-    rest = key[len("teacher_vs_"):] if key.startswith("teacher_vs_") else key
+    """'teacher_vs_student_tflite_shap' -> ('student_tflite', 'shap') using the known model names;
+    'teacher_shap_vs_student_contributions' -> ('student', "contributions vs the teacher's shap")."""
+    teacher_method = None
+    if key.startswith("teacher_vs_"):
+        rest = key[len("teacher_vs_"):]
+    elif key.startswith("teacher_") and "_vs_" in key:
+        teacher_method, rest = key[len("teacher_"):].split("_vs_", 1)
+    else:
+        rest = key
     for model in sorted(models, key=len, reverse=True):
         if rest.startswith(model + "_"):
-            return model, rest[len(model) + 1:]
+            method = rest[len(model) + 1:]
+            return model, method if teacher_method is None else f"{method} vs the teacher's {teacher_method}"
     return rest, MISSING
 
 

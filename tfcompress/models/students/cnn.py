@@ -15,8 +15,9 @@ class CNNStudent(TextClassifier):
     ``pooling="attention"`` makes the student explain itself: a score per position (a linear map of its
     n-gram features h_i) gives softmax weights a_i over the text's words (padding masked), and
     logits = W^T sum_i a_i h_i + b = sum_i a_i e_i + b with e_i = W^T h_i, the class evidence of position
-    i. ``c_i = a_i e_i`` (``outputs_from_embeddings``) is an exact decomposition of the logits over the
-    words, exported as the ``.tflite``'s second output. Converts to TFLite with builtin int8 ops only.
+    i. ``c_i = a_i (e_i + b)`` (``outputs_from_embeddings``; the bias shared out by the weights, which sum
+    to 1) is an exact decomposition of the logits over the words, exported as the ``.tflite``'s second
+    output. Converts to TFLite with builtin int8 ops only.
 
     Args:
         num_classes: number of output classes.
@@ -68,7 +69,8 @@ class CNNStudent(TextClassifier):
         return maps[0] if len(maps) == 1 else tf.concat(maps, axis=-1)
 
     def attention_weights(self, features, token_ids):
-        """Softmax over the text's positions of a linear score of each position's features, (batch, positions, 1)."""
+        """Softmax over the positions of a linear score of each position's features, (batch, positions, 1);
+        padding scores are lowered by ``MASK_PENALTY`` (a share of about exp(-20) each)."""
         present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
         return tf.nn.softmax(self.attention(features) + (present - 1.0) * MASK_PENALTY, axis=1)
 
@@ -80,13 +82,17 @@ class CNNStudent(TextClassifier):
             pooled = self.pool(features)
         return self.classifier(self.dropout(pooled, training=training))
 
+    # The weights a_i sum to 1, so the bias is shared out with them: c_i = a_i (W^T h_i + b), logits = sum_i c_i.
+    contributions_include_bias = True
+
     def outputs_from_embeddings(self, embedded, token_ids, training=None):
+        """Logits and contributions c_i = a_i e_i with e_i = classifier(h_i) (bias included, shared out by the
+        weights, which sum to 1): logits = sum_i c_i, computed so (the classifier is applied once, per
+        position, so an int8 copy has one range for it). Padding's c_i are ~exp(-20) of its evidence."""
         self.check_explains_itself()
-        features = self.convolved(embedded)
-        weights = self.attention_weights(features, token_ids)
-        logits = self.classifier(self.dropout(tf.reduce_sum(weights * features, axis=1), training=training))
-        present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
-        return logits, weights * present * self.evidence(features)
+        features = self.dropout(self.convolved(embedded), training=training)
+        contributions = self.attention_weights(features, token_ids) * self.classifier(features)
+        return tf.reduce_sum(contributions, axis=1), contributions
 
     def features_from_embeddings(self, embedded, token_ids, training=None):
         return self.convolved(embedded)
@@ -132,7 +138,7 @@ class CNNStudent(TextClassifier):
         Each position's margin d_i and score lie in intervals; the weights a_i = softmax(scores) in
         [a_lo_i, a_hi_i] (the position at its lowest score against the others at their highest, and the
         reverse). Two valid bounds, the larger kept: sum_i a_i d_i >= sum_i (a_lo_i if lo(d_i) >= 0 else
-        a_hi_i) lo(d_i), and >= min_i lo(d_i) (the weights sum to 1).
+        a_hi_i) lo(d_i), and >= min_i lo(d_i) (the weights sum to 1 over the positions, padding included).
         """
         centre, radius = (high + low) / 2.0, (high - low) / 2.0
         margin_low = (tf.einsum("bpf,bfk->bpk", centre, difference) -

@@ -1,0 +1,65 @@
+"""Aligning a self-explaining student's own contributions with the teacher's occlusion attributions (first order)."""
+import numpy as np
+import pytest
+
+from tfcompress.backend import keras
+from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset
+from tfcompress.distill.losses import ExplanationTerm
+from tfcompress.distill.teacher_explanations import teacher_map_kind
+from tfcompress.models import CNNStudent
+
+TEXTS = ["An unwatchable film.", "a warm , funny and moving story", "", "great"]
+
+
+def test_occlusion_is_the_drop_of_the_teachers_class_logit_when_the_word_is_deleted(small_teacher):
+    maps, mask = TeacherExplanations(small_teacher, "occlusion", max_length=16).compute(TEXTS)
+    assert mask.sum(1).tolist() == [4, 7, 0, 1]
+    words = small_teacher.encoder.words(TEXTS[1])
+    variants = [" ".join(words)] + [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
+    logits = small_teacher.predict_texts(variants)
+    target = logits[0].argmax()
+    np.testing.assert_allclose(maps[1, :7], logits[0, target] - logits[1:, target], atol=1e-5)
+    assert not maps[1, 7:].any() and not maps[2].any()
+
+
+def test_contributions_are_compared_with_the_chosen_teacher_attribution():
+    assert teacher_map_kind("contributions") == "occlusion"
+    assert teacher_map_kind("contributions", "integrated_gradients") == "integrated_gradients"
+    assert teacher_map_kind("saliency", "occlusion") == "saliency"
+    with pytest.raises(ValueError, match="teacher_attribution must be one of"):
+        teacher_map_kind("contributions", "shap")
+
+
+def test_a_student_that_does_not_explain_itself_is_refused(small_teacher):
+    student = CNNStudent(num_buckets=100, max_length=16).build_for_inputs()
+    with pytest.raises(ValueError, match="does not explain itself"):
+        Distiller(student=student, teacher=small_teacher).compile("adam", explain_weight=1.0,
+                                                                  explanation="contributions")
+
+
+def alignment(student, texts, maps, mask):
+    _, values = student.word_contributions(texts, target=None)
+    scores = []
+    for row, value in enumerate(values):
+        count = int(mask[row].sum())
+        if count > 2 and np.ptp(value[:count]) > 0:
+            scores.append(np.corrcoef(value[:count], maps[row, :count])[0, 1])
+    return float(np.mean(scores))
+
+
+def test_the_term_trains_under_fit_and_pulls_the_contributions_towards_the_teachers(small_teacher, small_data):
+    texts = small_data.train.take(600)
+    targets = TeacherExplanations(small_teacher, "occlusion", max_length=32)
+    maps, mask = targets.compute(texts.texts)
+    results = {}
+    for weight in (0.0, 5.0):
+        keras.utils.set_random_seed(3)
+        student = CNNStudent(num_buckets=1000, max_length=32, embedding_dim=8, filters=16, pooling="attention")
+        distiller = Distiller(student=student, teacher=small_teacher)
+        distiller.compile(keras.optimizers.Adam(5e-3), explain_weight=weight, explanation="contributions")
+        history = distiller.fit(distillation_dataset(texts, student, small_teacher, 32, True, explanations=(maps, mask)),
+                                epochs=4, verbose=0).history
+        results[weight] = (alignment(student, texts.texts, maps, mask), history)
+    aligned, history = results[5.0]
+    assert history["explain_loss"][-1] < history["explain_loss"][0]
+    assert aligned > results[0.0][0] + 0.1
