@@ -32,7 +32,7 @@ def test_feature_maps_are_projected_and_cached(small_teacher, small_data, tmp_pa
 
 
 def test_unknown_kind_and_attention_without_pooling_are_refused(small_teacher, small_student):
-    with pytest.raises(ValueError, match="unknown explanation 'shap'"):
+    with pytest.raises(ValueError, match="unknown teacher explanation 'shap'"):
         TeacherExplanations(small_teacher, "shap", 16)
     with pytest.raises(ValueError, match="has no attention pooling"):
         TeacherExplanations(small_student, "attention", 16)
