@@ -56,13 +56,15 @@ def build_parser():
     attack.add_argument("--query-budget", type=int, help="model queries per example (default: unlimited)")
     attack.add_argument("--out", default="attacks", help="output folder (default: %(default)s)")
 
-    explain = commands.add_parser("explain", help="explain a .keras or .tflite model's predictions (shap, IG)",
+    explain = commands.add_parser("explain", help="explain a .keras or .tflite model's predictions (shap, IG, "
+                                                  "its own contributions)",
                                   description="Why does MODEL decide what it decides? shap (Partition, word "
-                                              "masker) and, for Keras models, integrated gradients on a sample "
-                                              "of the test split; writes heatmaps, shap HTML and JSON to OUT, "
-                                              "with faithfulness (AOPC).")
+                                              "masker), for Keras models integrated gradients, and for a "
+                                              "self-explaining model its own per-word contributions (the .tflite's "
+                                              "second output) on a sample of the test split; writes heatmaps, shap "
+                                              "HTML and JSON to OUT, with faithfulness (AOPC).")
     _model_and_data_arguments(explain)
-    explain.add_argument("--method", action="append", dest="methods", choices=["shap", "integrated_gradients"],
+    explain.add_argument("--method", action="append", dest="methods", choices=["shap", "integrated_gradients", "contributions"],
                          help="repeat for several (default: all that apply)")
     explain.add_argument("--out", default="explanations", help="output folder (default: %(default)s)")
 

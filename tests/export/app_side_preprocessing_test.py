@@ -205,12 +205,13 @@ def app_vocabulary_ids(text, spec, rank):
 
 @pytest.fixture(scope="module")
 def vocabulary_export(rotten_tomatoes, tmp_path_factory):
-    """A CNN student over a 4,000-word VocabularyEncoder, exported; its spec and encoder."""
+    """A self-explaining CNN student over a 4,000-word VocabularyEncoder, exported; its spec and encoder."""
     from tfcompress.models import CNNStudent
     from tfcompress.text import VocabularyEncoder
 
     encoder = VocabularyEncoder.from_texts(rotten_tomatoes.train.texts, 4000, max_length=48)
-    student = CNNStudent(encoder=encoder, num_buckets=encoder.num_buckets, max_length=48).build_for_inputs()
+    student = CNNStudent(encoder=encoder, num_buckets=encoder.num_buckets, max_length=48,
+                         pooling="attention").build_for_inputs()
     path = tmp_path_factory.mktemp("vocabulary") / "student.tflite"
     export_android(student, path, rotten_tomatoes.train.texts[:200], class_names=rotten_tomatoes.class_names)
     return path, read_android_metadata(path)["spec"], encoder
@@ -236,3 +237,36 @@ def test_a_vocabulary_model_loads_from_its_own_file(vocabulary_export, rotten_to
     assert model.encoder.vocabulary == encoder.vocabulary and model.encoder.typo_recovery
     texts = list(rotten_tomatoes.test.texts[:50])
     assert np.isfinite(model.predict_texts(texts)).all()
+
+
+def app_highlighted_words(interpreter, text, spec, rank, count=3):
+    """The app's "why": the words with the largest positive contributions to the predicted class, read from
+    the interpreter's second output at the index the spec gives (as docs/android.md's Kotlin sketch)."""
+    outputs = interpreter.get_output_details()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"],
+                           np.array([app_vocabulary_ids(text, spec["preprocessing"], rank)], np.int32))
+    interpreter.invoke()
+    logits = interpreter.get_tensor(outputs[spec["output"]["index"]]["index"])[0]
+    contributions = interpreter.get_tensor(outputs[spec["contributions"]["index"]]["index"])[0]
+    tokens = app_lowercase_and_tokenize(text, spec["preprocessing"]["tokenizer"])[:spec["preprocessing"]["max_length"]]
+    predicted = int(np.argmax(logits))
+    order = sorted(range(len(tokens)), key=lambda position: -contributions[position, predicted])
+    return [tokens[position] for position in order[:count] if contributions[position, predicted] > 0]
+
+
+def test_app_side_highlighting_reads_the_words_the_library_reports(vocabulary_export, rotten_tomatoes):
+    from tfcompress.backend import tf
+    from tfcompress.tflite import load_android_model
+
+    path, spec, _ = vocabulary_export
+    assert spec["contributions"]["shape"] == [1, 48, 2]
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    rank = app_vocabulary_ranks(spec["preprocessing"])
+    model = load_android_model(path)
+    texts = list(rotten_tomatoes.test.texts[:100])
+    words, values = model.word_contributions(texts)
+    for text, text_words, text_values in zip(texts, words, values):
+        order = sorted(range(len(text_words)), key=lambda position: -text_values[position])
+        expected = [text_words[position] for position in order[:3] if text_values[position] > 0]
+        assert app_highlighted_words(interpreter, text, spec, rank) == expected, text

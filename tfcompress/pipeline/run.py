@@ -324,8 +324,20 @@ class Run:
             "encoder": source.encoder.spec(),
             "metadata": exported["metadata"], "spec_path": exported["spec_path"],
             "labels_path": exported["labels_path"],
+            "contributions": self.tflite_contributions(model_bytes, test_ids[:500], source),
         }
         return model_bytes, "done"
+
+    @staticmethod
+    def tflite_contributions(model_bytes, ids, source):
+        """The file's second output: how exactly its per-word contributions sum to its logits, or why it has none."""
+        from tfcompress.tflite import TFLiteClassifier
+
+        if not getattr(source, "explains_itself", False):
+            return "not output: the student does not explain itself (cnn with pooling 'max', or fastgrnn)"
+        runner = TFLiteClassifier(model_bytes, num_threads=1)
+        return {"output": "contributions", "decomposition": runner.decomposition_error(
+            ids, source.contribution_bias().numpy())}
 
     def personalize(self):
         """Personalization on clients made from the test split (data the student never trained on):

@@ -68,6 +68,15 @@ class TFLiteClassifier:
             return np.zeros((0, self.output["shape"][-1]), np.float32)
         return np.stack([self.predict_one(row) for row in ids])
 
+    def decomposition_error(self, ids, bias):
+        """How far the file's contributions are from summing to its logits (``bias``: what no position
+        contributes, ``TextClassifier.contribution_bias``): median and max absolute error over ``ids``, and the
+        largest absolute logit they compare with."""
+        logits, contributions = self.predict_with_contributions(ids)
+        error = np.abs(contributions.sum(axis=1) + np.asarray(bias) - logits)
+        return {"median_abs_error": float(np.median(error)), "max_abs_error": float(error.max(initial=0.0)),
+                "max_abs_logit": float(np.abs(logits).max(initial=0.0)), "num_examples": int(len(ids))}
+
     def median_latency_us(self, ids, repeats=1):
         """Median wall time of one set_tensor + invoke + get_tensor, in microseconds."""
         timings = []

@@ -1,0 +1,232 @@
+"""Explanations on the phone: ablation of the self-explaining head and the explanation terms on rotten_tomatoes.
+
+Usage: NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/explanations.py [--run runs/default]
+           [--num-explained 100] [--rows max,max_saliency,head,head_contributions] [--out benchmarks/results]
+
+Every row is trained by the package's recipe (``make_student`` + ``distill``) from the main job's teacher
+(``RUN/checkpoints/teacher.keras`` and its output cache) with the default preset's settings, monitors off,
+and differs only in the student's pooling and the explanation term:
+  max                 max pooling (no self-explaining head), no explanation term
+  max_saliency        max pooling + the second-order saliency term (gradient x input vs the teacher's)
+  head                attention pooling (the self-explaining head), no explanation term
+  head_contributions  the head + its own contributions aligned with the teacher's occlusion maps (first order)
+For each row, the post-training int8 ``.tflite`` with its spec (what the phone runs): clean test accuracy;
+on ``--num-explained`` seeded test sentences, the fidelity (Spearman, top-5 overlap) to the teacher's shap
+values (Partition, 300 evaluations) of the explanation the phone gets -- its own contributions (second
+output, the same invoke) where the row has the head, else shap run on the phone's model (300 invokes a
+sentence) -- and of shap run on that int8 model, with the AOPC of each (deletion of the top 10 words);
+int8 bytes; median single-thread latency of one invoke with the second output and without it (the same
+weights converted without it). Step cost: seconds per training step of each explanation term on the same
+batches, relative to a plain KD step (CE + KD only) of the same student (``step_cost``). Rows are kept in
+OUT/.explanations.partial/ as they finish, so an interrupted benchmark resumes; writes
+OUT/explanations.json and OUT/explanations.md.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import FitTimer, ResumableCache, cell, markdown_table  # noqa: E402
+
+from tfcompress import datasets  # noqa: E402
+from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic  # noqa: E402
+from tfcompress.backend import keras, tf, versions  # noqa: E402
+from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset  # noqa: E402
+from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
+from tfcompress.explain import aopc, fidelity  # noqa: E402
+from tfcompress.explain.contributions import contribution_maps  # noqa: E402
+from tfcompress.explain.shap_explainer import shap_attributions  # noqa: E402
+from tfcompress.export import export_android  # noqa: E402
+from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
+from tfcompress.pipeline import RunFolder, distill, make_student, preset_settings  # noqa: E402
+from tfcompress.tflite import TFLiteClassifier, convert_to_int8, load_android_model  # noqa: E402
+
+DATASET = "rotten_tomatoes"
+MAX_EVALS = 300
+DEFAULT = preset_settings("default")
+MAX_POOLING = {"student_config": {**DEFAULT["student_config"], "pooling": "max"}}
+HEAD = {"student_config": {**DEFAULT["student_config"], "pooling": "attention"}}
+CONTRIBUTIONS = {"explain_weight": DEFAULT["explain_weight"], "explanation": "contributions",
+                 "teacher_attribution": DEFAULT.get("teacher_attribution", "occlusion")}
+SALIENCY = {"explain_weight": 0.2, "explanation": "saliency"}
+ROWS = {
+    "max": {**MAX_POOLING, "explain_weight": 0.0},
+    "max_saliency": {**MAX_POOLING, **SALIENCY},
+    "head": {**HEAD, "explain_weight": 0.0},
+    "head_contributions": {**HEAD, **CONTRIBUTIONS},
+}
+LABELS = {"max": "max pooling, no explanation term", "max_saliency": "max pooling + saliency term (second order)",
+          "head": "self-explaining head, no explanation term",
+          "head_contributions": "self-explaining head + contribution alignment"}
+
+
+def row_settings(name):
+    return {**DEFAULT, "monitor_examples": 0, **ROWS[name]}
+
+
+def train_row(name, teacher, data, cache, partial, key):
+    """The row's student (trained, or loaded from the partial folder when kept for ``key``) and its times."""
+    path = partial.path(f"{name}.keras")
+    times = partial.load(f"{name}.times.json", key)
+    if times is not None and os.path.exists(path):
+        return load_model(path), times
+    settings = row_settings(name)
+    timer = FitTimer()
+    started = time.time()
+    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
+    result = distill(student, teacher, data, settings, seed=0, cache=cache, verbose=2, callbacks=[timer],
+                     stage=f"explanations {name}")
+    record = {"train_seconds": round(time.time() - started, 1), "epochs": result.summary["epochs_run"]}
+    save_model(student, path)
+    return student, partial.keep(f"{name}.times.json", key, record)
+
+
+def teacher_shap(teacher, texts, partial, cache):
+    """The teacher's shap maps of ``texts`` (its predicted class), kept in the partial folder."""
+    key = {"texts": texts, "max_evals": MAX_EVALS, "teacher": cache.key(teacher, texts)}
+    maps = partial.load("teacher_shap.json", key)
+    if maps is None:
+        print(f"[explanations] teacher shap on {len(texts)} sentences", flush=True)
+        maps = partial.keep("teacher_shap.json", key, shap_attributions(teacher, texts, max_evals=MAX_EVALS)[0])
+    return maps
+
+
+def agreement(teacher_maps, maps, phone):
+    scores = fidelity(teacher_maps, maps, k=5)
+    return {"spearman": scores["spearman"], "top5": scores["top_k_overlap"], "aopc": aopc(phone, maps)["aopc"]}
+
+
+def latencies(student, data, folder):
+    """Median single-thread microseconds of one invoke, the file with the second output and without it."""
+    ids = student.encoder.encode(list(data.train.texts[:2000]))
+    probe = student.encoder.encode(list(data.test.texts[:300]))
+    runners = {}
+    for label, with_contributions in (("with", True), ("without", False)):
+        path = os.path.join(folder, f"latency_{label}.tflite")
+        write_bytes_atomic(convert_to_int8(student, ids, with_contributions=with_contributions), path)
+        runners[label] = TFLiteClassifier(path, num_threads=1)
+    timings = {label: [] for label in runners}
+    for _ in range(3):  # interleaved, so both see the same machine load
+        for label, runner in runners.items():
+            timings[label].append(runner.median_latency_us(probe))
+    return {f"latency_us_{label}_contributions": round(min(values), 2) for label, values in timings.items()}
+
+
+def measure_row(name, student, data, sample, teacher_maps, out_folder):
+    path = os.path.join(out_folder, f"{name}.tflite")
+    exported = export_android(student, path, list(data.train.texts[:2000]), class_names=data.class_names)
+    phone = load_android_model(path)
+    texts = [data.test.texts[index] for index in sample]
+    targets = [item["target"] for item in teacher_maps]
+    print(f"[explanations] {name}: shap on the int8 model", flush=True)
+    shap_maps = shap_attributions(phone, texts, target=targets, max_evals=MAX_EVALS)[0]
+    figures = {"clean_accuracy": accuracy(phone.predict_texts(list(data.test.texts)), data.test.labels),
+               "float_clean_accuracy": accuracy(student.predict_texts(list(data.test.texts)), data.test.labels),
+               "int8_bytes": exported["bytes"], "shap": agreement(teacher_maps, shap_maps, phone)}
+    if phone.explains_itself:
+        figures["contributions"] = agreement(teacher_maps, contribution_maps(phone, texts, target=targets), phone)
+        figures.update(latencies(student, data, out_folder))
+    figures["phone_explanation"] = "contributions" if phone.explains_itself else "shap"
+    return figures
+
+
+def step_cost(teacher, data, cache, steps=40, batch_size=64):
+    """Seconds per training step of each explanation term, relative to a plain KD step of the same student."""
+    settings = row_settings("head_contributions")
+    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
+    saliency_student, _ = make_student({**settings, **MAX_POOLING}, teacher, data, seed=0, cache=cache)
+    texts = data.train.take(steps * batch_size)
+    logits = cache.logits(teacher, texts.texts)
+    kinds = {"kd": (student, None), "contributions": (student, "occlusion"), "saliency": (saliency_student, "saliency"),
+             "kd_max_pooling": (saliency_student, None)}
+    seconds = {}
+    for name, (model, teacher_kind) in kinds.items():
+        explanations = None if teacher_kind is None else \
+            TeacherExplanations(teacher, teacher_kind, model.max_length, cache=cache).compute(texts.texts)
+        distiller = Distiller(student=model, teacher=teacher)
+        distiller.compile(keras.optimizers.Adam(1e-3), ce_weight=0.1, kd_weight=0.9,
+                          explain_weight=0.0 if teacher_kind is None else 1.0,
+                          explanation={"occlusion": "contributions", "saliency": "saliency"}.get(teacher_kind, "saliency"))
+        batches = distillation_dataset(texts, model, teacher, batch_size, teacher_logits=logits, explanations=explanations)
+        distiller.fit(batches.take(3), epochs=1, verbose=0)  # traces the step
+        started = time.perf_counter()
+        distiller.fit(batches, epochs=1, verbose=0)
+        seconds[name] = (time.perf_counter() - started) / steps
+    return {"seconds_per_step": {name: round(value, 5) for name, value in seconds.items()},
+            "contributions_vs_kd": round(seconds["contributions"] / seconds["kd"], 3),
+            "saliency_vs_kd": round(seconds["saliency"] / seconds["kd_max_pooling"], 3)}
+
+
+HEADER = ("row", "clean acc. (int8)", "phone's explanation", "its Spearman vs teacher shap", "its top-5 overlap",
+          "its AOPC", "shap on int8: Spearman", "shap on int8: AOPC", "int8 bytes", "latency with / without 2nd output")
+
+
+def markdown(rows):
+    def line(row):
+        own = row.get(row.get("phone_explanation") or "shap") or {}
+        latency = ("-" if "latency_us_with_contributions" not in row else
+                   f"{row['latency_us_with_contributions']:.0f} / {row['latency_us_without_contributions']:.0f} us")
+        return (LABELS[row["row"]], cell(row.get("clean_accuracy"), "{:.4f}"),
+                "own contributions (1 invoke)" if row.get("phone_explanation") == "contributions"
+                else f"shap ({MAX_EVALS} invokes)",
+                cell(own.get("spearman"), "{:.3f}"), cell(own.get("top5"), "{:.3f}"), cell(own.get("aopc"), "{:.3f}"),
+                cell(row["shap"].get("spearman"), "{:.3f}"), cell(row["shap"].get("aopc"), "{:.3f}"),
+                cell(row.get("int8_bytes"), "{:,}"), latency)
+
+    return markdown_table(HEADER, [line(row) for row in rows]) + "\n"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", default="runs/default", help="the main job whose teacher and cache are used")
+    parser.add_argument("--num-explained", type=int, default=100)
+    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    from tfcompress.offline import use_nltk_data
+
+    use_nltk_data()
+    started = time.time()
+    folder = RunFolder(args.run)
+    if not os.path.exists(folder.teacher_path):
+        raise SystemExit(f"no teacher at {folder.teacher_path}: run `tfcompress run --preset default --out {args.run}` "
+                         "first (the benchmark distils from the main job's teacher)")
+    data = datasets.load(DATASET, seed=0)
+    teacher = load_model(folder.teacher_path)
+    cache = TeacherOutputCache(folder.teacher_outputs)
+    sample = select_sample(len(data.test.texts), args.num_explained, 0)
+    partial = ResumableCache(os.path.join(args.out, ".explanations.partial"))
+    teacher_maps = teacher_shap(teacher, [data.test.texts[index] for index in sample], partial, cache)
+    rows = []
+    for name in args.rows.split(","):
+        key = {"settings": row_settings(name), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
+        figures = partial.load(f"{name}.json", key)
+        if figures is None:
+            student, times = train_row(name, teacher, data, cache, partial, key)
+            figures = partial.keep(f"{name}.json", key, {**times, **measure_row(name, student, data, sample,
+                                                                                  teacher_maps, partial.folder)})
+        rows.append({"row": name, **figures})
+        print(f"[explanations] {name}: {json.dumps(figures)}", flush=True)
+    cost_key = {"settings": row_settings("head_contributions"), "teacher": os.path.getmtime(folder.teacher_path)}
+    cost = partial.load("step_cost.json", cost_key) or partial.keep("step_cost.json", cost_key,
+                                                                    step_cost(teacher, data, cache))
+    record = {"command": "python benchmarks/explanations.py " + " ".join(sys.argv[1:]), "dataset": DATASET, "seed": 0,
+              "run": args.run, "num_explained": len(sample), "explained_indices": sample, "shap_max_evals": MAX_EVALS,
+              "rows": rows, "step_cost": cost, "versions": versions(), "machine": f"{os.cpu_count()} CPU cores",
+              "seconds": round(time.time() - started, 1)}
+    write_json_atomic(record, os.path.join(args.out, "explanations.json"))
+    write_text_atomic(markdown(rows) + f"\nStep cost relative to plain KD: contributions term "
+                                       f"{cost['contributions_vs_kd']:.2f}x, saliency term {cost['saliency_vs_kd']:.2f}x\n",
+                      os.path.join(args.out, "explanations.md"))
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
