@@ -63,3 +63,13 @@ def test_the_term_trains_under_fit_and_pulls_the_contributions_towards_the_teach
     aligned, history = results[5.0]
     assert history["explain_loss"][-1] < history["explain_loss"][0]
     assert aligned > results[0.0][0] + 0.1
+
+
+def test_the_fidelity_monitor_measures_a_self_explaining_student_by_its_own_contributions(small_teacher,
+                                                                                           small_explaining_student,
+                                                                                           small_data):
+    from tfcompress.distill import ExplanationFidelityMonitor
+
+    monitor = ExplanationFidelityMonitor(small_data.validation.texts[:20], small_teacher)
+    scores = monitor.measure(small_explaining_student)
+    assert set(monitor.teacher_maps) == {"occlusion"} and -1 <= scores["explanation_fidelity"] <= 1

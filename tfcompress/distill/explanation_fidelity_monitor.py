@@ -5,9 +5,11 @@ from tfcompress.backend import keras
 
 
 class ExplanationFidelityMonitor(keras.callbacks.Callback):
-    """Every ``every`` epochs, compare student and teacher gradient x input word maps on a fixed sample.
+    """Every ``every`` epochs, compare student and teacher word maps on a fixed sample.
 
-    Both models explain the teacher's predicted class. Adds ``explanation_fidelity`` (mean Spearman
+    A student that ``explains_itself`` is measured by its own contributions (what its ``.tflite``
+    outputs) against the teacher's occlusion maps (what the contributions term aligns them with); other
+    students by gradient x input against the teacher's. Both models explain the teacher's predicted class. Adds ``explanation_fidelity`` (mean Spearman
     rank correlation over sentences) and ``explanation_top_k_overlap`` to the epoch logs and keeps
     them in ``history`` (``tfcompress.explain.fidelity`` computes both).
 
@@ -24,19 +26,33 @@ class ExplanationFidelityMonitor(keras.callbacks.Callback):
     def __init__(self, texts, teacher, every=1, k=5):
         super().__init__()
         self.texts, self.teacher, self.every, self.k = list(texts), teacher, int(every), int(k)
-        self.teacher_maps, self.classes, self.history = None, None, []
+        self.teacher_maps, self.classes, self.history = {}, None, []
 
-    def on_train_begin(self, logs=None):
-        if self.teacher_maps is None:
+    def teacher_word_maps(self, kind):
+        """The teacher's ``saliency`` (gradient x input) or ``occlusion`` maps of the sample, computed once."""
+        if self.classes is None:
             self.classes = np.argmax(self.teacher.predict_texts(self.texts), axis=-1)
-            self.teacher_maps = _as_maps(*self.teacher.word_importance(self.texts, target=self.classes))
+        if kind not in self.teacher_maps:
+            if kind == "occlusion":
+                from tfcompress.distill.teacher_explanations import occlusion_maps
+
+                values = occlusion_maps(self.teacher, self.texts)
+                words = [self.teacher.encoder.words(text)[:len(value)] for text, value in zip(self.texts, values)]
+            else:
+                words, values = self.teacher.word_importance(self.texts, target=self.classes)
+            self.teacher_maps[kind] = _as_maps(words, values)
+        return self.teacher_maps[kind]
 
     def measure(self, student):
         from tfcompress.explain import fidelity
 
-        self.on_train_begin()
-        scores = fidelity(self.teacher_maps, _as_maps(*student.word_importance(self.texts, target=self.classes)),
-                          k=self.k)
+        if getattr(student, "explains_itself", False):
+            teacher_maps = self.teacher_word_maps("occlusion")
+            student_maps = _as_maps(*student.word_contributions(self.texts, target=self.classes))
+        else:
+            teacher_maps = self.teacher_word_maps("saliency")
+            student_maps = _as_maps(*student.word_importance(self.texts, target=self.classes))
+        scores = fidelity(teacher_maps, student_maps, k=self.k)
         return {"explanation_fidelity": scores["spearman"], "explanation_top_k_overlap": scores["top_k_overlap"]}
 
     def on_epoch_end(self, epoch, logs=None):

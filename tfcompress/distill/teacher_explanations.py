@@ -13,6 +13,29 @@ TEACHER_ATTRIBUTIONS = ("occlusion", "integrated_gradients")
 TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
 
 
+def occlusion_maps(teacher, texts, max_length=None):
+    """Per text: the teacher's logit of its predicted class on the text minus that logit with word i deleted,
+    for its first ``max_length`` words that the teacher reads (a word past its window gets no value).
+
+    Example:
+        >>> occlusion_maps(teacher, ["a gorgeous , witty movie"])[0]  # one value per word
+    """
+    variants, spans = [], []
+    for text in texts:
+        words = teacher.encoder.words(text)[:max_length]
+        covered = words_covered(teacher.encoder.encode_with_words([text])[1][0])
+        start = len(variants)
+        variants.append(" ".join(words))
+        variants.extend(" ".join(words[:i] + words[i + 1:]) for i in range(min(covered, len(words))))
+        spans.append((start, len(variants)))
+    logits = teacher.predict_texts(variants, batch_size=256)
+    maps = []
+    for start, end in spans:
+        target = int(np.argmax(logits[start]))
+        maps.append((logits[start, target] - logits[start + 1:end, target]).astype(np.float32))
+    return maps
+
+
 def teacher_map_kind(explanation, teacher_attribution="occlusion"):
     """The teacher map an explanation term is compared with: its own kind, or for ``contributions``
     the ``teacher_attribution``."""
@@ -123,22 +146,7 @@ class TeacherExplanations:
         return [sum_tokens_per_word(attention[row], word_index[row]) for row in range(len(texts))]
 
     def _occlusion(self, texts):
-        """Per text: the teacher's logit of its class on the text minus that logit with word i deleted, for
-        the words the teacher reads (a word past its window gets no value)."""
-        variants, spans = [], []
-        for text in texts:
-            words = self.teacher.encoder.words(text)[:self.max_length]
-            covered = words_covered(self.teacher.encoder.encode_with_words([text])[1][0])
-            start = len(variants)
-            variants.append(" ".join(words))
-            variants.extend(" ".join(words[:i] + words[i + 1:]) for i in range(min(covered, len(words))))
-            spans.append((start, len(variants)))
-        logits = self.teacher.predict_texts(variants, batch_size=256)
-        maps = []
-        for start, end in spans:
-            target = int(np.argmax(logits[start]))
-            maps.append((logits[start, target] - logits[start + 1:end, target]).astype(np.float32))
-        return maps
+        return occlusion_maps(self.teacher, texts, self.max_length)
 
     def _fit_basis(self, texts):
         words = np.concatenate([features for features in self.teacher.word_features(texts)[1] if len(features)])
