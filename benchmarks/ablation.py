@@ -23,24 +23,22 @@ with the spec embedded, training seconds and seconds per step relative to the kd
 in OUT/.ablation.partial/ as they finish, so an interrupted benchmark resumes; writes OUT/ablation.json
 and OUT/ablation.md.
 """
-import argparse
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import FitTimer, ResumableCache, cell, markdown_table  # noqa: E402
+from common import FitTimer, ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table  # noqa: E402
 from fasttext_peer import train_fasttext  # noqa: E402
 
-from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_json_atomic, write_text_atomic  # noqa: E402
 from tfcompress.backend import versions  # noqa: E402
 from tfcompress.distill.substitution_sets import substitution_table, wordnet_substitutes  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
-from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
-from tfcompress.pipeline import PLAIN_KD, RunFolder, distill, make_student, preset_settings  # noqa: E402
+from tfcompress.models import load_model, save_model  # noqa: E402
+from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings  # noqa: E402
 from tfcompress.robustness import RECIPE_NAMES, attack_model  # noqa: E402
 from tfcompress.robustness.certify import certify, table_candidates, typo_candidates  # noqa: E402
 from tfcompress.tflite import load_android_model  # noqa: E402
@@ -146,12 +144,7 @@ def markdown(rows):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default="runs/default", help="the main job whose teacher and cache are used")
-    parser.add_argument("--num-attacked", type=int, default=500)
-    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
-    return parser.parse_args()
+    return benchmark_arguments(__doc__.splitlines()[0], ROWS, "--num-attacked", 500)
 
 
 def main():
@@ -160,13 +153,7 @@ def main():
 
     use_nltk_data()
     started = time.time()
-    folder = RunFolder(args.run)
-    if not os.path.exists(folder.teacher_path):
-        raise SystemExit(f"no teacher at {folder.teacher_path}: run `tfcompress run --preset default --out {args.run}` "
-                         "first (the ablation distils from the main job's teacher)")
-    data = datasets.load(DATASET, seed=0)
-    teacher = load_model(folder.teacher_path)
-    cache = TeacherOutputCache(folder.teacher_outputs)
+    folder, data, teacher, cache = main_job_teacher(args.run, DATASET, "the ablation")
     sample = select_sample(len(data.test.texts), args.num_attacked, 0)
     partial = ResumableCache(os.path.join(args.out, ".ablation.partial"))
     rows = []

@@ -132,3 +132,30 @@ class FitTimer(keras.callbacks.Callback):
 
 
 __all__ = ["FitTimer", "ResumableCache", "cell", "markdown_table"]
+
+
+def main_job_teacher(run, dataset, purpose):
+    """``(folder, data, teacher, cache)`` of a main job: its ``RunFolder``, the seed-0 dataset, its teacher and
+    teacher output cache; exits with the command to run when the job has no teacher yet."""
+    from tfcompress import datasets
+    from tfcompress.models import TeacherOutputCache, load_model
+    from tfcompress.pipeline import RunFolder
+
+    folder = RunFolder(run)
+    if not os.path.exists(folder.teacher_path):
+        raise SystemExit(f"no teacher at {folder.teacher_path}: run `tfcompress run --preset default --out {run}` "
+                         f"first ({purpose} distils from the main job's teacher)")
+    return folder, datasets.load(dataset, seed=0), load_model(folder.teacher_path), TeacherOutputCache(
+        folder.teacher_outputs)
+
+
+def benchmark_arguments(description, rows, count_flag, count_default):
+    """The options the ablation-style benchmarks share: ``--run``, the sample size flag, ``--rows``, ``--out``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--run", default="runs/default", help="the main job whose teacher and cache are used")
+    parser.add_argument(count_flag, type=int, default=count_default)
+    parser.add_argument("--rows", default=",".join(rows), help="comma-separated rows to run")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    return parser.parse_args()

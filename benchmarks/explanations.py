@@ -21,7 +21,6 @@ batches, relative to a plain KD step (CE + KD only) of the same student (``step_
 OUT/.explanations.partial/ as they finish, so an interrupted benchmark resumes; writes
 OUT/explanations.json and OUT/explanations.md.
 """
-import argparse
 import json
 import os
 import sys
@@ -29,9 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import FitTimer, ResumableCache, cell, markdown_table  # noqa: E402
+from common import FitTimer, ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table  # noqa: E402
 
-from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic  # noqa: E402
 from tfcompress.backend import keras, tf, versions  # noqa: E402
 from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset  # noqa: E402
@@ -40,8 +38,8 @@ from tfcompress.explain import aopc, fidelity  # noqa: E402
 from tfcompress.explain.contributions import contribution_maps  # noqa: E402
 from tfcompress.explain.shap_explainer import shap_attributions  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
-from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
-from tfcompress.pipeline import RunFolder, distill, make_student, preset_settings  # noqa: E402
+from tfcompress.models import load_model, save_model  # noqa: E402
+from tfcompress.pipeline import distill, make_student, preset_settings  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, convert_to_int8, load_android_model  # noqa: E402
 
 DATASET = "rotten_tomatoes"
@@ -180,12 +178,7 @@ def markdown(rows):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default="runs/default", help="the main job whose teacher and cache are used")
-    parser.add_argument("--num-explained", type=int, default=100)
-    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
-    return parser.parse_args()
+    return benchmark_arguments(__doc__.splitlines()[0], ROWS, "--num-explained", 100)
 
 
 def main():
@@ -194,13 +187,7 @@ def main():
 
     use_nltk_data()
     started = time.time()
-    folder = RunFolder(args.run)
-    if not os.path.exists(folder.teacher_path):
-        raise SystemExit(f"no teacher at {folder.teacher_path}: run `tfcompress run --preset default --out {args.run}` "
-                         "first (the benchmark distils from the main job's teacher)")
-    data = datasets.load(DATASET, seed=0)
-    teacher = load_model(folder.teacher_path)
-    cache = TeacherOutputCache(folder.teacher_outputs)
+    folder, data, teacher, cache = main_job_teacher(args.run, DATASET, "the benchmark")
     sample = select_sample(len(data.test.texts), args.num_explained, 0)
     partial = ResumableCache(os.path.join(args.out, ".explanations.partial"))
     teacher_maps = teacher_shap(teacher, [data.test.texts[index] for index in sample], partial, cache)
