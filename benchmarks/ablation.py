@@ -29,7 +29,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import FitTimer, ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table  # noqa: E402
+from common import (ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table,  # noqa: E402
+                    train_recipe_row)
 from fasttext_peer import train_fasttext  # noqa: E402
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic  # noqa: E402
@@ -37,8 +38,7 @@ from tfcompress.backend import versions  # noqa: E402
 from tfcompress.distill.substitution_sets import substitution_table, wordnet_substitutes  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
-from tfcompress.models import load_model, save_model  # noqa: E402
-from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings  # noqa: E402
+from tfcompress.pipeline import PLAIN_KD, preset_settings  # noqa: E402
 from tfcompress.robustness import RECIPE_NAMES, attack_model  # noqa: E402
 from tfcompress.robustness.certify import certify, table_candidates, typo_candidates  # noqa: E402
 from tfcompress.tflite import load_android_model  # noqa: E402
@@ -70,22 +70,7 @@ def row_settings(name):
 
 
 def train_row(name, teacher, data, cache, partial, key):
-    """The row's student (trained, or loaded from the partial folder when kept for ``key``), with its
-    training times."""
-    path = partial.path(f"{name}.keras")
-    times = partial.load(f"{name}.times.json", key)
-    if times is not None and os.path.exists(path):
-        return load_model(path), times
-    settings = row_settings(name)
-    timer = FitTimer()
-    started = time.time()
-    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
-    result = distill(student, teacher, data, settings, seed=0, cache=cache, verbose=2, callbacks=[timer],
-                     stage=f"ablation {name}")
-    record = {"train_seconds": round(time.time() - started, 1), "step_seconds": round(timer.seconds_per_step, 5),
-              "epochs": result.summary["epochs_run"]}
-    save_model(student, path)
-    return student, partial.keep(f"{name}.times.json", key, record)
+    return train_recipe_row(name, row_settings(name), teacher, data, cache, partial, key, "ablation")
 
 
 def attacks(model, data, sample, name):

@@ -159,3 +159,24 @@ def benchmark_arguments(description, rows, count_flag, count_default):
     parser.add_argument("--rows", default=",".join(rows), help="comma-separated rows to run")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     return parser.parse_args()
+
+
+def train_recipe_row(name, settings, teacher, data, cache, partial, key, stage):
+    """A benchmark row's student, distilled by the package's recipe with ``settings`` (or loaded from
+    ``partial`` when it was kept for ``key``), and its training record (seconds, seconds per step, epochs)."""
+    from tfcompress.models import load_model, save_model
+    from tfcompress.pipeline import distill, make_student
+
+    path = partial.path(f"{name}.keras")
+    times = partial.load(f"{name}.times.json", key)
+    if times is not None and os.path.exists(path):
+        return load_model(path), times
+    timer = FitTimer()
+    started = time.time()
+    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
+    result = distill(student, teacher, data, settings, seed=0, cache=cache, verbose=2, callbacks=[timer],
+                     stage=f"{stage} {name}")
+    record = {"train_seconds": round(time.time() - started, 1), "step_seconds": round(timer.seconds_per_step, 5),
+              "epochs": result.summary["epochs_run"]}
+    save_model(student, path)
+    return student, partial.keep(f"{name}.times.json", key, record)

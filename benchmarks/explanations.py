@@ -28,18 +28,18 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import FitTimer, ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table  # noqa: E402
+from common import (ResumableCache, benchmark_arguments, cell, main_job_teacher, markdown_table,  # noqa: E402
+                    train_recipe_row)
 
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic  # noqa: E402
-from tfcompress.backend import keras, tf, versions  # noqa: E402
+from tfcompress.backend import keras, versions  # noqa: E402
 from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.explain import aopc, fidelity  # noqa: E402
 from tfcompress.explain.contributions import contribution_maps  # noqa: E402
 from tfcompress.explain.shap_explainer import shap_attributions  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
-from tfcompress.models import load_model, save_model  # noqa: E402
-from tfcompress.pipeline import distill, make_student, preset_settings  # noqa: E402
+from tfcompress.pipeline import make_student, preset_settings  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, convert_to_int8, load_android_model  # noqa: E402
 
 DATASET = "rotten_tomatoes"
@@ -66,20 +66,7 @@ def row_settings(name):
 
 
 def train_row(name, teacher, data, cache, partial, key):
-    """The row's student (trained, or loaded from the partial folder when kept for ``key``) and its times."""
-    path = partial.path(f"{name}.keras")
-    times = partial.load(f"{name}.times.json", key)
-    if times is not None and os.path.exists(path):
-        return load_model(path), times
-    settings = row_settings(name)
-    timer = FitTimer()
-    started = time.time()
-    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
-    result = distill(student, teacher, data, settings, seed=0, cache=cache, verbose=2, callbacks=[timer],
-                     stage=f"explanations {name}")
-    record = {"train_seconds": round(time.time() - started, 1), "epochs": result.summary["epochs_run"]}
-    save_model(student, path)
-    return student, partial.keep(f"{name}.times.json", key, record)
+    return train_recipe_row(name, row_settings(name), teacher, data, cache, partial, key, "explanations")
 
 
 def teacher_shap(teacher, texts, partial, cache):
