@@ -9,7 +9,7 @@ and differs only in the student's pooling and the explanation term:
   max                 max pooling (no self-explaining head), no explanation term
   max_saliency        max pooling + the second-order saliency term (gradient x input vs the teacher's)
   head                attention pooling (the self-explaining head), no explanation term
-  head_contributions  the head + its own contributions aligned with the teacher's occlusion maps (first order)
+  head_contributions  the head + its own contributions aligned with the teacher's endpoint-Shapley maps (first order)
 For each row, the post-training int8 ``.tflite`` with its spec (what the phone runs): clean test accuracy;
 on ``--num-explained`` seeded test sentences, the fidelity (Spearman, top-5 overlap) to the teacher's shap
 values (Partition, 300 evaluations) of the explanation the phone gets -- its own contributions (second
@@ -48,7 +48,7 @@ DEFAULT = preset_settings("default")
 MAX_POOLING = {"student_config": {**DEFAULT["student_config"], "pooling": "max"}}
 HEAD = {"student_config": {**DEFAULT["student_config"], "pooling": "attention"}}
 CONTRIBUTIONS = {"explain_weight": DEFAULT["explain_weight"], "explanation": "contributions",
-                 "teacher_attribution": DEFAULT.get("teacher_attribution", "occlusion")}
+                 "teacher_attribution": DEFAULT.get("teacher_attribution", "endpoint_shapley")}
 SALIENCY = {"explain_weight": 0.2, "explanation": "saliency"}
 ROWS = {
     "max": {**MAX_POOLING, "explain_weight": 0.0},
@@ -125,7 +125,7 @@ def step_cost(teacher, data, cache, steps=40, batch_size=64):
     saliency_student, _ = make_student({**settings, **MAX_POOLING}, teacher, data, seed=0, cache=cache)
     texts = data.train.take(steps * batch_size)
     logits = cache.logits(teacher, texts.texts)
-    kinds = {"kd": (student, None), "contributions": (student, "occlusion"), "saliency": (saliency_student, "saliency"),
+    kinds = {"kd": (student, None), "contributions": (student, "endpoint_shapley"), "saliency": (saliency_student, "saliency"),
              "kd_max_pooling": (saliency_student, None)}
     seconds = {}
     for name, (model, teacher_kind) in kinds.items():
@@ -134,7 +134,7 @@ def step_cost(teacher, data, cache, steps=40, batch_size=64):
         distiller = Distiller(student=model, teacher=teacher)
         distiller.compile(keras.optimizers.Adam(1e-3), ce_weight=0.1, kd_weight=0.9,
                           explain_weight=0.0 if teacher_kind is None else 1.0,
-                          explanation={"occlusion": "contributions", "saliency": "saliency"}.get(teacher_kind, "saliency"))
+                          explanation="saliency" if teacher_kind in (None, "saliency") else "contributions")
         batches = distillation_dataset(texts, model, teacher, batch_size, teacher_logits=logits, explanations=explanations)
         distiller.fit(batches.take(3), epochs=1, verbose=0)  # traces the step
         started = time.perf_counter()

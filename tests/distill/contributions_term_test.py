@@ -22,8 +22,23 @@ def test_occlusion_is_the_drop_of_the_teachers_class_logit_when_the_word_is_dele
     assert not maps[1, 7:].any() and not maps[2].any()
 
 
+def test_endpoint_shapley_is_the_mean_of_the_word_alone_and_the_word_left_out(small_teacher, tmp_path):
+    from tfcompress.models import TeacherOutputCache
+
+    cache = TeacherOutputCache(tmp_path)
+    both, mask = TeacherExplanations(small_teacher, "endpoint_shapley", 16, cache=cache).compute(TEXTS)
+    left_out, _ = TeacherExplanations(small_teacher, "occlusion", 16, cache=cache).compute(TEXTS)
+    alone, alone_mask = TeacherExplanations(small_teacher, "alone", 16, cache=cache).compute(TEXTS)
+    assert cache.hits == 2 and np.array_equal(mask, alone_mask)
+    np.testing.assert_allclose(both, (left_out + alone) / 2, atol=1e-6)
+    words = small_teacher.encoder.words(TEXTS[1])
+    logits = small_teacher.predict_texts([TEXTS[1], ""] + words)
+    target = small_teacher.predict_texts([" ".join(words)])[0].argmax()
+    np.testing.assert_allclose(alone[1, :7], logits[2:, target] - logits[1, target], atol=1e-5)
+
+
 def test_contributions_are_compared_with_the_chosen_teacher_attribution():
-    assert teacher_map_kind("contributions") == "occlusion"
+    assert teacher_map_kind("contributions") == "endpoint_shapley"
     assert teacher_map_kind("contributions", "integrated_gradients") == "integrated_gradients"
     assert teacher_map_kind("saliency", "occlusion") == "saliency"
     with pytest.raises(ValueError, match="teacher_attribution must be one of"):
@@ -49,7 +64,7 @@ def alignment(student, texts, maps, mask):
 
 def test_the_term_trains_under_fit_and_pulls_the_contributions_towards_the_teachers(small_teacher, small_data):
     texts = small_data.train.take(600)
-    targets = TeacherExplanations(small_teacher, "occlusion", max_length=32)
+    targets = TeacherExplanations(small_teacher, "endpoint_shapley", max_length=32)
     maps, mask = targets.compute(texts.texts)
     results = {}
     for weight in (0.0, 5.0):
@@ -72,4 +87,4 @@ def test_the_fidelity_monitor_measures_a_self_explaining_student_by_its_own_cont
 
     monitor = ExplanationFidelityMonitor(small_data.validation.texts[:20], small_teacher)
     scores = monitor.measure(small_explaining_student)
-    assert set(monitor.teacher_maps) == {"occlusion"} and -1 <= scores["explanation_fidelity"] <= 1
+    assert set(monitor.teacher_maps) == {"endpoint_shapley"} and -1 <= scores["explanation_fidelity"] <= 1

@@ -8,7 +8,7 @@ class ExplanationFidelityMonitor(keras.callbacks.Callback):
     """Every ``every`` epochs, compare student and teacher word maps on a fixed sample.
 
     A student that ``explains_itself`` is measured by its own contributions (what its ``.tflite``
-    outputs) against the teacher's occlusion maps (what the contributions term aligns them with); other
+    outputs) against the teacher's endpoint-Shapley maps (the contributions term's default target); other
     students by gradient x input against the teacher's. Both models explain the teacher's predicted class. Adds ``explanation_fidelity`` (mean Spearman
     rank correlation over sentences) and ``explanation_top_k_overlap`` to the epoch logs and keeps
     them in ``history`` (``tfcompress.explain.fidelity`` computes both).
@@ -29,14 +29,14 @@ class ExplanationFidelityMonitor(keras.callbacks.Callback):
         self.teacher_maps, self.classes, self.history = {}, None, []
 
     def teacher_word_maps(self, kind):
-        """The teacher's ``saliency`` (gradient x input) or ``occlusion`` maps of the sample, computed once."""
+        """The teacher's ``saliency`` (gradient x input) or ``endpoint_shapley`` maps of the sample, computed once."""
         if self.classes is None:
             self.classes = np.argmax(self.teacher.predict_texts(self.texts), axis=-1)
         if kind not in self.teacher_maps:
-            if kind == "occlusion":
-                from tfcompress.distill.teacher_explanations import occlusion_maps
+            if kind == "endpoint_shapley":
+                from tfcompress.distill.teacher_explanations import endpoint_shapley_maps
 
-                values = occlusion_maps(self.teacher, self.texts)
+                values = endpoint_shapley_maps(self.teacher, self.texts)
                 words = [self.teacher.encoder.words(text)[:len(value)] for text, value in zip(self.texts, values)]
             else:
                 words, values = self.teacher.word_importance(self.texts, target=self.classes)
@@ -47,7 +47,7 @@ class ExplanationFidelityMonitor(keras.callbacks.Callback):
         from tfcompress.explain import fidelity
 
         if getattr(student, "explains_itself", False):
-            teacher_maps = self.teacher_word_maps("occlusion")
+            teacher_maps = self.teacher_word_maps("endpoint_shapley")
             student_maps = _as_maps(*student.word_contributions(self.texts, target=self.classes))
         else:
             teacher_maps = self.teacher_word_maps("saliency")

@@ -323,7 +323,7 @@ def _teacher_cache(cache):
 def _teacher_explanations(settings, teacher, student, cache):
     if not settings["explain_weight"]:
         return None
-    kind = teacher_map_kind(settings["explanation"], settings.get("teacher_attribution", "occlusion"))
+    kind = teacher_map_kind(settings["explanation"], settings.get("teacher_attribution", "endpoint_shapley"))
     return TeacherExplanations(teacher, kind, student.max_length, cache=cache)
 
 
