@@ -38,19 +38,21 @@ def occlusion_maps(teacher, texts, max_length=None):
 
 def alone_maps(teacher, texts, max_length=None):
     """Per text: the teacher's logit of its predicted class (on the text) for each word alone, minus that logit
-    for the empty text, for its first ``max_length`` words that the teacher reads."""
-    variants, spans = [], []
+    for the empty text, for its first ``max_length`` words that the teacher reads. A word alone has no
+    context, so each distinct word is run once."""
+    texts = list(texts)
+    word_lists = []
     for text in texts:
         words = teacher.encoder.words(text)[:max_length]
-        covered = words_covered(teacher.encoder.encode_with_words([text])[1][0])
-        start = len(variants)
-        variants += [" ".join(words), ""] + words[:min(covered, len(words))]
-        spans.append((start, len(variants)))
-    logits = teacher.predict_texts(variants, batch_size=256)
+        word_lists.append(words[:words_covered(teacher.encoder.encode_with_words([text])[1][0])])
+    distinct = sorted({word for words in word_lists for word in words})
+    logits = teacher.predict_texts([" ".join(words) for words in word_lists] + [""] + distinct, batch_size=256)
+    text_logits, empty, word_logits = logits[:len(texts)], logits[len(texts)], logits[len(texts) + 1:]
+    row = {word: index for index, word in enumerate(distinct)}
     maps = []
-    for start, end in spans:
-        target = int(np.argmax(logits[start]))
-        maps.append((logits[start + 2:end, target] - logits[start + 1, target]).astype(np.float32))
+    for words, scores in zip(word_lists, text_logits):
+        target = int(np.argmax(scores))
+        maps.append(np.asarray([word_logits[row[word], target] - empty[target] for word in words], np.float32))
     return maps
 
 
