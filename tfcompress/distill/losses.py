@@ -299,8 +299,8 @@ class ExplanationTerm(LossTerm):
 
     The teacher's maps come with the batch (``TeacherExplanations``). ``contributions`` is the
     student's own per-word share of the teacher's class logit (students that ``explains_itself``: the
-    explanation the ``.tflite`` outputs), first order, compared with the teacher's occlusion or
-    integrated-gradients attributions; ``saliency`` is gradient x input of the teacher's class, a
+    explanation the ``.tflite`` outputs), first order, compared with the teacher's word attributions
+    (``TeacherExplanations``: endpoint-Shapley by default, occlusion, alone or integrated gradients); ``saliency`` is gradient x input of the teacher's class, a
     second-order term through the student; ``attention`` the attention-pooling weights (students with
     ``attention_map``); ``features`` FitNets: a learned linear hint, owned by this term, maps the
     student's word features onto the teacher's ``feature_dim`` principal components.
