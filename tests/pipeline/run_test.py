@@ -43,8 +43,15 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert on_disk["tflite"]["source"] == "qat" and on_disk["qat"]["test_accuracy"] > 0.65
     fidelity = on_disk["explanations"]["fidelity"]["teacher_vs_student_shap"]
     assert -1 <= fidelity["spearman"] <= 1 and on_disk["explanations"]["num_examples"] == 5
+    assert distill["explanation"] == "contributions"
+    own = on_disk["explanations"]["models"]["student_tflite"]["methods"]["contributions"]
+    assert os.path.exists(own["files"]["png"]) and own["aopc"] > own["aopc_random"] - 0.05
+    assert -1 <= on_disk["explanations"]["fidelity"]["teacher_shap_vs_student_tflite_contributions"]["spearman"] <= 1
+    decomposition = on_disk["tflite"]["contributions"]["decomposition"]
+    assert decomposition["max_abs_error"] <= 0.1 * decomposition["max_abs_logit"]
     report = (out / "report.md").read_text()
     assert "| teacher (bilstm)" in report and "| personalization |" in report and "fidelity" in report
+    assert "contributions vs the teacher's shap" in report and "student (int8 .tflite): contributions" in report
 
 
 def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
