@@ -17,10 +17,12 @@ output, the same invoke) where the row has the head, else shap run on the phone'
 sentence) -- and of shap run on that int8 model, with the AOPC of each (deletion of the top 10 words);
 int8 bytes; median single-thread latency of one invoke with the second output and without it (the same
 weights converted without it). Step cost: seconds per training step of each explanation term on the same
-batches, relative to a plain KD step (CE + KD only) of the same student (``step_cost``). Rows are kept in
+batches through the recipe's ``distill``, relative to a plain KD step (CE + KD only) of the same student
+(``step_cost``). Rows are kept in
 OUT/.explanations.partial/ as they finish, so an interrupted benchmark resumes; writes
 OUT/explanations.json and OUT/explanations.md.
 """
+import dataclasses
 import json
 import os
 import sys
@@ -33,13 +35,12 @@ from common import (ResumableCache, benchmark_arguments, cell, main_job_teacher,
 
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic  # noqa: E402
 from tfcompress.backend import keras, versions  # noqa: E402
-from tfcompress.distill import Distiller, TeacherExplanations, distillation_dataset  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.explain import aopc, fidelity  # noqa: E402
 from tfcompress.explain.contributions import contribution_maps  # noqa: E402
 from tfcompress.explain.shap_explainer import shap_attributions  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
-from tfcompress.pipeline import make_student, preset_settings  # noqa: E402
+from tfcompress.pipeline import distill, make_student, preset_settings  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, convert_to_int8, load_android_model  # noqa: E402
 
 DATASET = "rotten_tomatoes"
@@ -118,28 +119,41 @@ def measure_row(name, student, data, sample, teacher_maps, out_folder):
     return figures
 
 
+class LastEpochStepTimer(keras.callbacks.Callback):
+    """Seconds per training batch in the last epoch (the first epoch traces the step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.times, self._start = [], None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.times = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+
 def step_cost(teacher, data, cache, steps=40, batch_size=64):
-    """Seconds per training step of each explanation term, relative to a plain KD step of the same student."""
-    settings = row_settings("head_contributions")
-    student, _ = make_student(settings, teacher, data, seed=0, cache=cache)
-    saliency_student, _ = make_student({**settings, **MAX_POOLING}, teacher, data, seed=0, cache=cache)
-    texts = data.train.take(steps * batch_size)
-    logits = cache.logits(teacher, texts.texts)
-    kinds = {"kd": (student, None), "contributions": (student, "endpoint_shapley"), "saliency": (saliency_student, "saliency"),
-             "kd_max_pooling": (saliency_student, None)}
+    """Seconds per training step of each explanation term, relative to a plain KD step of the same student:
+    the recipe's ``distill`` on the first ``steps`` x ``batch_size`` training texts, CE + KD with or without
+    the term (no transfer copies, edits, worst-case or adversarial terms, no warm-up), second epoch timed."""
+    subset = dataclasses.replace(data, train=data.train.take(steps * batch_size),
+                                 validation=data.validation.take(256))
+    base = {**row_settings("head"), "transfer_copies": 0, "typo_share": 0.0, "robust_weight": 0.0,
+            "adversarial_weight": 0.0, "adversarial_texts": None, "warmup_epochs": 0, "student_batch_size": batch_size}
+    kinds = {"kd": {**base, **HEAD, "explain_weight": 0.0}, "contributions": {**base, **HEAD, **CONTRIBUTIONS},
+             "kd_max_pooling": {**base, **MAX_POOLING, "explain_weight": 0.0},
+             "saliency": {**base, **MAX_POOLING, **SALIENCY}}
     seconds = {}
-    for name, (model, teacher_kind) in kinds.items():
-        explanations = None if teacher_kind is None else \
-            TeacherExplanations(teacher, teacher_kind, model.max_length, cache=cache).compute(texts.texts)
-        distiller = Distiller(student=model, teacher=teacher)
-        distiller.compile(keras.optimizers.Adam(1e-3), ce_weight=0.1, kd_weight=0.9,
-                          explain_weight=0.0 if teacher_kind is None else 1.0,
-                          explanation="saliency" if teacher_kind in (None, "saliency") else "contributions")
-        batches = distillation_dataset(texts, model, teacher, batch_size, teacher_logits=logits, explanations=explanations)
-        distiller.fit(batches.take(3), epochs=1, verbose=0)  # traces the step
-        started = time.perf_counter()
-        distiller.fit(batches, epochs=1, verbose=0)
-        seconds[name] = (time.perf_counter() - started) / steps
+    for name, settings in kinds.items():
+        student, _ = make_student(settings, teacher, subset, seed=0, cache=cache)
+        timer = LastEpochStepTimer()
+        distill(student, teacher, subset, settings, seed=0, cache=cache, epochs=2, callbacks=[timer],
+                stage=f"step cost {name}")
+        seconds[name] = sum(timer.times) / len(timer.times)
     return {"seconds_per_step": {name: round(value, 5) for name, value in seconds.items()},
             "contributions_vs_kd": round(seconds["contributions"] / seconds["kd"], 3),
             "saliency_vs_kd": round(seconds["saliency"] / seconds["kd_max_pooling"], 3)}
@@ -188,7 +202,8 @@ def main():
                                                                                   teacher_maps, partial.folder)})
         rows.append({"row": name, **figures})
         print(f"[explanations] {name}: {json.dumps(figures)}", flush=True)
-    cost_key = {"settings": row_settings("head_contributions"), "teacher": os.path.getmtime(folder.teacher_path)}
+    cost_key = {"settings": row_settings("head_contributions"), "teacher": os.path.getmtime(folder.teacher_path),
+                "method": "recipe distill on 40 x 64 texts, second epoch timed"}
     cost = partial.load("step_cost.json", cost_key) or partial.keep("step_cost.json", cost_key,
                                                                     step_cost(teacher, data, cache))
     record = {"command": "python benchmarks/explanations.py " + " ".join(sys.argv[1:]), "dataset": DATASET, "seed": 0,

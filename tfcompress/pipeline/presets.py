@@ -97,6 +97,7 @@ PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2, "teacher_patience": 2,
               "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9,
               **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES, **ROBUST,
+              "explain_examples": 2000,  # the teacher's endpoint-Shapley maps of 2,000 texts (quick is a smoke test)
               "robustness": {**EVALUATION["robustness"], "num_examples": 30},
               "explanations": {**EVALUATION["explanations"], "num_examples": 5},
               "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2}},
