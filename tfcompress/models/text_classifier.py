@@ -38,6 +38,17 @@ def sum_tokens_per_word(token_values, owners, dtype=np.float32):
     return sums
 
 
+def contributions_per_word(encoder, texts, word_index, contributions, classes):
+    """(words, values) per text: each word's summed token contributions to ``classes[row]``, from a
+    (texts, positions, classes) ``contributions`` array and ``encoder.encode_with_words``' ``word_index``."""
+    words_out, maps_out = [], []
+    for row, text in enumerate(texts):
+        values = sum_tokens_per_word(contributions[row, :, classes[row]], word_index[row])
+        words_out.append(encoder.words(text)[:len(values)])
+        maps_out.append(values)
+    return words_out, maps_out
+
+
 class TextClassifier(keras.Model):
     """A subclassed Keras classifier over encoded text, carrying its own text encoder.
 
@@ -169,10 +180,9 @@ class TextClassifier(keras.Model):
             logits, contributions = (value.numpy() for value in
                                      self.outputs_from_embeddings(embedded, tf.constant(inputs), training=False))
             classes = logits.argmax(-1) if targets is None else targets[start:start + len(chunk)]
-            for row, text in enumerate(chunk):
-                values = sum_tokens_per_word(contributions[row, :, classes[row]], word_index[row])
-                words_out.append(self.encoder.words(text)[:len(values)])
-                maps_out.append(values)
+            words, values = contributions_per_word(self.encoder, chunk, word_index, contributions, classes)
+            words_out += words
+            maps_out += values
         return words_out, maps_out
 
     def features_from_embeddings(self, embedded, inputs, training=None):

@@ -1,7 +1,7 @@
 """A ``.tflite`` classifier paired with the text encoder that makes its input: raw strings in."""
 import numpy as np
 
-from tfcompress.models.text_classifier import sum_tokens_per_word
+from tfcompress.models.text_classifier import contributions_per_word
 from tfcompress.tflite.classifier import TFLiteClassifier
 
 # Sentences used to check that a .tflite and the Keras model said to be its source agree.
@@ -106,9 +106,4 @@ class TFLiteTextClassifier:
         ids, word_index = self.encoder.encode_with_words(texts)
         logits, contributions = self.runner.predict_with_contributions(ids)
         classes = logits.argmax(-1) if target is None else np.broadcast_to(np.asarray(target), (len(texts),))
-        words_out, maps_out = [], []
-        for row, text in enumerate(texts):
-            values = sum_tokens_per_word(contributions[row, :, classes[row]], word_index[row])
-            words_out.append(self.encoder.words(text)[:len(values)])
-            maps_out.append(values)
-        return words_out, maps_out
+        return contributions_per_word(self.encoder, texts, word_index, contributions, classes)
