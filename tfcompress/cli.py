@@ -86,6 +86,8 @@ def build_parser():
     personalize.add_argument("--clients", type=int, default=20, help="simulated clients (default: %(default)s)")
     personalize.add_argument("--alpha", type=float, default=0.3, help="Dirichlet label skew (default: %(default)s)")
     personalize.add_argument("--rounds", type=int, default=5, help="FedAvg rounds (default: %(default)s)")
+    personalize.add_argument("--method", default="prior", choices=["prior", "finetune", "ditto", "interpolate"],
+                             help="how each client personalizes (default: %(default)s, the personal class prior)")
     personalize.add_argument("--seed", type=int, default=0)
     personalize.add_argument("--out", default="personalization", help="output folder (default: %(default)s)")
 
@@ -175,18 +177,20 @@ def command_explain(args):
 
 def command_personalize(args):
     from tfcompress.atomic import write_json_atomic
-    from tfcompress.federated import make_clients, personalization_report
+    from tfcompress.federated import PersonalizationConfig, label_prior, make_clients, personalization_report
     from tfcompress.models import load_model
 
     data = _dataset(args.data, args)
     splits = [data.test] if args.split == "test" else [data.train, data.validation, data.test]
     clients = make_clients(splits, num_clients=args.clients, alpha=args.alpha, seed=args.seed,
-                           by_user=True if args.user_column else None, test_fraction=0.3)
+                           by_user=bool(args.user_column), test_fraction=0.35)
     if not os.path.exists(args.model):
         raise FileNotFoundError(f"no model file at {args.model}")
     os.makedirs(args.out, exist_ok=True)
     report = personalization_report(load_model(args.model), clients, {"alpha": args.alpha, "rounds": args.rounds},
-                                    os.path.join(args.out, "student_trainable.tflite"), args.seed)
+                                    os.path.join(args.out, "student_trainable.tflite"), args.seed,
+                                    global_prior=label_prior(data.train.labels, data.num_classes),
+                                    config=PersonalizationConfig(method=args.method))
     write_json_atomic(report, os.path.join(args.out, "personalization.json"))
     evaluation = report["evaluation"]
     print(json.dumps({"clients": len(clients), "summary": evaluation["summary"] if isinstance(evaluation, dict)

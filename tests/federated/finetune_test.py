@@ -18,7 +18,7 @@ def test_head_mode_trains_only_the_last_layer(small_student):
 def test_personalizing_a_skewed_client_gains_and_leaves_the_global_model_alone(small_student, skewed_clients):
     client = _most_skewed(skewed_clients)
     global_before = [w.copy() for w in small_student.get_weights()]
-    personal, result = personalize_keras(small_student, client, PersonalizationConfig(epochs=5, learning_rate=0.1))
+    personal, result = personalize_keras(small_student, client, PersonalizationConfig(method="finetune", epochs=5, learning_rate=0.1))
     assert result["adopted"] == 1 and result["num_test"] == client.num_test
     assert result["test_accuracy_final"] >= result["test_accuracy_before"] + 0.05
     assert all(np.array_equal(a, b) for a, b in zip(global_before, small_student.get_weights()))
@@ -29,7 +29,7 @@ def test_personalizing_a_skewed_client_gains_and_leaves_the_global_model_alone(s
 
 def test_a_step_that_hurts_on_held_out_data_is_reverted(small_student, skewed_clients):
     client = _most_skewed(skewed_clients)
-    wild = PersonalizationConfig(epochs=3, learning_rate=500.0, batch_size=4)
+    wild = PersonalizationConfig(method="finetune", epochs=3, learning_rate=500.0, batch_size=4)
     personal, result = personalize_keras(small_student, client, wild)
     kept = result["adopted"] == 1
     assert kept == (result["holdout_accuracy_after"] > result["holdout_accuracy_before"]
@@ -40,7 +40,7 @@ def test_a_step_that_hurts_on_held_out_data_is_reverted(small_student, skewed_cl
 
 
 def test_without_selection_the_fine_tuned_model_is_always_kept(small_student, skewed_clients):
-    config = PersonalizationConfig(epochs=1, learning_rate=500.0, batch_size=4, select=False)
+    config = PersonalizationConfig(method="finetune", epochs=1, learning_rate=500.0, batch_size=4, select=False)
     _, result = personalize_keras(small_student, skewed_clients[1], config)
     assert result["adopted"] == 1 and result["test_accuracy_final"] == result["test_accuracy_after"]
 
@@ -54,7 +54,30 @@ def test_keras_reference_fine_tuning_changes_only_the_head(small_student, skewed
 
 
 def test_whole_model_mode_trains_every_layer(small_student, skewed_clients):
-    config = PersonalizationConfig(mode="whole", epochs=1, learning_rate=0.05, select=False)
+    config = PersonalizationConfig(method="finetune", mode="whole", epochs=1, learning_rate=0.05, select=False)
     personal, result = personalize_keras(small_student, skewed_clients[0], config)
     changed = [not np.array_equal(a, b) for a, b in zip(personal.get_weights(), small_student.get_weights())]
     assert all(changed) and 0 <= result["test_accuracy_final"] <= 1
+
+
+def test_ditto_stays_closer_to_the_global_weights_than_plain_whole_model_fine_tuning(small_student, skewed_clients):
+    plain = PersonalizationConfig(method="finetune", mode="whole", epochs=2, learning_rate=0.05, select=False)
+    pulled = PersonalizationConfig(method="ditto", epochs=2, learning_rate=0.05, select=False, proximal=5.0)
+    start = small_student.functional().get_weights()
+
+    def distance(config):
+        personal, _ = personalize_keras(small_student, skewed_clients[0], config)
+        return sum(float(np.sum((a - b) ** 2)) for a, b in zip(personal.get_weights(), start))
+
+    assert 0 < distance(pulled) < distance(plain)
+
+
+def test_interpolation_keeps_the_global_model_weights_and_reports_its_mixing_weight(small_student, skewed_clients):
+    client = _most_skewed(skewed_clients)
+    config = PersonalizationConfig(method="interpolate", epochs=5, learning_rate=0.1)
+    personal, result = personalize_keras(small_student, client, config)
+    assert all(np.array_equal(a, b) for a, b in zip(personal.get_weights(), small_student.get_weights()))
+    assert result["weight"] in config.mix_weights
+    assert (result["weight"] > 0) == bool(result["adopted"])
+    if not result["adopted"]:
+        assert result["test_accuracy_final"] == result["test_accuracy_before"]

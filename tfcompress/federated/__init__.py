@@ -11,6 +11,7 @@ from tfcompress.federated.export import export_personalized_client
 from tfcompress.federated.finetune import finetune_head_keras, personalize_keras
 from tfcompress.federated.on_device import OnDeviceTrainer
 from tfcompress.federated.on_device_export import convert_on_device_training, export_on_device_training
+from tfcompress.federated.prior import label_prior, prior_offset
 from tfcompress.federated.partition import dirichlet_label_partition, user_partition
 from tfcompress.federated.stack import FullStackRequired, has_tff, require_tff
 from tfcompress.federated.tflite_trainer import TFLiteTrainer, batch_order
@@ -24,12 +25,12 @@ def run_federated(model, clients, **options):
     return run(model, clients, **options)
 
 
-def personalization_eval(model, clients, config=None, **options):
+def personalization_eval(model, clients, config=None, global_prior=None, **options):
     """TFF personalization evaluation; see ``tfcompress.federated.personalization`` (full stack only)."""
     require_tff()
     from tfcompress.federated.personalization import personalization_eval as evaluate
 
-    return evaluate(model, clients, config, **options)
+    return evaluate(model, clients, config, global_prior, **options)
 
 
 def dp_epsilon(noise_multiplier, sampling_rate, rounds, delta):
@@ -43,5 +44,5 @@ from tfcompress.federated.report import personalization_report  # noqa: E402  (c
 
 __all__ = ["Client", "FullStackRequired", "OnDeviceTrainer", "PersonalizationConfig", "TFLiteTrainer",
            "batch_order", "client_table", "convert_on_device_training", "dirichlet_label_partition",
-           "dp_epsilon", "export_on_device_training", "export_personalized_client", "finetune_head_keras", "has_tff",
+           "dp_epsilon", "export_on_device_training", "export_personalized_client", "finetune_head_keras", "has_tff", "label_prior", "prior_offset",
            "make_clients", "personalization_eval", "personalization_report", "personalize_keras", "require_tff", "run_federated", "user_partition"]

@@ -6,7 +6,7 @@ from tfcompress.atomic import write_bytes_atomic
 from tfcompress.federated.finetune import personalize_keras
 
 
-def export_personalized_client(model, client, path, config, encode=None, representative_ids=None):
+def export_personalized_client(model, client, path, config, global_prior=None, encode=None, representative_ids=None):
     """Personalize ``model`` for ``client`` (Keras, same policy as TFF) and write it as int8 ``.tflite``.
 
     Args:
@@ -14,6 +14,7 @@ def export_personalized_client(model, client, path, config, encode=None, represe
         client: the ``Client`` to personalize for.
         path: where to write the ``.tflite``.
         config: a ``PersonalizationConfig``.
+        global_prior: the global training prior (``label_prior``), for the ``prior`` method.
         encode: texts -> model input (defaults to ``model.encoder.encode``).
         representative_ids: calibration inputs (default: the client's own training texts, on the
             device; pass global data for a better-calibrated model).
@@ -27,7 +28,7 @@ def export_personalized_client(model, client, path, config, encode=None, represe
         >>> export_personalized_client(student, clients[0], "client_000.tflite", PersonalizationConfig())
     """
     encode = encode or model.encoder.encode
-    personal, result = personalize_keras(model, client, config, encode)
+    personal, result = personalize_keras(model, client, config, global_prior, encode)
     calibration = representative_ids if representative_ids is not None else client.encoded(encode, "train")[0]
     if calibration is None:
         raise ValueError(f"client {client.client_id} has no training data to calibrate on; pass representative_ids")

@@ -1,12 +1,13 @@
-"""Per-client fine-tuning with a keep/revert decision on held-out local data (TF, graph-safe).
+"""Per-client personalization with a keep/revert decision on the client's own data (TF, graph-safe).
 
-``finetune_and_select`` is the single implementation of the personalization policy: TFF's
+``personalize_client`` is the single implementation of every method of ``PersonalizationConfig``: TFF's
 personalization-eval computation calls it on a ``tff.learning`` model inside each client, and
 ``personalize_keras`` calls it on a Keras copy (for exporting one client's personalized model).
 """
 import numpy as np
 
 from tfcompress.backend import keras, tf
+from tfcompress.federated.prior import prior_offset
 
 
 def _output_history(model):
@@ -59,17 +60,23 @@ def _ratio(numerator, count):
     return tf.cast(numerator, tf.float32) / tf.cast(tf.maximum(count, 1), tf.float32)
 
 
-def sgd_epochs(logits_fn, variables, data, config, training):
-    """Plain SGD on ``variables`` for ``config.epochs`` passes over an unbatched dataset."""
+def sgd_epochs(logits_fn, variables, data, config, training, anchor=None):
+    """Plain SGD on ``variables`` for ``config.epochs`` passes over an unbatched dataset.
+
+    With ``anchor`` (the starting values) each step adds Ditto's pull ``config.proximal * (v - anchor)``.
+    """
     for _ in tf.range(config.epochs):
         batches = data.shuffle(4096, seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
         for x, y in batches:
             with tf.GradientTape() as tape:
                 logits = logits_fn(x, training)
                 loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(y, tf.int32), logits))
-            for variable, gradient in zip(variables, tape.gradient(loss, variables)):
+            for index, (variable, gradient) in enumerate(zip(variables, tape.gradient(loss, variables))):
                 if gradient is not None:
-                    variable.assign_sub(config.learning_rate * tf.convert_to_tensor(gradient))
+                    step = tf.convert_to_tensor(gradient)
+                    if anchor is not None:
+                        step += config.proximal * (variable - anchor[index])
+                    variable.assign_sub(config.learning_rate * step)
 
 
 def finetune_and_select(logits_fn, variables, train_data, test_data, config):
@@ -102,7 +109,8 @@ def finetune_and_select(logits_fn, variables, train_data, test_data, config):
     starting = [tf.identity(variable) for variable in variables]
     hold_correct_0, hold_count, _ = evaluate_dataset(logits_fn, holdout)
     test_correct_0, test_count, _ = evaluate_dataset(logits_fn, test_data)
-    sgd_epochs(logits_fn, variables, finetune, config, training=config.mode == "whole")
+    sgd_epochs(logits_fn, variables, finetune, config, training=config.trained_part == "whole",
+               anchor=starting if config.method == "ditto" else None)
     hold_correct_1, _, _ = evaluate_dataset(logits_fn, holdout)
     test_correct_1, _, _ = evaluate_dataset(logits_fn, test_data)
     if config.select:
@@ -118,8 +126,110 @@ def finetune_and_select(logits_fn, variables, train_data, test_data, config):
             "test_accuracy_final": _ratio(test_final, test_count),
             "holdout_accuracy_before": _ratio(hold_correct_0, hold_count),
             "holdout_accuracy_after": _ratio(hold_correct_1, hold_count),
-            "adopted": tf.cast(adopted, tf.int32), "num_finetune": total - num_holdout,
-            "num_holdout": hold_count, "num_test": test_count}
+            "adopted": tf.cast(adopted, tf.int32), "weight": tf.cast(adopted, tf.float32),
+            "num_finetune": total - num_holdout, "num_holdout": hold_count, "num_test": test_count}
+
+
+def predict_dataset(logits_fn, data, num_classes, batch_size=256):
+    """``(logits, labels)`` of ``logits_fn`` over an unbatched ``(x, y)`` dataset, concatenated (graph-safe)."""
+    logits = tf.zeros([0, num_classes], tf.float32)
+    labels = tf.zeros([0], tf.int32)
+    for x, y in data.batch(batch_size):
+        tf.autograph.experimental.set_loop_options(shape_invariants=[
+            (logits, tf.TensorShape([None, num_classes])), (labels, tf.TensorShape([None]))])
+        logits = tf.concat([logits, tf.cast(logits_fn(x, False), tf.float32)], 0)
+        labels = tf.concat([labels, tf.cast(y, tf.int32)], 0)
+    return logits, labels
+
+
+def _hits(logits, labels):
+    return tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.int64))
+
+
+def _count(labels):
+    return tf.cast(tf.shape(labels)[0], tf.int64)
+
+
+def personalize_client(logits_fn, variables, bias, train_data, test_data, config, global_prior=None):
+    """One client's personalization by ``config.method``, measured before and after on its test data.
+
+    Must run inside a ``tf.function``. ``prior`` adds the client's offset (``prior_offset``) to ``bias``
+    when adopted; ``finetune``/``ditto`` are ``finetune_and_select``; ``interpolate`` fine-tunes
+    ``variables`` (the head), picks the local model's share of the mixed probabilities on the held-out
+    part, and puts the head back (the mixture needs both models).
+
+    Args:
+        logits_fn: ``(x, training) -> logits`` of the model owning ``variables`` and ``bias``.
+        variables: what fine-tuning trains.
+        bias: the head's bias variable (``prior`` writes its offset there).
+        train_data, test_data: unbatched ``(x, y)`` datasets of the client.
+        config: a ``PersonalizationConfig``.
+        global_prior: ``[classes]`` global training prior, for ``prior``.
+
+    Returns:
+        The dict of ``finetune_and_select`` plus ``weight`` (the prior's or mixture's weight; 1/0 for
+        adopting fine-tuned weights). ``holdout_*`` are leave-one-out hits over the training data for ``prior``.
+    """
+    if config.method == "prior":
+        if global_prior is None:
+            raise ValueError("the prior method needs the global model's training prior (global_prior=label_prior(...))")
+        return _personal_prior(logits_fn, bias, train_data, test_data, config, global_prior)
+    if config.method == "interpolate":
+        return _interpolate(logits_fn, variables, train_data, test_data, config, bias.shape[0])
+    return finetune_and_select(logits_fn, variables, train_data, test_data, config)
+
+
+def _personal_prior(logits_fn, bias, train_data, test_data, config, global_prior):
+    classes = bias.shape[0]
+    train_logits, train_labels = predict_dataset(logits_fn, train_data, classes)
+    test_logits, test_labels = predict_dataset(logits_fn, test_data, classes)
+    chosen = prior_offset(train_logits, train_labels, global_prior, config.prior_strength, config.prior_weights,
+                          config.min_holdout_gain)
+    bias.assign_add(chosen["offset"])
+    count, test_count = _count(train_labels), _count(test_labels)
+    would_be = test_logits + chosen["best_weight"] * chosen["shift"]
+    return {"test_accuracy_before": _ratio(_hits(test_logits, test_labels), test_count),
+            "test_accuracy_after": _ratio(_hits(would_be, test_labels), test_count),
+            "test_accuracy_final": _ratio(_hits(test_logits + chosen["offset"], test_labels), test_count),
+            "holdout_accuracy_before": _ratio(chosen["loo_correct_global"], count),
+            "holdout_accuracy_after": _ratio(chosen["loo_correct_best"], count),
+            "adopted": chosen["adopted"], "weight": chosen["weight"], "num_finetune": tf.constant(0, tf.int64),
+            "num_holdout": count, "num_test": test_count}
+
+
+def _interpolate(logits_fn, variables, train_data, test_data, config, classes):
+    total = train_data.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1)
+    num_holdout = tf.cast(tf.floor(tf.cast(total, tf.float64) * config.holdout_fraction), tf.int64)
+    holdout, finetune = train_data.take(num_holdout), train_data.skip(num_holdout)
+    starting = [tf.identity(variable) for variable in variables]
+    hold_global, hold_labels = predict_dataset(logits_fn, holdout, classes)
+    test_global, test_labels = predict_dataset(logits_fn, test_data, classes)
+    sgd_epochs(logits_fn, variables, finetune, config, training=False)
+    hold_local, _ = predict_dataset(logits_fn, holdout, classes)
+    test_local, _ = predict_dataset(logits_fn, test_data, classes)
+    for variable, value in zip(variables, starting):
+        variable.assign(value)
+    grid = tf.constant(config.mix_weights, tf.float32)
+
+    def mixed(global_logits, local_logits):
+        return ((1.0 - grid[:, None, None]) * tf.nn.softmax(global_logits)[None]
+                + grid[:, None, None] * tf.nn.softmax(local_logits)[None])
+
+    hold_hits = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(mixed(hold_global, hold_local), -1, output_type=tf.int32),
+                                               hold_labels[None]), tf.int64), axis=1)
+    best = tf.argmax(hold_hits, output_type=tf.int32)
+    adopted = hold_hits[best] >= hold_hits[0] + config.min_holdout_gain
+    test_mix = mixed(test_global, test_local)
+    test_hits = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(test_mix, -1, output_type=tf.int32), test_labels[None]),
+                                      tf.int64), axis=1)
+    hold_count, test_count = _count(hold_labels), _count(test_labels)
+    return {"test_accuracy_before": _ratio(test_hits[0], test_count),
+            "test_accuracy_after": _ratio(test_hits[best], test_count),
+            "test_accuracy_final": _ratio(tf.where(adopted, test_hits[best], test_hits[0]), test_count),
+            "holdout_accuracy_before": _ratio(hold_hits[0], hold_count),
+            "holdout_accuracy_after": _ratio(hold_hits[best], hold_count),
+            "adopted": tf.cast(adopted, tf.int32), "weight": tf.where(adopted, grid[best], 0.0),
+            "num_finetune": total - num_holdout, "num_holdout": hold_count, "num_test": test_count}
 
 
 def client_datasets(client, encode):
@@ -134,18 +244,20 @@ def _dataset(ids, labels, encode):
     return tf.data.Dataset.from_tensor_slices((ids, np.asarray(labels, np.int32)))
 
 
-def personalize_keras(model, client, config, encode=None):
+def personalize_keras(model, client, config, global_prior=None, encode=None):
     """A personalized copy of ``model`` for one client, and the policy's before/after numbers.
 
     Args:
         model: a ``TextClassifier`` (its functional form is copied) or a functional Keras model.
         client: a ``Client``.
         config: a ``PersonalizationConfig``.
+        global_prior: the global training prior (``label_prior``); needed by ``prior``.
         encode: texts -> model input; defaults to ``model.encoder.encode``.
 
     Returns:
-        ``(personal_model, result)``: a functional Keras model with the client's weights, and the
-        dict of ``finetune_and_select`` as Python numbers.
+        ``(personal_model, result)``: a functional Keras model with the client's weights (for ``prior``,
+        the offset added to the head's bias; for ``interpolate``, the global model when the client keeps
+        it, else the fine-tuned one), and the dict of ``personalize_client`` as Python numbers.
 
     Example:
         >>> personal, result = personalize_keras(student, clients[3], PersonalizationConfig())
@@ -154,14 +266,15 @@ def personalize_keras(model, client, config, encode=None):
     functional = model.functional() if hasattr(model, "functional") else model
     personal = keras.models.clone_model(functional)
     personal.set_weights(functional.get_weights())
-    indices = trained_variable_indices(personal, config.mode)
+    indices = trained_variable_indices(personal, config.trained_part)
     variables = [personal.trainable_variables[i] for i in indices]
+    bias = head_layer(personal).bias
     train, test = client_datasets(client, encode)
 
     @tf.function
     def run():
-        return finetune_and_select(lambda x, training: personal(x, training=training), variables, train, test,
-                                   config)
+        return personalize_client(lambda x, training: personal(x, training=training), variables, bias, train, test,
+                                  config, global_prior)
 
     return personal, {key: value.numpy().item() for key, value in run().items()}
 

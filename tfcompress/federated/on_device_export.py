@@ -9,6 +9,7 @@ from tfcompress.atomic import write_bytes_atomic
 from tfcompress.federated.on_device import OnDeviceTrainer
 
 SIGNATURES = ("infer", "train", "save", "restore")
+PRIOR_SIGNATURE = "adapt_prior"
 
 
 def convert_on_device_training(trainer):
@@ -24,8 +25,9 @@ def convert_on_device_training(trainer):
         >>> model_bytes = convert_on_device_training(OnDeviceTrainer(student))
     """
     with tempfile.TemporaryDirectory() as folder:
-        tf.saved_model.save(trainer, folder, signatures=trainer.signatures())
-        converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=list(SIGNATURES))
+        signatures = trainer.signatures()
+        tf.saved_model.save(trainer, folder, signatures=signatures)
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=list(signatures))
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         converter.experimental_enable_resource_variables = True
         with warnings.catch_warnings():
@@ -36,8 +38,9 @@ def convert_on_device_training(trainer):
     return model_bytes
 
 
-def export_on_device_training(model, path, learning_rate=0.1):
-    """Write a ``.tflite`` that runs ``infer`` and trains its head on the phone (``train``/``save``/``restore``).
+def export_on_device_training(model, path, learning_rate=0.1, global_prior=None, config=None):
+    """Write a ``.tflite`` that runs ``infer`` and trains its head on the phone (``train``/``save``/``restore``),
+    and with ``global_prior`` adapts its bias by the personal prior (``adapt_prior``, the default method).
 
     The body (embedding, convolutions...) is frozen float; the head (last Dense layer) is a pair of
     resource variables updated by ``train`` with one plain-SGD step per call. Only
@@ -48,6 +51,8 @@ def export_on_device_training(model, path, learning_rate=0.1):
         model: a ``TextClassifier`` (trained) or a functional Keras model with a Dense last layer.
         path: where to write the ``.tflite``.
         learning_rate: SGD step size baked into ``train``.
+        global_prior: the global training prior (``label_prior``); adds ``adapt_prior``.
+        config: the ``PersonalizationConfig`` whose prior settings ``adapt_prior`` uses.
 
     Returns:
         A JSON-ready dict: ``path``, ``bytes``, ``signatures`` and their inputs/outputs, ``ops``,
@@ -56,11 +61,14 @@ def export_on_device_training(model, path, learning_rate=0.1):
     Example:
         >>> export_on_device_training(student, "runs/default/student_trainable.tflite")
     """
-    trainer = OnDeviceTrainer(model, learning_rate)
+    trainer = OnDeviceTrainer(model, learning_rate, global_prior, config)
     model_bytes = convert_on_device_training(trainer)
     write_bytes_atomic(model_bytes, path)
     interpreter = tf.lite.Interpreter(model_content=model_bytes)
-    return {"path": os.fspath(path), "bytes": len(model_bytes), "learning_rate": learning_rate,
+    prior = None if global_prior is None else {
+        "global_prior": [round(float(p), 6) for p in trainer.global_prior], "strength": trainer.config.prior_strength,
+        "weights": list(trainer.config.prior_weights), "min_gain": trainer.config.min_holdout_gain}
+    return {"path": os.fspath(path), "bytes": len(model_bytes), "learning_rate": learning_rate, "prior": prior,
             "signatures": interpreter.get_signature_list(), "ops": op_names(model_bytes),
             "builtin_ops_only": uses_builtin_ops_only(model_bytes),
             "runtime": "TFLITE_BUILTINS with resource variables (no Flex / select TF ops)"}

@@ -7,7 +7,8 @@ import numpy as np
 
 from tfcompress.backend import tf
 from tfcompress.federated.config import PersonalizationConfig
-from tfcompress.federated.finetune import client_datasets, finetune_and_select, trained_variable_indices
+from tfcompress.federated.finetune import (client_datasets, head_layer, personalize_client,
+                                           trained_variable_indices)
 from tfcompress.federated.runtime import TFFRuntime
 from tfcompress.federated.stack import require_tff
 from tfcompress.federated.tff_model import functional_of, model_weights_of, restore_keras_v2_classes, tff_model_fn
@@ -15,25 +16,27 @@ from tfcompress.federated.tff_model import functional_of, model_weights_of, rest
 WORSE_THRESHOLD_POINTS = 2.0
 
 
-def personalization_eval(model, clients, config=None, encode=None, clone_fn=None):
-    """Each client fine-tunes the global model on its local data; accuracy before/after on its test data.
+def personalization_eval(model, clients, config=None, global_prior=None, encode=None, clone_fn=None):
+    """Each client personalizes the global model on its local data; accuracy before/after on its test data.
 
     Runs TFF's personalization-eval computation: the server broadcasts ``model``'s weights, every
-    client runs ``finetune_and_select`` (``config``: head or whole model, SGD, keep/revert on a
-    held-out part of its own training data) inside its own computation and sends back only its
-    metrics. Clients without training or test data are listed under ``skipped``.
+    client runs ``personalize_client`` (``config.method``: the personal prior, fine-tuning, Ditto or
+    interpolation, each with its keep/revert decision on the client's own training data) inside its own
+    computation and sends back only its metrics. Clients without training or test data are listed under
+    ``skipped``.
 
     Args:
         model: the global model (``TextClassifier`` or functional Keras model); not modified.
         clients: ``Client`` objects.
-        config: a ``PersonalizationConfig`` (default: head only, 5 epochs, SGD 0.1, 25% held out).
+        config: a ``PersonalizationConfig`` (default: the personal prior).
+        global_prior: the global model's training prior (``label_prior``), needed by ``prior``.
         encode: texts -> model input (defaults to ``model.encoder.encode``).
         clone_fn: builds a fresh Keras model of the same architecture (see ``tff_model_fn``).
 
     Returns:
         A JSON-ready dict: ``clients`` (one row per client: sizes, ``accuracy_before``,
         ``accuracy_finetuned``, ``accuracy_personalized`` (after the keep/revert decision),
-        ``gain_points``, ``adopted``), ``summary`` (mean / median / worst / best gain in points,
+        ``gain_points``, ``adopted``, ``weight``), ``summary`` (mean / median / worst / best gain in points,
         clients worse by more than 2 points, pooled accuracies), ``skipped``, ``config``, ``seconds``.
 
     Example:
@@ -53,7 +56,7 @@ def personalization_eval(model, clients, config=None, encode=None, clone_fn=None
     try:
         computation = tff.learning.algorithms.build_personalization_eval_computation(
             tff_model_fn(functional, clone_fn),
-            collections.OrderedDict(finetune=_personalize_builder(functional, config)),
+            collections.OrderedDict(finetune=_personalize_builder(functional, config, global_prior)),
             _baseline_evaluate, max_num_clients=len(eligible))
     finally:
         restore_keras_v2_classes(functional)
@@ -65,15 +68,19 @@ def personalization_eval(model, clients, config=None, encode=None, clone_fn=None
     return _report(rows, skipped, config, start)
 
 
-def _personalize_builder(functional, config):
-    indices = trained_variable_indices(functional, config.mode)
+def _personalize_builder(functional, config, global_prior):
+    indices = trained_variable_indices(functional, config.trained_part)
+    bias_id = id(head_layer(functional).bias)
+    bias_index = [i for i, variable in enumerate(functional.trainable_variables) if id(variable) == bias_id][0]
+    prior = None if global_prior is None else np.asarray(global_prior, np.float32)
 
     def builder():
         @tf.function
         def personalize(model, train_data, test_data):
             variables = [model.trainable_variables[i] for i in indices]
-            result = finetune_and_select(lambda x, training: model.predict_on_batch(x, training=training),
-                                         variables, train_data, test_data, config)
+            result = personalize_client(lambda x, training: model.predict_on_batch(x, training=training),
+                                        variables, model.trainable_variables[bias_index], train_data, test_data,
+                                        config, prior)
             return collections.OrderedDict(sorted(result.items()))
 
         return personalize
@@ -126,6 +133,8 @@ def _rows(metrics, clients, encode):
                      "accuracy_finetuned": round(float(tuned["test_accuracy_after"][position]), 4),
                      "accuracy_personalized": round(final, 4), "gain_points": round(100 * (final - before), 2),
                      "adopted": bool(tuned["adopted"][position]),
+                     "weight": round(float(tuned["weight"][position]), 4),
+                     "would_gain_points": round(100 * (float(tuned["test_accuracy_after"][position]) - before), 2),
                      "holdout_accuracy_before": round(float(tuned["holdout_accuracy_before"][position]), 4),
                      "holdout_accuracy_after": round(float(tuned["holdout_accuracy_after"][position]), 4)})
     order = {client.client_id: index for index, client in enumerate(clients)}
@@ -151,17 +160,37 @@ def summarize(rows):
         return {"clients": 0}
     gains = [row["gain_points"] for row in rows]
     tests = np.array([row["test"] for row in rows], np.float64)
+    lost = [round((row["accuracy_before"] - row["accuracy_personalized"]) * row["test"]) for row in rows]
     return {"clients": len(rows), "mean_gain_points": round(statistics.fmean(gains), 2),
             "median_gain_points": round(statistics.median(gains), 2), "worst_gain_points": round(min(gains), 2),
             "best_gain_points": round(max(gains), 2), "clients_improved": sum(g > 0 for g in gains),
             "clients_unchanged": sum(g == 0 for g in gains),
             "clients_worse_by_more_than_2_points": sum(g < -WORSE_THRESHOLD_POINTS for g in gains),
+            "clients_worse": sum(g < 0 for g in gains), "share_worse": round(sum(g < 0 for g in gains) / len(rows), 4),
+            "clients_worse_by_more_than_1_point": sum(g < -1.0 for g in gains),
+            "most_test_examples_lost": int(max(lost)),
             "adopted": sum(bool(row.get("adopted")) for row in rows),
+            **decision_errors(rows),
             "mean_accuracy_before": round(statistics.fmean(row["accuracy_before"] for row in rows), 4),
             "mean_accuracy_personalized": round(statistics.fmean(row["accuracy_personalized"] for row in rows), 4),
             "pooled_accuracy_before": round(float(np.dot(tests, [r["accuracy_before"] for r in rows]) / tests.sum()), 4),
             "pooled_accuracy_personalized": round(
                 float(np.dot(tests, [r["accuracy_personalized"] for r in rows]) / tests.sum()), 4)}
+
+
+def decision_errors(rows):
+    """How often a client's own-data decision was wrong in hindsight (on its test part).
+
+    Wrong: adopted and the test part got worse, or declined where the chosen personalization would have
+    helped. Needs the rows' ``would_gain_points`` (the gain had the client adopted its choice).
+    """
+    judged = [row for row in rows if "would_gain_points" in row]
+    if not judged:
+        return {}
+    harmful = sum(bool(row["adopted"]) and row["gain_points"] < 0 for row in judged)
+    missed = sum(not row["adopted"] and row["would_gain_points"] > 0 for row in judged)
+    return {"decisions": {"adopted_and_worse": harmful, "declined_but_would_gain": missed,
+                          "error_rate": round((harmful + missed) / len(judged), 4)}}
 
 
 def _report(rows, skipped, config, start):

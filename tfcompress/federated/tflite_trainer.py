@@ -40,6 +40,15 @@ class TFLiteTrainer:
             losses.append(self.train_step(ids[order], labels[order]))
         return losses
 
+    def adapt_prior(self, ids, labels):
+        """The personal prior from all of the client's labelled texts (``adapt_prior`` signature); returns
+        ``offset``, ``weight`` and ``adopted`` as NumPy values. The bias keeps the offset."""
+        if "adapt_prior" not in self.runners:
+            raise ValueError("this .tflite has no adapt_prior signature (export it with global_prior=...)")
+        dtype = np.int32 if np.issubdtype(np.asarray(ids).dtype, np.integer) else np.float32
+        result = self.runners["adapt_prior"](x=np.asarray(ids, dtype), y=np.asarray(labels, np.int32))
+        return {name: np.array(value) for name, value in result.items()}
+
     def save(self):
         """The head's weights, ``{"kernel": ..., "bias": ...}`` (the app persists them)."""
         return {name: np.array(value) for name, value in self.runners["save"]().items()}

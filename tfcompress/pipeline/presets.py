@@ -42,10 +42,15 @@ ROBUST = {"vocabulary": {"size": 3500, "typo_recovery": True}, "typo_share": 0.5
 # Plain distillation: the KD and CE terms only (the baseline the objectives are measured against).
 PLAIN_KD = {"explain_weight": 0.0, "adversarial_weight": 0.0, "adversarial_texts": None, "robust_weight": 0.0,
             "typo_share": 0.0}
+# Natural clients (issue 17): with a user column (the bundled rotten_tomatoes: movie_name), this many seeded users
+# with at least min_texts texts are held out of all training (teacher, student, transfer set) and become the
+# personalization stage's clients, each split into a private train and test part. A training setting: it
+# changes what the models read.
+HELD_OUT_USERS = {"count": 50, "min_texts": 30}
 # How much of the test split the robustness, explanation and personalization stages look at.
 EVALUATION = {"robustness": {"num_examples": 100, "query_budget": 500},
               "explanations": {"num_examples": 20, "max_evals": 300},
-              "personalization": {"clients": 20, "alpha": 0.3, "rounds": 5, "test_fraction": 0.3}}
+              "personalization": {"clients": 20, "alpha": 0.3, "rounds": 5, "test_fraction": 0.35}}
 # Settings that only size the evaluation stages (re-measured on every run); changing them keeps the
 # trained checkpoints.
 EVALUATION_SETTINGS = tuple(EVALUATION)
@@ -100,10 +105,11 @@ PRESETS = {
               "explain_examples": 2000,  # the teacher's endpoint-Shapley maps of 2,000 texts (quick is a smoke test)
               "robustness": {**EVALUATION["robustness"], "num_examples": 30},
               "explanations": {**EVALUATION["explanations"], "num_examples": 5},
-              "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2}},
+              "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2},
+              "held_out_users": {**HELD_OUT_USERS, "count": 20}},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3, "teacher_patience": 1,
                 "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9, **TRANSFER,
-                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **EVALUATION},
+                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **EVALUATION, "held_out_users": HELD_OUT_USERS},
 }
 
 
@@ -134,6 +140,6 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
     return settings
 
 
-__all__ = ["EVALUATION", "EVALUATION_SETTINGS", "OBJECTIVES", "PLAIN_KD", "PRESETS", "RECIPES", "ROBUST", "STUDENTS",
+__all__ = ["EVALUATION", "EVALUATION_SETTINGS", "HELD_OUT_USERS", "OBJECTIVES", "PLAIN_KD", "PRESETS", "RECIPES", "ROBUST", "STUDENTS",
            "TRANSFER",
            "preset_settings"]

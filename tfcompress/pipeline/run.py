@@ -121,7 +121,7 @@ class Run:
             **{section: NOT_BUILT for section in ("dataset", "teacher", "student", *STAGES[2:])},
             "stages": {},
         }
-        self.qat_student = self.tflite_bytes = None
+        self.qat_student = self.tflite_bytes = self.held_out = None
 
     def execute(self):
         from tfcompress.report import write_report
@@ -163,10 +163,32 @@ class Run:
                                       config.user_column, test_path=config.test_data, seed=config.seed)
         else:
             data = datasets.load(config.dataset, seed=config.seed)
+        data, self.held_out, held_out_section = self.hold_out_users(data)
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
-        self.metrics["dataset"] = {**data.summary(), "max_length": self.fit_lengths(data.train.texts)}
+        self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
+                                   "max_length": self.fit_lengths(data.train.texts)}
         return data, "done"
+
+    def hold_out_users(self, data):
+        """``(data, held_out, section)``: with a user column, the settings' users leave every split (they are the
+        personalization stage's natural clients); without one, nothing is held out."""
+        from tfcompress.datasets.held_out_users import eligible_users, hold_out_users
+
+        wanted = self.settings.get("held_out_users") or {"count": 0, "min_texts": 0}
+        if not wanted["count"] or data.train.users is None:
+            reason = "no user column" if data.train.users is None else "switched off (count 0)"
+            return data, None, f"none: {reason}"
+        available = len(eligible_users(data, wanted["min_texts"]))
+        count = min(wanted["count"], available // 2)
+        if count < 1:
+            return data, None, f"none: fewer than 2 users have {wanted['min_texts']} texts"
+        if count < wanted["count"]:
+            log(f"warning: only {available} users have {wanted['min_texts']} texts; holding out {count} (half of them), "
+                f"not {wanted['count']}")
+        data, held_out = hold_out_users(data, count, wanted["min_texts"], seed=self.config.seed)
+        return data, held_out, {"users": count, "texts": len(held_out), "min_texts": wanted["min_texts"],
+                                "requested": wanted["count"]}
 
     def fit_lengths(self, texts):
         """Each model's ``max_length`` from the training ``texts`` (unless the settings fix one), set in
@@ -340,21 +362,28 @@ class Run:
             ids, source.contribution_bias().numpy())}
 
     def personalize(self):
-        """Personalization on clients made from the test split (data the student never trained on):
-        by the user column when the data has one, else a seeded Dirichlet label skew."""
-        from tfcompress.federated import make_clients, personalization_report
+        """Personalization on data no model trained on: the held-out users (natural clients) when the data has a
+        user column, else the test split cut into clients by a seeded Dirichlet label skew."""
+        from tfcompress.federated import label_prior, make_clients, personalization_report
 
         options = self.settings["personalization"]
-        if not options["clients"]:
+        if self.held_out is not None:
+            clients = make_clients([self.held_out], by_user=True, test_fraction=options["test_fraction"],
+                                   seed=self.config.seed)
+            source = "natural clients: the held-out users (no model trained on their texts)"
+        elif options["clients"]:
+            clients = make_clients([self.data.test], num_clients=options["clients"], alpha=options["alpha"],
+                                   test_fraction=options["test_fraction"], by_user=False, seed=self.config.seed)
+            source = "the test split, partitioned into clients by a Dirichlet label skew (the student never trained on it)"
+        else:
             self.metrics["personalization"] = "skipped: no clients"
             return None, "skipped"
-        clients = make_clients([self.data.test], num_clients=options["clients"], alpha=options["alpha"],
-                               test_fraction=options["test_fraction"], seed=self.config.seed)
         student = load_model(self.folder.student_path)
         section = personalization_report(
             student, clients, options, self.folder.trainable_tflite_path, self.config.seed,
+            global_prior=label_prior(self.data.train.labels, self.data.num_classes),
             progress=lambda record: log(f"personalization: round {record.get('round')} done"))
-        section["data"] = "the test split, partitioned into clients (the student never trained on it)"
+        section["data"] = source
         self.metrics["personalization"] = section
         return section, "done"
 

@@ -1,0 +1,85 @@
+"""The personal class prior: a client's own label frequencies added to the global model's logits.
+
+A user's texts share a subject and often a verdict (a movie's reviews lean fresh or rotten), so the
+class mix of the user's labelled texts is the strongest thing a device knows that the global model does
+not. With the global model read as p(y | x) under the training prior pi_g, Bayes' rule under the
+client's prior pi_c gives logits + log(pi_c / pi_g). The device uses
+
+    logits + w * (log pi_c - log pi_g),   pi_c = (counts + s * pi_g) / (n + s)
+
+(``s`` pseudo-counts of the global prior shrink a small client towards it) and picks ``w`` from a short
+grid by leave-one-out on its own training texts: each text is predicted with the prior of the others.
+The smallest ``w`` with the most leave-one-out hits is kept only when it gets ``min_holdout_gain`` more
+of them right than ``w = 0`` (the global model); otherwise the client keeps the global model.
+
+Everything here is TensorFlow ops on logits the model has already computed, so the same function runs
+eagerly (Keras), inside TFF's per-client computation and inside the on-device ``.tflite`` (builtin ops).
+"""
+import numpy as np
+
+from tfcompress.backend import tf
+
+
+def label_prior(labels, num_classes):
+    """The class frequencies of ``labels`` (the global model's training prior), smoothed by one count.
+
+    Example:
+        >>> label_prior(np.array([0, 0, 1]), 2)
+        array([0.6, 0.4], dtype=float32)
+    """
+    counts = np.bincount(np.asarray(labels, np.int64), minlength=num_classes).astype(np.float64) + 1.0
+    return (counts / counts.sum()).astype(np.float32)
+
+
+def prior_offset(logits, labels, global_prior, strength, weights, min_gain):
+    """The logit offset a client adds, chosen by leave-one-out on its own labelled examples.
+
+    Args:
+        logits: ``[n, classes]`` global-model logits of the client's training texts.
+        labels: ``[n]`` their int labels.
+        global_prior: ``[classes]`` the global training prior (``label_prior``).
+        strength: pseudo-counts ``s`` of the global prior in the client's estimate.
+        weights: the grid of ``w``; the first must be 0 (the global model).
+        min_gain: leave-one-out hits ``w`` must add over ``w = 0`` to be adopted.
+
+    Returns:
+        A dict of tensors: ``offset`` ``[classes]`` (zeros when not adopted), ``shift`` (the offset at
+        ``w = 1``), ``weight`` (the ``w``
+        used), ``best_weight`` (the leave-one-out choice before the ``min_gain`` rule), ``adopted``
+        (0/1), ``loo_correct_global`` and ``loo_correct_best`` (hits out of ``n``).
+
+    Example:
+        >>> prior_offset(logits, labels, label_prior(train_labels, 2), 2.5, [0.0, 0.5, 1.0], 2)["offset"]
+    """
+    logits = tf.convert_to_tensor(logits, tf.float32)
+    labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
+    global_prior = tf.convert_to_tensor(global_prior, tf.float32)
+    weights = tf.convert_to_tensor(weights, tf.float32)
+    strength = tf.cast(strength, tf.float32)
+    onehot = tf.one_hot(labels, tf.shape(logits)[-1], dtype=tf.float32)
+    counts = tf.reduce_sum(onehot, axis=0)
+    count = tf.cast(tf.shape(labels)[0], tf.float32)
+    log_global = tf.math.log(global_prior)
+    others = (counts[None, :] - onehot + strength * global_prior[None, :]) / tf.maximum(count - 1.0 + strength, 1e-6)
+    loo_shift = tf.math.log(others) - log_global[None, :]
+    shifted = logits[None, :, :] + weights[:, None, None] * loo_shift[None, :, :]
+    predictions = tf.argmax(shifted, axis=-1, output_type=tf.int32)
+    hits = tf.reduce_sum(tf.cast(tf.equal(predictions, labels[None, :]), tf.int32), axis=1)
+    best = tf.argmax(hits, output_type=tf.int32)  # the first (smallest w) of the ties
+    adopted = hits[best] >= hits[0] + int(min_gain)
+    weight = tf.where(adopted, weights[best], 0.0)
+    client_prior = (counts + strength * global_prior) / (count + strength)
+    offset = weight * (tf.math.log(client_prior) - log_global)
+    return {"offset": offset, "shift": tf.math.log(client_prior) - log_global, "weight": weight,
+            "best_weight": weights[best],
+            "adopted": tf.cast(adopted, tf.int32), "loo_correct_global": hits[0], "loo_correct_best": hits[best]}
+
+
+def client_offset(predict_logits, ids, labels, global_prior, config):
+    """``prior_offset`` of one client in eager mode: ``predict_logits(ids)`` and a ``PersonalizationConfig``.
+
+    Example:
+        >>> result = client_offset(lambda x: student(x, training=False), ids, labels, prior, PersonalizationConfig())
+    """
+    return prior_offset(predict_logits(ids), labels, global_prior, config.prior_strength, config.prior_weights,
+                        config.min_holdout_gain)
