@@ -134,7 +134,7 @@ def personalized_row(metrics):
     summary = evaluation["summary"]
     row = Row("ours after personalization (mean over clients)", "personalized", "ours personalized")
     row.figures = {"clean_accuracy": summary["mean_accuracy_personalized"],
-                   "note": f"{summary['clients']} clients from the test split; before personalization "
+                   "note": f"{summary['clients']} clients ({section.get('data', 'the test split')}); before personalization "
                            f"{summary['mean_accuracy_before']:.4f}; held-out client data, not the attacked sample"}
     return row
 

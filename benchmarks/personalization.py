@@ -12,7 +12,8 @@ Usage: .venv/bin/python benchmarks/personalization.py [--natural-clients 120] [-
    cut into ``--dirichlet-clients`` clients by a Dirichlet(``--alpha``) label skew: the synthetic setting.
 3. Per setting and method (``PersonalizationConfig.method``: the personal prior (default), head and whole
    fine-tuning, Ditto, interpolation), TFF's personalization evaluation: each client personalizes from its own
-   train part and is measured against the global model on its test part.
+   train part and is measured against the global model on its test part. Then FedPer (``run_fedper``: TFF
+   Federated Reconstruction rounds, shared body, personal head), measured the same way.
 4. FedAvg rounds on the natural clients (seconds per round; bytes each client sends per round).
 5. On-device: the trainable ``.tflite``'s ``adapt_prior`` signature on every natural client against the Keras
    personal prior (same predictions).
@@ -39,6 +40,7 @@ from tfcompress.datasets import hold_out_users
 from tfcompress.evaluation import accuracy
 from tfcompress.federated import (PersonalizationConfig, TFLiteTrainer, export_on_device_training, label_prior,
                                   make_clients, personalization_eval, personalize_keras, run_federated)
+from tfcompress.federated.fedper import run_fedper
 from tfcompress.models import build_student, load_model, save_model
 from tfcompress.pipeline import STUDENTS, train_classifier
 
@@ -54,6 +56,12 @@ METHODS = {
     "ditto": PersonalizationConfig(method="ditto", learning_rate=0.02),
     "interpolate": PersonalizationConfig(method="interpolate"),
 }
+
+
+# What a client sends in a personalization-evaluation round: its 15 scalar metrics (8 bytes at most each).
+METRIC_BYTES = 15 * 8
+# FedPer / FedRep: body trained by client SGD 0.02, the head rebuilt on each client by 5 epochs of SGD 0.1.
+FEDPER = {"client_learning_rate": 0.02, "head_learning_rate": 0.1, "head_epochs": 5, "batch_size": 16}
 
 
 def central_student(data, epochs, cache, seed=DATA_SEED):
@@ -72,16 +80,24 @@ def central_student(data, epochs, cache, seed=DATA_SEED):
     return student
 
 
-def evaluate_methods(student, clients, prior, setting, cache, key):
+def evaluate_methods(student, clients, prior, setting, cache, key, rounds):
+    """Every method of ``METHODS`` through TFF's personalization evaluation, then FedPer's rounds (resumable)."""
     results = {}
     for name, config in METHODS.items():
         kept = cache.load(f"{setting}.{name}.json", {**key, "config": config.to_dict()})
         if kept is None:
             print(f"{setting}: {name}", flush=True)
             report = personalization_eval(student, clients, config, prior)
-            report["seconds_per_client"] = round(report["seconds"] / max(len(report["clients"]), 1), 3)
+            # One TFF round: the server broadcasts the model, each client sends back its scalar metrics.
+            report.update(seconds_per_round=report["seconds"], bytes_sent_per_client_per_round=METRIC_BYTES)
             kept = cache.keep(f"{setting}.{name}.json", {**key, "config": config.to_dict()}, report)
         results[name] = kept
+    fedper_key = {**key, "rounds": rounds, "fedper": FEDPER}
+    kept = cache.load(f"{setting}.fedper.json", fedper_key)
+    if kept is None:
+        print(f"{setting}: fedper", flush=True)
+        kept = cache.keep(f"{setting}.fedper.json", fedper_key, run_fedper(student, clients, rounds=rounds, **FEDPER))
+    results["fedper (shared body, personal head)"] = kept
     return results
 
 
@@ -116,22 +132,22 @@ def update_bytes(student):
     return int(sum(np.prod(v.shape) for v in student.functional().trainable_variables) * 4)
 
 
-def method_rows(results, bytes_per_round):
+def method_rows(results):
     rows = []
     for name, report in results.items():
         s = report["summary"]
-        sent = "0 (metrics only)" if name != "fedavg" else bytes_per_round
         rows.append((name, s["mean_gain_points"], s["median_gain_points"], s["worst_gain_points"],
                      f"{s['clients_worse']} / {s['clients']}", s["clients_worse_by_more_than_1_point"],
                      s["most_test_examples_lost"],
                      round(100 * (s["pooled_accuracy_personalized"] - s["pooled_accuracy_before"]), 2),
-                     s.get("decisions", {}).get("error_rate"), s["adopted"], report["seconds_per_client"], sent))
+                     s.get("decisions", {}).get("error_rate"), s["adopted"], report["seconds_per_round"],
+                     report["bytes_sent_per_client_per_round"]))
     return rows
 
 
 HEADER = ("method", "mean gain (points)", "median", "worst", "clients worse", "worse by > 1 point",
           "most test examples lost", "pooled gain (points)", "decision error rate", "adopted",
-          "seconds per client", "bytes sent per client")
+          "seconds per round", "bytes sent per client per round")
 
 
 def markdown(report):
@@ -141,7 +157,7 @@ def markdown(report):
         counts = report["settings"][setting]
         lines += [f"## {title}: {counts['clients']} clients, {counts['test_examples']} test texts, global accuracy "
                   f"{counts['global_accuracy']}", "",
-                  markdown_table(HEADER, method_rows(report[setting], report["fedavg"]["bytes_per_client_per_round"])),
+                  markdown_table(HEADER, method_rows(report[setting])),
                   ""]
     fed = report["fedavg"]
     lines += ["## FedAvg rounds on the natural clients", "",
@@ -203,7 +219,7 @@ def main():
         accuracy_before, test_examples = pooled_accuracy(student, clients)
         report["settings"][setting] = {"clients": len(clients), "test_examples": test_examples,
                                        "global_accuracy": accuracy_before}
-        report[setting] = evaluate_methods(student, clients, prior, setting, cache, key)
+        report[setting] = evaluate_methods(student, clients, prior, setting, cache, key, args.rounds)
         print(setting, {name: r["summary"]["mean_gain_points"] for name, r in report[setting].items()}, flush=True)
     report["on_device"] = on_device_prior(student, natural, prior, METHODS["prior (default)"])
     start_weights = student.get_weights()

@@ -108,6 +108,7 @@ def test_personalize_command_runs_rounds_and_writes_the_trainable_tflite(saved_s
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["clients"] == 4 and (out / "student_trainable.tflite").exists()
+    assert report_config(out)["method"] == "prior"
     report = json.loads((out / "personalization.json").read_text())
     if FULL_STACK:
         assert len(report["evaluation"]["clients"]) + len(report["evaluation"].get("skipped", [])) == 4
@@ -141,3 +142,7 @@ def test_export_command_refuses_bad_models_and_outputs(saved_student, tmp_path, 
     assert "not a `tfcompress run` output folder" in capsys.readouterr().err
     assert main(["export", str(saved_student / "student.tflite"), "--out", str(tmp_path / "m.tflite")]) == 2
     assert "MODEL must be a `tfcompress run` folder, a QAT .npz or a .keras student" in capsys.readouterr().err
+
+
+def report_config(out):
+    return json.loads((out / "personalization.json").read_text())["config"]

@@ -53,19 +53,30 @@ def personalization_eval(model, clients, config=None, global_prior=None, encode=
                for client in clients if client.num_train == 0 or client.num_test == 0]
     if not eligible:
         return _report([], skipped, config, start)
-    try:
-        computation = tff.learning.algorithms.build_personalization_eval_computation(
-            tff_model_fn(functional, clone_fn),
-            collections.OrderedDict(finetune=_personalize_builder(functional, config, global_prior)),
-            _baseline_evaluate, max_num_clients=len(eligible))
-    finally:
-        restore_keras_v2_classes(functional)
+    computation = personalization_computation(functional, config, global_prior, clone_fn, len(eligible))
     inputs = [collections.OrderedDict(zip(("train_data", "test_data"), client_datasets(client, encode)))
               for client in eligible]
     with TFFRuntime():
         metrics = computation(model_weights_of(functional), inputs)
     rows = _rows(metrics, eligible, encode)
     return _report(rows, skipped, config, start)
+
+
+def personalization_computation(functional, config, global_prior=None, clone_fn=None, max_clients=100):
+    """The TFF computation ``personalization_eval`` runs: (model weights @SERVER, client data @CLIENTS) ->
+    per-client scalar metrics @SERVER. Its type signature is what a client can send (tested: numbers only).
+
+    Example:
+        >>> personalization_computation(student.functional(), PersonalizationConfig(), prior).type_signature
+    """
+    tff = require_tff()
+    try:
+        return tff.learning.algorithms.build_personalization_eval_computation(
+            tff_model_fn(functional, clone_fn),
+            collections.OrderedDict(finetune=_personalize_builder(functional, config, global_prior)),
+            _baseline_evaluate, max_num_clients=max_clients)
+    finally:
+        restore_keras_v2_classes(functional)
 
 
 def _personalize_builder(functional, config, global_prior):

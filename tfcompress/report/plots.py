@@ -106,10 +106,12 @@ def draw_personalization_gains(figure, rows):
     from matplotlib.patches import Patch
 
     axes = figure.subplots()
+    rows = sorted(rows, key=lambda row: row.get("gain_points") or 0.0)  # sorted: the gains' distribution
     gains = [row.get("gain_points") or 0.0 for row in rows]
     colors = ["#55a868" if gain > 0 else "#c44e52" if gain < 0 else "#9e9e9e" for gain in gains]
     bars = axes.bar(range(len(rows)), gains, color=colors, width=0.7)
-    axes.bar_label(bars, labels=[f"{gain:+.1f}" if gain else "" for gain in gains], padding=2, fontsize=7)
+    if len(rows) <= 24:
+        axes.bar_label(bars, labels=[f"{gain:+.1f}" if gain else "" for gain in gains], padding=2, fontsize=7)
     finetuned = [(index, 100 * (row["accuracy_finetuned"] - row["accuracy_before"])) for index, row in enumerate(rows)
                  if row.get("accuracy_finetuned") is not None and row.get("accuracy_before") is not None]
     if finetuned:
@@ -117,13 +119,17 @@ def draw_personalization_gains(figure, rows):
     axes.axhline(0, color="black", linewidth=0.8)
     axes.axhline(-2, color="#c44e52", linewidth=0.8, linestyle=":")
     crowded = len(rows) > 8
-    axes.set_xticks(range(len(rows)), [str(row.get("client")) for row in rows], rotation=45 if crowded else 0,
-                    ha="right" if crowded else "center", fontsize=8)
+    if len(rows) > 24:
+        axes.set_xticks([])
+        axes.set_xlabel(f"{len(rows)} clients, sorted by gain")
+    else:
+        axes.set_xticks(range(len(rows)), [str(row.get("client")) for row in rows], rotation=45 if crowded else 0,
+                        ha="right" if crowded else "center", fontsize=8)
     axes.set_ylabel("accuracy gain (points)")
     axes.set_title("Per-client accuracy gain from personalization")
     axes.legend([Patch(color="#55a868"), Patch(color="#c44e52"),
                  Line2D([], [], marker="x", color="black", linestyle="none"),
                  Line2D([], [], color="#c44e52", linewidth=0.8, linestyle=":")],
-                ["gain kept", "loss kept", "fine-tuned, before the keep/revert decision", "-2 points"],
+                ["gain kept", "loss kept", "the client's choice, before its keep/revert decision", "-2 points"],
                 fontsize=8, frameon=False, loc="upper right")
     axes.spines[["top", "right"]].set_visible(False)

@@ -364,11 +364,11 @@ def personalization_section(metrics, assets):
         return blocks + [Absent("personalization", str(section))]
     config = section.get("config") or {}
     blocks.append(Facts([
-        ("clients", f"{fmt(section.get('clients'), '{}')} (Dirichlet label skew, "
-                    f"alpha {fmt(section.get('alpha'), '{}')})"),
+        ("clients", fmt(section.get("clients"), "{}")),
         ("data", fmt(section.get("data"), "{}")),
         ("federated rounds", fmt(section.get("rounds"), "{}")),
-        ("fine-tuning policy", ", ".join(f"{key} {value}" for key, value in config.items()) or MISSING),
+        ("personalization method", fmt(config.get("method"), "{}")),
+        ("policy", ", ".join(f"{key} {value}" for key, value in config.items()) or MISSING),
         ("on-device training", describe_on_device(section.get("on_device_training"), assets))]))
     federated, evaluation = section.get("federated"), section.get("evaluation")
     if isinstance(federated, str) and federated == evaluation:  # one reason for both (no TFF): say it once
@@ -413,9 +413,14 @@ def evaluation_blocks(evaluation, assets):
     if not isinstance(evaluation, dict):
         return blocks + [Absent("evaluation", str(evaluation))]
     summary, rows = evaluation.get("summary") or {}, evaluation.get("clients") or []
+    method = (evaluation.get("config") or {}).get("method", "finetune")
     blocks.append(Paragraph(
-        "Each client fine-tunes the global student on its own training data and keeps the result only if it "
-        "helps on a held-out part of that data; accuracy is measured on the client's test data."))
+        "Each client adds its own class prior, shrunk towards the global one, to the student's logits, with a "
+        "weight chosen by leave-one-out on its own training texts, and keeps it only if that gets at least "
+        f"{(evaluation.get('config') or {}).get('min_holdout_gain', 2)} more of them right; accuracy is measured on "
+        "the client's test texts." if method == "prior" else
+        f"Each client personalizes the global student ({method}) on its own training data and keeps the result "
+        "only if it helps on a held-out part of that data; accuracy is measured on the client's test data."))
     blocks.append(Facts([
         ("clients evaluated", fmt(summary.get("clients"), "{}")),
         ("gain in points: mean / median / worst / best",
@@ -424,13 +429,17 @@ def evaluation_blocks(evaluation, assets):
         ("clients improved / unchanged / worse by more than 2 points",
          " / ".join(fmt(summary.get(key), "{}") for key in ("clients_improved", "clients_unchanged",
                                                             "clients_worse_by_more_than_2_points"))),
-        ("clients that adopted their fine-tuned model", fmt(summary.get("adopted"), "{}")),
+        ("clients worse / most test texts one client lost", f"{fmt(summary.get('clients_worse'), '{}')} / "
+                                                            f"{fmt(summary.get('most_test_examples_lost'), '{}')}"),
+        ("clients that adopted their personalization", fmt(summary.get("adopted"), "{}")),
+        ("decisions wrong in hindsight (on the test texts)",
+         fmt((summary.get("decisions") or {}).get("error_rate"), "{:.1%}")),
         ("pooled accuracy before \u2192 personalized", f"{fmt(summary.get('pooled_accuracy_before'))} \u2192 "
                                                    f"{fmt(summary.get('pooled_accuracy_personalized'))}")]))
     if rows:
         blocks.append(assets.plot("personalization_gains", draw_personalization_gains, rows,
-                                  caption="Accuracy gain of each client after personalization (bars: what the "
-                                          "client kept; x: what fine-tuning alone gave)"))
+                                  caption="The per-client gains, sorted (bars: what the client kept; x: what its "
+                                          "choice alone gave)"))
         blocks.append(Table(["client", "train", "test", "accuracy before", "fine-tuned", "personalized",
                              "gain (points)", "adopted"],
                             [[row.get("client"), fmt(row.get("train"), "{}"), fmt(row.get("test"), "{}"),
