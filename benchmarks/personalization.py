@@ -88,10 +88,9 @@ def evaluate_methods(student, clients, prior, setting, cache, key, rounds):
         if kept is None:
             print(f"{setting}: {name}", flush=True)
             report = personalization_eval(student, clients, config, prior)
-            # One TFF round: the server broadcasts the model, each client sends back its scalar metrics.
-            report.update(seconds_per_round=report["seconds"], bytes_sent_per_client_per_round=METRIC_BYTES)
             kept = cache.keep(f"{setting}.{name}.json", {**key, "config": config.to_dict()}, report)
-        results[name] = kept
+        # One TFF round: the server broadcasts the model, each client sends back its scalar metrics.
+        results[name] = {**kept, "seconds_per_round": kept["seconds"], "bytes_sent_per_client_per_round": METRIC_BYTES}
     fedper_key = {**key, "rounds": rounds, "fedper": FEDPER}
     kept = cache.load(f"{setting}.fedper.json", fedper_key)
     if kept is None:
@@ -221,7 +220,9 @@ def main():
                                        "global_accuracy": accuracy_before}
         report[setting] = evaluate_methods(student, clients, prior, setting, cache, key, args.rounds)
         print(setting, {name: r["summary"]["mean_gain_points"] for name, r in report[setting].items()}, flush=True)
-    report["on_device"] = on_device_prior(student, natural, prior, METHODS["prior (default)"])
+    report["on_device"] = (cache.load("on_device.json", key)
+                           or cache.keep("on_device.json", key,
+                                         on_device_prior(student, natural, prior, METHODS["prior (default)"])))
     start_weights = student.get_weights()
     fed = run_federated(student, natural, rounds=args.rounds, evaluate_every=0)
     fed.pop("rounds")
