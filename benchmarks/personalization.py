@@ -60,8 +60,10 @@ METHODS = {
 
 # What a client sends in a personalization-evaluation round: its 15 scalar metrics (8 bytes at most each).
 METRIC_BYTES = 15 * 8
-# FedPer / FedRep: body trained by client SGD 0.02, the head rebuilt on each client by 5 epochs of SGD 0.1.
-FEDPER = {"client_learning_rate": 0.02, "head_learning_rate": 0.1, "head_epochs": 5, "batch_size": 16}
+# FedPer / FedRep: body trained by client SGD 0.1 (at 0.02 its body hardly moved in 5 rounds and the personal
+# heads behaved exactly like head fine-tuning: +0.93 / +0.40 points), the head rebuilt on each client by 5 epochs
+# of SGD 0.1.
+FEDPER = {"client_learning_rate": 0.1, "head_learning_rate": 0.1, "head_epochs": 5, "batch_size": 16}
 
 
 def central_student(data, epochs, cache, seed=DATA_SEED):

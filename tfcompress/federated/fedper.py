@@ -20,11 +20,12 @@ def run_fedper(model, clients, rounds=5, batch_size=16, client_learning_rate=0.0
     """FedPer rounds from ``model``, then each client's personal head measured against the global model.
 
     The rounds run ``tff.learning.algorithms.build_fed_recon`` with the head (the model's last Dense layer)
-    as the local, never-aggregated part and every other layer as the global part. Afterwards each client
-    builds its personal head the way the rounds do (from the head's initializer, ``head_epochs`` of SGD on its
-    training part with the shared body frozen) and keeps it only when it gets ``config.min_holdout_gain`` more
-    of its held-out training texts right than the global model (``config.holdout_fraction`` held out); the
-    client's test part is only measured. ``model`` is not modified.
+    as the local, never-aggregated part and every other layer as the global part (in the rounds a client's
+    head is rebuilt from its initializer each time, as Federated Reconstruction does). Afterwards each client
+    builds its personal head on the shared body: from the global model's head, ``head_epochs`` of SGD on its
+    training part with the body frozen, kept only when it gets ``config.min_holdout_gain`` more of its
+    held-out training texts right than the global model (``config.holdout_fraction`` held out); the client's
+    test part is only measured. ``model`` is not modified.
 
     Args:
         model: the global ``TextClassifier`` or functional Keras model.
