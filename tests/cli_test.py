@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FULL_STACK, requires_full_stack
+from tests.conftest import FULL_STACK, STACK_FLAGS, requires_full_stack
 from tfcompress.cli import build_parser, main
 
 
@@ -33,7 +33,8 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     out = tmp_path / "run"
     code = main(["run", "--data", str(data), "--text-column", "review", "--label-column", "verdict",
                  "--teacher-epochs", "1", "--student-epochs", "1", "--robustness-examples", "0",
-                 "--explanation-examples", "2", "--skip", "qat", "--skip", "personalization", "--out", str(out)])
+                 "--explanation-examples", "2", "--skip", "qat", "--skip", "personalization", "--out", str(out),
+                 *STACK_FLAGS])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"]["classes"] == ["bad", "good"]
@@ -46,7 +47,7 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
 def test_bad_input_gives_one_clear_error_and_exit_2(tmp_path, capsys):
     data = tmp_path / "reviews.csv"
     data.write_text("text,label\nfine,pos\n,neg\n")
-    assert main(["run", "--data", str(data), "--out", str(tmp_path / "run")]) == 2
+    assert main(["run", "--data", str(data), "--out", str(tmp_path / "run"), *STACK_FLAGS]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == f"tfcompress: error: file {data}, column 'text', row 2: is empty"
     assert err.count("error") == 1 and not (tmp_path / "run" / "checkpoints" / "teacher.keras").exists()

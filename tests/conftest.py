@@ -12,6 +12,17 @@ if "NLTK_DATA" not in os.environ and os.path.isdir(REPO_NLTK_DATA):
     os.environ["NLTK_DATA"] = REPO_NLTK_DATA
 
 FULL_STACK = importlib.util.find_spec("tensorflow_federated") is not None
+# What a run must be told to leave out on the current stack (no textattack, nltk or TFF): it refuses otherwise.
+STACK_RUN_OPTIONS = {} if FULL_STACK else {"adversarial_texts": False, "worst_case": False}
+STACK_SKIPS = () if FULL_STACK else ("robustness", "personalization")
+STACK_FLAGS = [] if FULL_STACK else ["--no-adversarial-texts", "--no-worst-case", "--skip", "robustness",
+                                     "--skip", "personalization"]
+
+
+def stack_run_config(**config):
+    """``RunConfig`` keywords with what this stack cannot run switched off (nothing on the full stack)."""
+    skip = tuple(sorted(set(config.pop("skip", ())) | set(STACK_SKIPS)))
+    return {**config, **STACK_RUN_OPTIONS, "skip": skip}
 requires_full_stack = pytest.mark.skipif(
     not FULL_STACK, reason="needs the full stack (.venv: TF 2.14 + TFF 0.87 + textattack); "
                            "the current stack has no TensorFlow Federated and no textattack")
@@ -102,7 +113,7 @@ def quick_run(tmp_path_factory):
     from tfcompress.pipeline import RunConfig, run
 
     out = tmp_path_factory.mktemp("quick")
-    return out, run(RunConfig(out=str(out), preset="quick"))
+    return out, run(RunConfig(**stack_run_config(out=str(out), preset="quick")))
 
 
 def pytest_collection_modifyitems(items):

@@ -37,3 +37,27 @@ def test_textattack_imports_and_wordnet_answers_offline(nltk_data_dir):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "NLTK_DATA": nltk_data_dir}, check=True)
     assert "'movie'" in out.stdout and "noun.animal" in out.stdout
+
+
+def test_the_package_finds_its_own_data_from_any_folder_without_nltk_data(tmp_path):
+    from tfcompress.offline import DEFAULT_NLTK_DATA, SOURCE_ROOT
+
+    code = ("import os\nfrom tfcompress.offline import ensure_nltk_data\n"
+            "print(ensure_nltk_data())\n")
+    env = {key: value for key, value in os.environ.items() if key != "NLTK_DATA"}
+    env["PYTHONPATH"] = SOURCE_ROOT
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env=env, check=True)
+    assert out.stdout.strip() == DEFAULT_NLTK_DATA == os.path.join(SOURCE_ROOT, ".cache", "nltk_data")
+
+
+def test_an_empty_folder_is_built_on_first_use_and_an_unbuildable_one_names_the_fix(tmp_path):
+    from tfcompress.errors import OfflineResourceError
+    from tfcompress.offline import DEBIAN_WORDNET, ensure_nltk_data, nltk_data_complete
+
+    if os.path.exists(os.path.join(DEBIAN_WORDNET, "data.noun")):
+        assert ensure_nltk_data(str(tmp_path / "fresh")) == str(tmp_path / "fresh")
+        assert nltk_data_complete(str(tmp_path / "fresh"))
+    with pytest.raises(OfflineResourceError, match=r"NLTK data not found at .*wordnet-base.*make nltk-data"):
+        ensure_nltk_data(str(tmp_path / "never"), wordnet_dir=str(tmp_path / "no_wordnet"))
+    assert not (tmp_path / "never").exists()

@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
+from tests.conftest import STACK_FLAGS
+
 RUN = [sys.executable, "-u", "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "600",
        "--teacher-epochs", "1", "--student-epochs", "4", "--robustness-examples", "0", "--explanation-examples", "0",
-       "--skip", "qat", "--skip", "personalization"]
+       "--skip", "qat", "--skip", "personalization", *STACK_FLAGS]
 
 
 @pytest.mark.slow

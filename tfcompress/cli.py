@@ -1,20 +1,25 @@
-"""The ``tfcompress`` command line: argument parsing only; the work is done by the library."""
+"""The ``tfcompress`` command line: argument parsing only; the work is done by the library.
+
+Parsing imports no TensorFlow (``--help`` is instant): the names it offers come from ``tfcompress.catalog``
+and the errors it reports from ``tfcompress.errors``; a command imports the library when it runs.
+"""
 import argparse
 import json
 import os
 import sys
 
-from tfcompress.errors import DataError
-from tfcompress.federated.stack import FullStackRequired
-from tfcompress.robustness.offline_textattack import OfflineResourceError
+from tfcompress.catalog import (ATTACK_RECIPES, EXPLAIN_METHODS, PERSONALIZATION_METHODS, PRESETS, SKIPPABLE_STAGES,
+                                STUDENTS, TEACHERS)
+from tfcompress.errors import USER_ERRORS
 
-# tfcompress.pipeline.SKIPPABLE_STAGES, named here so parsing needs no TensorFlow (a test keeps them equal).
-SKIPPABLE_STAGES = ("qat", "tflite", "robustness", "explanations", "personalization")
+QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # TensorFlow's C++ logging (CUDA probes, oneDNN notices) off
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="tfcompress", description=(
-        "Compress a text classifier into a small, robust, explainable int8 TFLite model."))
+        "Compress a text classifier into a small, robust, explainable int8 TFLite model. "
+        f"Teachers: {', '.join(TEACHERS)}; students: {', '.join(STUDENTS)}; presets: {', '.join(PRESETS)}."))
+    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's own log messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="train teacher, distill student, export int8 TFLite, write metrics.json",
@@ -27,10 +32,12 @@ def build_parser():
     run.add_argument("--text-column", default="text", help="text column of --data (default: %(default)s)")
     run.add_argument("--label-column", default="label", help="label column of --data (default: %(default)s)")
     run.add_argument("--user-column", help="optional user/client id column of --data")
-    run.add_argument("--preset", default="quick", choices=["quick", "default"],
-                     help="quick: < 3 min on 2 cores; default: < 15 min, best models (default: %(default)s)")
-    run.add_argument("--teacher", help="teacher model name (overrides the preset)")
-    run.add_argument("--student", help="student model name (overrides the preset)")
+    run.add_argument("--preset", default="quick", choices=PRESETS,
+                     help="quick: a smoke run of minutes; default: the benchmarked models (default: %(default)s)")
+    run.add_argument("--teacher", choices=TEACHERS, help="teacher model, overriding the preset's: one of "
+                                                         f"{', '.join(TEACHERS)}")
+    run.add_argument("--student", choices=STUDENTS, help="student model, overriding the preset's: one of "
+                                                         f"{', '.join(STUDENTS)}")
     run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
     run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
@@ -43,6 +50,10 @@ def build_parser():
                                                               "(overrides the preset; 0 skips the stage)")
     run.add_argument("--skip", action="append", default=[], choices=SKIPPABLE_STAGES, metavar="STAGE",
                      help=f"leave out a stage (repeatable): one of {', '.join(SKIPPABLE_STAGES)}")
+    run.add_argument("--no-adversarial-texts", action="store_true",
+                     help="train without the discrete adversarial texts (they need textattack: the full stack)")
+    run.add_argument("--no-worst-case", action="store_true",
+                     help="train without the worst-case term over WordNet swaps (it needs nltk's WordNet)")
     run.add_argument("--seed", type=int, default=0, help="fixes split, initialization, shuffling (default: 0)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
 
@@ -52,7 +63,7 @@ def build_parser():
                                              "OUT/attack.json. Needs the full stack (textattack).")
     _model_and_data_arguments(attack)
     attack.add_argument("--recipe", action="append", dest="recipes", metavar="NAME",
-                        help="deepwordbug, pruthi, pwws or textfooler; repeat for several (default: all)")
+                        help=f"{', '.join(ATTACK_RECIPES)}; repeat for several (default: all)")
     attack.add_argument("--query-budget", type=int, help="model queries per example (default: unlimited)")
     attack.add_argument("--out", default="attacks", help="output folder (default: %(default)s)")
 
@@ -64,7 +75,7 @@ def build_parser():
                                               "second output) on a sample of the test split; writes heatmaps, shap "
                                               "HTML and JSON to OUT, with faithfulness (AOPC).")
     _model_and_data_arguments(explain)
-    explain.add_argument("--method", action="append", dest="methods", choices=["shap", "integrated_gradients", "contributions"],
+    explain.add_argument("--method", action="append", dest="methods", choices=EXPLAIN_METHODS,
                          help="repeat for several (default: all that apply)")
     explain.add_argument("--out", default="explanations", help="output folder (default: %(default)s)")
 
@@ -86,7 +97,7 @@ def build_parser():
     personalize.add_argument("--clients", type=int, default=20, help="simulated clients (default: %(default)s)")
     personalize.add_argument("--alpha", type=float, default=0.3, help="Dirichlet label skew (default: %(default)s)")
     personalize.add_argument("--rounds", type=int, default=5, help="FedAvg rounds (default: %(default)s)")
-    personalize.add_argument("--method", default="prior", choices=["prior", "finetune", "ditto", "interpolate"],
+    personalize.add_argument("--method", default="prior", choices=PERSONALIZATION_METHODS,
                              help="how each client personalizes (default: %(default)s, the personal class prior)")
     personalize.add_argument("--seed", type=int, default=0)
     personalize.add_argument("--out", default="personalization", help="output folder (default: %(default)s)")
@@ -207,10 +218,16 @@ def command_run(args):
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
                        max_length=args.max_length,
                        robustness_examples=args.robustness_examples,
-                       explanation_examples=args.explanation_examples, skip=tuple(args.skip), seed=args.seed)
+                       explanation_examples=args.explanation_examples, skip=tuple(args.skip),
+                       adversarial_texts=not args.no_adversarial_texts, worst_case=not args.no_worst_case,
+                       seed=args.seed)
     metrics = run(config)
-    summary = {key: metrics[key].get("test_accuracy") for key in ("teacher", "student", "tflite")}
-    print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite_bytes": metrics["tflite"]["bytes"]}))
+    summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
+               for key in ("teacher", "student", "tflite")}
+    tflite = metrics["tflite"] if isinstance(metrics["tflite"], dict) else {}
+    print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite": tflite.get("path"),
+                      "tflite_bytes": tflite.get("bytes"), "report": os.path.join(args.out, "report.html"),
+                      "metrics": os.path.join(args.out, "metrics.json"), "seconds": metrics.get("total_seconds")}))
 
 
 def command_export(args):
@@ -244,10 +261,13 @@ def command_data(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if not args.verbose:
+        for name, value in QUIET_ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
     try:
         {"run": command_run, "data": command_data, "attack": command_attack, "export": command_export,
          "explain": command_explain, "personalize": command_personalize}[args.command](args)
-    except (DataError, FileNotFoundError, ValueError, OfflineResourceError, FullStackRequired) as error:
+    except USER_ERRORS as error:
         print(f"tfcompress: error: {error}", file=sys.stderr)
         return 2
     return 0

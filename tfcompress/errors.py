@@ -1,4 +1,7 @@
-"""Errors raised for bad user input: each names the file, column and row at fault."""
+"""The errors a user can act on, each with one clear message (the CLI prints it and exits with 2).
+
+Nothing here imports TensorFlow, so the command line can catch them without loading it.
+"""
 
 
 class DataError(ValueError):
@@ -21,3 +24,53 @@ class DataError(ValueError):
         if row is not None:
             where.append(f"row {row}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class ModelFileError(ValueError):
+    """A model or spec file that cannot be read: corrupt, truncated, or not what its name says.
+
+    Args:
+        path: the file.
+        problem: what is wrong with it, in words a user can act on.
+    """
+
+    def __init__(self, path, problem):
+        self.path = path
+        super().__init__(f"file {path}: {problem}")
+
+
+class RunFolderBusy(RuntimeError):
+    """Another run is writing into the output folder (its lock file names the process)."""
+
+
+class OfflineResourceError(RuntimeError):
+    """A resource a stage needs is not on this machine (nothing is downloaded)."""
+
+
+FULL_STACK_MESSAGE = (
+    "federated personalization needs TensorFlow Federated, which only the full stack has: the .venv "
+    "environment (Python 3.11, TensorFlow 2.14 + TensorFlow Federated 0.87; `make setup`). This "
+    "stack has no tensorflow_federated (TFF 0.87 is the last release and cannot install on Python 3.12 "
+    "or TensorFlow >= 2.15). The on-device training .tflite (export_on_device_training) works here.")
+
+
+class FullStackRequired(ImportError):
+    """Raised by every TFF-backed function on a stack without TensorFlow Federated.
+
+    Args:
+        message: the explanation (defaults to one naming the full stack).
+
+    Example:
+        >>> try:
+        ...     require_tff()
+        ... except FullStackRequired as error:
+        ...     print(error)
+    """
+
+    def __init__(self, message=FULL_STACK_MESSAGE):
+        super().__init__(message)
+
+
+# What the command line reports as one message and exit code 2.
+USER_ERRORS = (DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, FileNotFoundError,
+               ValueError)

@@ -3,9 +3,13 @@
 ``import textattack`` loads NLTK stopwords and WordNet and tries to download them when missing,
 which fails without a network. ``build_nltk_data`` lays out an ``nltk_data`` folder from Debian's
 ``wordnet-base`` and ``wordnet-sense-index`` files (``/usr/share/wordnet``), so nothing is downloaded.
-Point ``NLTK_DATA`` at the folder (``use_nltk_data`` does it for this process).
 
-Run ``python -m tfcompress.offline --out DIR`` (``make`` does it into ``.cache/nltk_data``).
+The package owns one location for it, found from any working directory: ``.cache/nltk_data`` at the root of
+the source checkout the package runs from (the folder ``make`` fills), or ``~/.cache/tfcompress/nltk_data`` for
+an installed package; ``NLTK_DATA``, when set, wins. ``ensure_nltk_data`` builds the folder on first use when
+Debian's WordNet packages are present, and otherwise raises ``OfflineResourceError`` naming the fix.
+
+Run ``python -m tfcompress.offline --out DIR`` to build it elsewhere.
 """
 import argparse
 import os
@@ -13,9 +17,21 @@ import shutil
 import sys
 
 from tfcompress.atomic import write_text_atomic
+from tfcompress.errors import OfflineResourceError
 
 DEBIAN_WORDNET = "/usr/share/wordnet"
-DEFAULT_NLTK_DATA = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "nltk_data")
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def package_nltk_data():
+    """The package's own nltk_data folder: the source checkout's ``.cache/nltk_data`` (what ``make`` fills), or
+    ``~/.cache/tfcompress/nltk_data`` when the package is installed outside a checkout."""
+    if os.path.exists(os.path.join(SOURCE_ROOT, "pyproject.toml")):
+        return os.path.join(SOURCE_ROOT, ".cache", "nltk_data")
+    return os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "nltk_data")
+
+
+DEFAULT_NLTK_DATA = package_nltk_data()
 WORDNET_FILES = [f"{kind}.{pos}" for kind in ("data", "index") for pos in ("noun", "verb", "adj", "adv")] + \
     [f"{pos}.exc" for pos in ("noun", "verb", "adj", "adv")]
 OPTIONAL_WORDNET_FILES = ["index.sense", "cntlist.rev", "cntlist", "sentidx.vrb", "sents.vrb", "frames.vrb"]
@@ -83,9 +99,37 @@ def build_nltk_data(out=DEFAULT_NLTK_DATA, wordnet_dir=DEBIAN_WORDNET):
     return out
 
 
-def use_nltk_data(path=None):
-    """Point NLTK (this process and its children) at an offline ``nltk_data`` folder; returns it."""
+def nltk_data_complete(path):
+    """True when ``path`` holds the WordNet and stopwords corpora textattack and the WordNet sets read."""
+    return all(os.path.exists(os.path.join(path, *parts)) for parts in
+               (("corpora", "wordnet", "data.noun"), ("corpora", "stopwords", "english")))
+
+
+def ensure_nltk_data(path=None, wordnet_dir=None):
+    """The offline nltk_data folder (``NLTK_DATA`` or the package's own), built there on first use.
+
+    Raises:
+        OfflineResourceError: the folder is incomplete and Debian's WordNet files are not installed to build it.
+    """
     path = path or os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA
+    if nltk_data_complete(path):
+        return path
+    try:
+        return build_nltk_data(path, wordnet_dir or DEBIAN_WORDNET)
+    except FileNotFoundError as error:
+        raise OfflineResourceError(
+            f"NLTK data not found at {path} and it cannot be built: {error} (then it is built on first use, or "
+            f"run `make nltk-data`)") from None
+
+
+def use_nltk_data(path=None):
+    """Point NLTK (this process and its children) at the offline ``nltk_data`` folder, building it on first use
+    when it can (``ensure_nltk_data``); returns it."""
+    path = path or os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA
+    try:
+        path = ensure_nltk_data(path)
+    except OfflineResourceError:
+        pass  # who needs the data says so (check_nltk_data, wordnet_missing) with the fix
     os.environ["NLTK_DATA"] = path
     if "nltk" in sys.modules and path not in sys.modules["nltk"].data.path:
         sys.modules["nltk"].data.path.insert(0, path)

@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import tempfile
 
 import pytest
 
@@ -28,6 +29,7 @@ def write_documents(path, lengths):
 def data_stage(capsys, **config):
     """Run only the data stage: (run, data, the dataset.max_length section, what it logged)."""
     capsys.readouterr()
+    config.setdefault("out", tempfile.mkdtemp(prefix="max_length_"))  # a folder of its own (runs lock theirs)
     run = Run(RunConfig(preset="quick", **config))
     data, status = run.load_data()
     assert status == "done"

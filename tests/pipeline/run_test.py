@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from tests.conftest import requires_full_stack
+from tests.conftest import requires_full_stack, stack_run_config
 from tfcompress.pipeline import NOT_BUILT, SKIPPABLE_STAGES, Run, RunConfig, run
 
 
@@ -93,7 +93,7 @@ def _logits_step(path):
 
 def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
     out, first = quick_run
-    again = run(RunConfig(out=str(out), preset="quick"))
+    again = run(RunConfig(**stack_run_config(out=str(out), preset="quick")))
     assert again["stages"]["teacher"]["status"] == "reused"
     assert again["stages"]["distill"]["status"] == "reused"
     assert again["teacher"]["test_accuracy"] == first["teacher"]["test_accuracy"]
@@ -104,8 +104,8 @@ def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
 def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be_skipped(tmp_path):
     config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1,
                   robustness_examples=0, explanation_examples=0, skip=SKIPPABLE_STAGES)
-    first = run(RunConfig(**config))
-    changed = run(RunConfig(**{**config, "student_epochs": 2}))
+    first = run(RunConfig(**stack_run_config(**config)))
+    changed = run(RunConfig(**stack_run_config(**{**config, "student_epochs": 2})))
     assert changed["stages"]["teacher"]["status"] == "done"
     assert changed["settings"]["student_epochs"] == 2
     for metrics in (first, changed):

@@ -84,6 +84,8 @@ def load_file(path, text_column="text", label_column="label", user_column=None, 
     test = _read_test_file(test_path, class_names, text_column, label_column, user_column, format)
     fraction = VALIDATION_FRACTION / (1 - TEST_FRACTION)
     train_rows, validation_rows = stratified_indices(ids, [1 - fraction], seed)
+    check_split_sizes(os.fspath(path), ids, class_names, {"train": train_rows, "validation": validation_rows,
+                                                          "test": np.arange(len(test))})
     return TextDataset(os.fspath(path), class_names, _take(texts, ids, users, train_rows),
                        _take(texts, ids, users, validation_rows), test, seed)
 
@@ -114,9 +116,22 @@ def _read_bundled(path, user_column):
     return [row["text"] for row in rows], encode_labels([row["label"] for row in rows], class_names), users
 
 
+def check_split_sizes(name, ids, class_names, parts):
+    """Refuse a split that leaves a part empty (a file too small to split), naming the file and its smallest class."""
+    empty = [part for part, rows in parts.items() if len(rows) == 0]
+    if empty:
+        counts = np.bincount(ids, minlength=len(class_names))
+        smallest = int(np.argmin(counts))
+        raise DataError(f"{len(ids)} labelled rows are too few to split into train, validation and test "
+                        f"({', '.join(empty)} would be empty; the smallest class {class_names[smallest]!r} has "
+                        f"{counts[smallest]} rows): give at least 10 rows of each class, or a separate test file",
+                        path=name)
+
+
 def _split_dataset(name, texts, ids, users, seed, class_names=("fresh", "rotten")):
     train_rows, validation_rows, test_rows = stratified_indices(
         ids, [1 - VALIDATION_FRACTION - TEST_FRACTION, VALIDATION_FRACTION], seed)
+    check_split_sizes(name, ids, class_names, {"train": train_rows, "validation": validation_rows, "test": test_rows})
     return TextDataset(name, tuple(class_names), _take(texts, ids, users, train_rows),
                        _take(texts, ids, users, validation_rows), _take(texts, ids, users, test_rows), seed)
 

@@ -1,8 +1,10 @@
 """Atomic save and load of tfcompress models (Keras v3 ``.keras`` archives)."""
 import os
+import zipfile
 
 from tfcompress.atomic import atomic_path
 from tfcompress.backend import keras
+from tfcompress.errors import ModelFileError
 
 
 def save_model(model, path):
@@ -20,4 +22,11 @@ def load_model(path):
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"no model file at {path}")
-    return keras.models.load_model(path, compile=False)
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(path, "not a .keras model (a .keras file is a zip archive; this one is truncated or "
+                                   "another kind of file)")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as error:
+        raise ModelFileError(path, f"Keras cannot load it as a tfcompress model ({type(error).__name__}: "
+                                   f"{str(error).splitlines()[0][:300]})") from None

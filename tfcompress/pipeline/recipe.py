@@ -20,8 +20,10 @@ Example:
     >>> result = distill(student, teacher, data, settings)
     >>> result.summary["final"]["kd_loss"]
 """
+import contextlib
 import dataclasses
 import importlib.util
+import time
 
 from tfcompress.backend import keras
 from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
@@ -159,6 +161,20 @@ def adversarial_texts_missing():
     return None
 
 
+def objective_blockers(settings):
+    """The objectives ``settings`` train that this stack cannot: ``[(what, why, command-line switch)]``."""
+    blocked = []
+    if settings.get("adversarial_texts"):
+        missing = adversarial_texts_missing()
+        if missing:
+            blocked.append(("discrete adversarial texts", missing, "--no-adversarial-texts"))
+    if settings.get("robust_weight") and "wordnet" in settings.get("robust_sets", ["wordnet"]):
+        missing = wordnet_missing()
+        if missing:
+            blocked.append(("the worst-case term over WordNet swaps", missing, "--no-worst-case"))
+    return blocked
+
+
 def adversarial_texts_enabled(settings):
     return bool(settings.get("adversarial_texts")) and adversarial_texts_missing() is None
 
@@ -284,30 +300,78 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     """
     cache = _teacher_cache(cache)
     epochs = epochs or settings["student_epochs"]
-    settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
+    seconds = {}
+    with timed(seconds, "worst_case_sets"):
+        settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
     distiller = Distiller(student=student, teacher=teacher)
     distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
                       [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
                       substitutions=substitutions)
-    train, train_logits, clean_texts = transfer_set(data.train, settings, teacher, cache, seed)
+    with timed(seconds, "transfer_set"):
+        train, train_logits, clean_texts = transfer_set(data.train, settings, teacher, cache, seed)
     explanations = _teacher_explanations(settings, teacher, student, cache)
     first = min(len(data.train.texts), settings["explain_examples"])
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
     if pool is None and settings.get("adversarial_texts"):
         log(f"{stage}: discrete adversarial texts off: {adversarial_texts_missing()}")
-    train_data = distillation_dataset(train, student, teacher, settings["student_batch_size"], True, seed,
-                                      teacher_logits=train_logits,
-                                      explanations=explanations and explanations.compute(clean_texts, first=first),
-                                      adversarial_pool=pool)
-    validation_data = distillation_dataset(
-        data.validation, student, teacher, VALIDATION_BATCH,
-        teacher_logits=cache.logits(teacher, data.validation.texts),
-        explanations=explanations and explanations.compute(data.validation.texts))
-    monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
-    fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
-                        callbacks=[*callbacks, *monitors,
-                                   *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
-    return DistillResult(distiller, fit.history, monitors, _summary(distiller, fit.history, monitors, settings))
+    with timed(seconds, "teacher_maps"):
+        train_maps = explanations and explanations.compute(clean_texts, first=first)
+        validation_maps = explanations and explanations.compute(data.validation.texts)
+    with timed(seconds, "datasets"):
+        train_data = distillation_dataset(train, student, teacher, settings["student_batch_size"], True, seed,
+                                          teacher_logits=train_logits, explanations=train_maps,
+                                          adversarial_pool=pool)
+        validation_data = distillation_dataset(
+            data.validation, student, teacher, VALIDATION_BATCH,
+            teacher_logits=cache.logits(teacher, data.validation.texts), explanations=validation_maps)
+        monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
+    span = MonitorSpan(seconds, "fit_monitors")
+    with timed(seconds, "fit"):
+        fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
+                            callbacks=[*callbacks, span.start, *monitors, span.stop,
+                                       *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
+    summary = _summary(distiller, fit.history, monitors, settings)
+    summary["seconds"] = seconds
+    return DistillResult(distiller, fit.history, monitors, summary)
+
+
+@contextlib.contextmanager
+def timed(seconds, name):
+    """Adds the wall seconds of the block to ``seconds[name]`` (the distill summary's profile)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+
+
+class MonitorSpan:
+    """Two callbacks around the monitors: ``seconds[name]`` sums the time the monitors take inside the fit
+    (adversarial text refreshes, fidelity and attack measurements), at its start and after every epoch."""
+
+    def __init__(self, seconds, name):
+        span = self
+
+        class Mark(keras.callbacks.Callback):
+            def __init__(self, opening):
+                super().__init__()
+                self.opening = opening
+
+            def on_train_begin(self, logs=None):
+                span.mark(self.opening)
+
+            def on_epoch_end(self, epoch, logs=None):
+                span.mark(self.opening)
+
+        self.seconds, self.name, self.opened = seconds, name, None
+        self.start, self.stop = Mark(True), Mark(False)
+
+    def mark(self, opening):
+        if opening:
+            self.opened = time.perf_counter()
+        elif self.opened is not None:
+            self.seconds[self.name] = round(self.seconds.get(self.name, 0.0) + time.perf_counter() - self.opened, 2)
+            self.opened = None
 
 
 def _teacher_cache(cache):
@@ -359,5 +423,6 @@ def _summary(distiller, history, monitors, settings):
 
 
 __all__ = ["DistillResult", "adversarial_texts_enabled", "adversarial_texts_missing", "adversarial_texts_status",
+           "objective_blockers",
            "distill", "distill_monitors", "distiller_settings", "fit_callbacks", "make_student", "train_baseline",
            "train_classifier", "train_teacher", "transfer_set"]

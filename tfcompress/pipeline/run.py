@@ -16,19 +16,22 @@ import numpy as np
 from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic
 from tfcompress.backend import keras, versions
+from tfcompress.catalog import SKIPPABLE_STAGES
+from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
 from tfcompress.pipeline import recipe
 from tfcompress.pipeline.presets import PRESETS, preset_settings
-from tfcompress.pipeline.progress import log
+from tfcompress.pipeline.memory import PeakMemory
+from tfcompress.pipeline.progress import duration, log
 from tfcompress.pipeline.run_folder import RunFolder, fingerprint
 
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 STAGES = ("data", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
-# Stages a run can be told to leave out; the others are what every later stage is built from.
-SKIPPABLE_STAGES = ("qat", "tflite", "robustness", "explanations", "personalization")
+# SKIPPABLE_STAGES (tfcompress.catalog): the stages a run can be told to leave out; the others are what every
+# later stage is built from.
 
 
 @dataclasses.dataclass
@@ -52,7 +55,13 @@ class RunConfig:
         robustness_examples, explanation_examples: override how many test sentences the robustness
             and explanation stages look at (0 skips the stage).
         skip: stages to leave out, any of ``SKIPPABLE_STAGES`` (their sections say so).
+        adversarial_texts: ``False`` trains without the discrete adversarial texts (textattack's attacks on the
+            student during training; they need the full stack).
+        worst_case: ``False`` trains without the worst-case term over WordNet swaps (it needs nltk's WordNet).
         seed: fixes the split, initialization and shuffling.
+
+    A run never leaves out silently what it is set to do: when this stack cannot train an objective or run a
+    stage, ``execute`` stops before anything is written, naming each one and the switch that leaves it out.
 
     Example:
         >>> metrics = run(RunConfig(out="runs/quick", preset="quick", skip=("personalization",)))
@@ -75,6 +84,8 @@ class RunConfig:
     robustness_examples: int = None
     explanation_examples: int = None
     skip: tuple = ()
+    adversarial_texts: bool = True
+    worst_case: bool = True
     seed: int = 0
 
     def settings(self):
@@ -92,6 +103,10 @@ class RunConfig:
                 settings[section]["num_examples"] = int(override)
         if "qat" in self.skip:
             settings["qat_epochs"] = 0
+        if not self.adversarial_texts:
+            settings["adversarial_texts"] = None
+        if not self.worst_case:
+            settings["robust_weight"] = 0.0
         # None: fitted on the training split by the data stage (which then sets both configs' max_length).
         max_length = self.max_length if self.max_length is not None else settings.get("max_length")
         if max_length is not None:
@@ -114,7 +129,7 @@ class Run:
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
         self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
-        self.folder.prepare(self.fingerprint)
+        self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
@@ -124,6 +139,33 @@ class Run:
         self.qat_student = self.tflite_bytes = self.held_out = None
 
     def execute(self):
+        try:
+            self.preflight()
+            return self._execute()
+        finally:
+            self.folder.unlock()
+
+    def preflight(self):
+        """Stop before anything runs when this stack cannot do a part the settings ask for (never a silent
+        downgrade): one ``OfflineResourceError`` naming each part, why, and the switch that leaves it out."""
+        from tfcompress.federated.stack import has_tff
+
+        blocked = recipe.objective_blockers(self.settings)
+        skipped = self.settings["skip"]
+        if "robustness" not in skipped and self.settings["robustness"]["num_examples"]:
+            missing = recipe.adversarial_texts_missing()
+            if missing:
+                blocked.append(("the robustness stage", missing, "--skip robustness"))
+        if "personalization" not in skipped and not has_tff():
+            blocked.append(("the personalization stage's TFF evaluation and rounds",
+                            "TensorFlow Federated is on the full stack only", "--skip personalization"))
+        if blocked:
+            parts = "; ".join(f"{what} ({why})" for what, why, _ in blocked)
+            switches = " ".join(switch for _, _, switch in blocked)
+            raise OfflineResourceError(f"this stack cannot run everything the settings ask for: {parts}. Run it on "
+                                       f"the full stack (.venv, `make setup`), or leave those parts out: {switches}")
+
+    def _execute(self):
         from tfcompress.report import write_report
 
         keras.utils.set_random_seed(self.config.seed)
@@ -137,6 +179,8 @@ class Run:
         self._stage("explanations", self.measure_explanations)
         self._stage("personalization", self.personalize)
         self.metrics["total_seconds"] = round(time.time() - started, 2)
+        self.metrics["peak_rss_mb"] = max((stage.get("process_peak_rss_mb") or 0
+                                           for stage in self.metrics["stages"].values()), default=None)
         self.folder.save_metrics(self.metrics)
         write_report(self.metrics, self.out)
         log(f"done in {self.metrics['total_seconds']:.0f}s: {self.folder.metrics_path}")
@@ -145,15 +189,18 @@ class Run:
     def _stage(self, name, function):
         log(f"stage {name}: started")
         start = time.time()
-        if name in self.settings["skip"]:
-            result, status = None, "skipped"
-            self.metrics[name] = "skipped: switched off (skip)"
-        else:
-            result, status = function()
+        with PeakMemory() as memory:
+            if name in self.settings["skip"]:
+                result, status = None, "skipped"
+                self.metrics[name] = "skipped: switched off (skip)"
+            else:
+                result, status = function()
         seconds = round(time.time() - start, 2)
-        self.metrics["stages"][name] = {"status": status, "seconds": seconds}
+        self.metrics["stages"][name] = {"status": status, "seconds": seconds,
+                                        "peak_rss_mb": megabytes(memory.peak_bytes),
+                                        "process_peak_rss_mb": megabytes(memory.process_peak_bytes)}
         self.folder.save_metrics(self.metrics)
-        log(f"stage {name}: {status} in {seconds:.1f}s")
+        log(f"stage {name}: {status} in {duration(seconds)} (peak memory {megabytes(memory.peak_bytes)} MB)")
         return result
 
     def load_data(self):
@@ -164,6 +211,7 @@ class Run:
         else:
             data = datasets.load(config.dataset, seed=config.seed)
         data, self.held_out, held_out_section = self.hold_out_users(data)
+        self.folder.prepare(self.fingerprint)
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
         self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
@@ -264,10 +312,13 @@ class Run:
             student, status = load_model(path), "reused"
             history = self.folder.load_history("distill", NOT_BUILT)
         else:
+            began = time.perf_counter()
             student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed,
                                                            cache=self.teacher_cache())
             previous = {"embedding_init": embedding_init}
+            built = round(time.perf_counter() - began, 2)
             history = self._distill(student, "distill").summary
+            history["seconds"] = {"make_student": built, **history.get("seconds", {})}
             save_model(student, path)
             self.folder.save_history("distill", history)
             status = "done"
@@ -495,6 +546,10 @@ class Run:
             section["models"][name] = result
         self.metrics["explanations"] = section
         return section, "done"
+
+
+def megabytes(count):
+    return None if count is None else round(count / 2 ** 20, 1)
 
 
 def token_unit(role, name):

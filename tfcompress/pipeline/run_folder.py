@@ -8,17 +8,20 @@
     OUT/checkpoints/fingerprint.txt   hash of the training settings the checkpoints belong to
     OUT/checkpoints/teacher.keras, student.keras, student_qat.npz   trained models
     OUT/checkpoints/<stage>_history.json, backup_<stage>/, teacher_outputs/
+    OUT/.lock                         the process id of the run writing here (while it runs)
 
 Example:
     >>> folder = RunFolder("runs/quick")
     >>> model, metrics = load_exportable("runs/quick")
 """
+import atexit
 import hashlib
 import json
 import os
 import shutil
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
+from tfcompress.errors import RunFolderBusy
 from tfcompress.pipeline.presets import EVALUATION_SETTINGS
 
 
@@ -97,6 +100,41 @@ class RunFolder:
     def history_path(self, stage):
         return self.checkpoint(f"{stage}_history.json")
 
+    @property
+    def lock_path(self):
+        return self.path(".lock")
+
+    def lock(self):
+        """Claim the folder for this process (``OUT/.lock`` holds its id), released by ``unlock`` or at exit.
+
+        Raises:
+            RunFolderBusy: another live process holds it; nothing is written. A lock left by a process that no
+                longer runs is taken over.
+        """
+        holder = self._lock_holder()
+        if holder is not None and holder != os.getpid() and _alive(holder):
+            raise RunFolderBusy(f"output folder {self.out} is in use by another run (process {holder}): wait for it "
+                                f"to finish or choose another --out (remove {self.lock_path} if that process is gone)")
+        self._created = not os.path.exists(self.out)
+        os.makedirs(self.out, exist_ok=True)
+        write_text_atomic(str(os.getpid()), self.lock_path)
+        atexit.register(self.unlock)
+
+    def unlock(self):
+        """Release the folder if this process holds it (a folder the lock created and nothing filled goes too)."""
+        if self._lock_holder() == os.getpid():
+            os.remove(self.lock_path)
+            if getattr(self, "_created", False) and not os.listdir(self.out):
+                os.rmdir(self.out)
+        atexit.unregister(self.unlock)
+
+    def _lock_holder(self):
+        try:
+            with open(self.lock_path, encoding="utf-8") as handle:
+                return int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+
     def prepare(self, fingerprint_):
         """Create the folder; drop checkpoints that belong to other training settings."""
         marker = self.checkpoint("fingerprint.txt")
@@ -139,6 +177,16 @@ class RunFolder:
             if os.path.exists(candidate):
                 return candidate
         return None
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_checkpoint(path):
@@ -197,7 +245,7 @@ def load_text_model(path, keras_model=None, check=True):
         >>> tflite = load_text_model("runs/quick/student.tflite")  # pairs with checkpoints/student.keras
     """
     from tfcompress.models import load_model
-    from tfcompress.tflite import TFLiteTextClassifier, carries_text_spec, load_android_model
+    from tfcompress.tflite import TFLiteTextClassifier, carries_text_spec, check_tflite_file, load_android_model
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -206,6 +254,7 @@ def load_text_model(path, keras_model=None, check=True):
         return load_model(path)
     if not path.endswith(".tflite"):
         raise ValueError(f"MODEL must be a .keras or .tflite file, got {path!r}")
+    check_tflite_file(path)
     source = keras_model if keras_model is not None else paired_keras_path(path)
     if source is None and carries_text_spec(path):
         return load_android_model(path)

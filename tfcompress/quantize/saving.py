@@ -2,10 +2,12 @@
 import io
 import json
 import os
+import zipfile
 
 import numpy as np
 
 from tfcompress.atomic import write_bytes_atomic
+from tfcompress.errors import ModelFileError
 from tfcompress.quantize.qat_student import QATStudent
 
 FORMAT = "tfcompress-qat-1"
@@ -50,11 +52,15 @@ def load_qat(path):
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"no QAT student at {path}")
-    with np.load(path, allow_pickle=False) as archive:
-        header = json.loads(archive["header"].tobytes().decode())
-        if header.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a tfcompress QAT student ({header.get('format')!r})")
-        weights = [archive[f"w{index:04d}"] for index in range(len(header["names"]))]
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            header = json.loads(archive["header"].tobytes().decode())
+            weights = [archive[f"w{index:04d}"] for index in range(len(header.get("names", ())))]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(path, f"not a readable tfcompress QAT student ({type(error).__name__}: "
+                                   f"{str(error).splitlines()[0][:200]})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(path, f"not a tfcompress QAT student (format {header.get('format')!r})")
     qat = QATStudent.from_config(header["config"])
     if len(qat.weights) != len(weights):
         raise ValueError(f"{path} holds {len(weights)} weights, the rebuilt model has {len(qat.weights)}")

@@ -14,12 +14,10 @@ import logging
 import os
 import sys
 
+from tfcompress.errors import OfflineResourceError  # noqa: F401  (defined TF-free, for the CLI)
+
 DEFAULT_TA_CACHE_DIR = os.path.join(os.path.expanduser("~"), ".cache", "tfcompress", "textattack")
 POST_INSTALL_MARKER = "post_install_check_3"  # textattack 0.3.11's name for it
-
-
-class OfflineResourceError(RuntimeError):
-    """A resource an attack needs is not on this machine (nothing is downloaded)."""
 
 
 def import_textattack():
@@ -94,15 +92,8 @@ def no_nltk_downloads():
 
 
 def check_nltk_data():
-    """The offline nltk_data folder textattack will use; raises ``OfflineResourceError`` when incomplete."""
-    from tfcompress.offline import DEFAULT_NLTK_DATA
+    """The offline nltk_data folder textattack will use (built on first use when Debian's WordNet is installed);
+    raises ``OfflineResourceError`` naming the fix when it is incomplete and cannot be built."""
+    from tfcompress.offline import ensure_nltk_data
 
-    path = os.environ.get("NLTK_DATA") or DEFAULT_NLTK_DATA
-    needed = [os.path.join(path, "corpora", "wordnet", "data.noun"),
-              os.path.join(path, "corpora", "stopwords", "english")]
-    missing = [item for item in needed if not os.path.exists(item)]
-    if missing:
-        raise OfflineResourceError(
-            f"NLTK data not found ({missing[0]} is missing): build it offline with "
-            f"'python -m tfcompress.offline --out {path}' (or 'make nltk-data') and set NLTK_DATA to it")
-    return path
+    return ensure_nltk_data()

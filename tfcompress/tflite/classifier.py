@@ -7,8 +7,34 @@ import warnings
 import numpy as np
 
 from tfcompress.backend import tf
+from tfcompress.errors import ModelFileError
 from tfcompress.evaluation import accuracy, argmax_agreement
 from tfcompress.tflite.ops import builtin_only, op_names
+
+
+TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier of every .tflite, at bytes 4-8
+
+
+def check_tflite_file(path):
+    """``path``'s bytes when it is a loadable ``.tflite``, else a ``ModelFileError`` naming the file.
+
+    Example:
+        >>> model_bytes = check_tflite_file("student.tflite")
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no TFLite model at {path}")
+    with open(path, "rb") as handle:
+        content = handle.read()
+    if content[4:8] != TFLITE_IDENTIFIER:
+        raise ModelFileError(path, "not a TFLite model (no TFL3 flatbuffer identifier: truncated, or another kind "
+                                   "of file); export it again with `tfcompress export`")
+    try:
+        tf.lite.Interpreter(model_content=content)
+    except (ValueError, RuntimeError) as error:
+        raise ModelFileError(path, f"TFLite cannot load it ({str(error).splitlines()[0]}); the file is damaged: "
+                                   "export it again") from None
+    return content
 
 
 class TFLiteClassifier:

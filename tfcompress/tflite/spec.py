@@ -2,6 +2,10 @@
 and running an exported ``.tflite`` from its own spec."""
 import json
 import os
+import struct
+
+from tfcompress.errors import ModelFileError
+from tfcompress.tflite.classifier import check_tflite_file
 
 SPEC_FORMAT = "tfcompress-android-v1"
 SPEC_FILE_NAME = "tfcompress_text_spec.json"
@@ -50,8 +54,7 @@ def read_android_metadata(path):
         ['fresh', 'rotten']
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no TFLite model at {path}")
+    check_tflite_file(path)
     embedded = _read_embedded(path) if metadata_writers_available() else None
     if embedded is not None:
         return embedded
@@ -63,16 +66,16 @@ def _read_sidecar(path):
     if not os.path.exists(spec_path):
         raise ValueError(f"{path} carries no tfcompress text spec (no embedded metadata and no {spec_path}); "
                          "export it with `tfcompress export`")
-    with open(spec_path, encoding="utf-8") as handle:
+    with open(spec_path, "rb") as handle:
         try:
-            spec = json.load(handle)
+            spec = json.loads(handle.read().decode("utf-8"))
         except ValueError as error:
-            raise ValueError(f"{spec_path} is not valid JSON ({error}); re-export the model") from None
+            raise ModelFileError(spec_path, f"not valid JSON ({error}); re-export the model") from None
     if not isinstance(spec, dict) or spec.get("format") != SPEC_FORMAT:
         found = spec.get("format") if isinstance(spec, dict) else type(spec).__name__
-        raise ValueError(f"{spec_path} is not a {SPEC_FORMAT} spec (format {found!r})")
+        raise ModelFileError(spec_path, f"not a {SPEC_FORMAT} spec (format {found!r})")
     if not isinstance(spec.get("labels"), list):
-        raise ValueError(f"{spec_path} has no 'labels' list (the class names); re-export the model")
+        raise ModelFileError(spec_path, "has no 'labels' list (the class names); re-export the model")
     return {"source": spec_path, "spec": spec, "labels": spec["labels"]}
 
 
@@ -84,11 +87,15 @@ def _read_embedded(path):
         displayer = metadata.MetadataDisplayer.with_model_buffer(content)
     except ValueError:  # no metadata in the file
         return None
-    files = displayer.get_packed_associated_file_list()
-    if SPEC_FILE_NAME not in files:
-        return None
-    spec = json.loads(displayer.get_associated_file_buffer(SPEC_FILE_NAME).decode("utf-8"))
-    labels = displayer.get_associated_file_buffer(LABEL_FILE_NAME).decode("utf-8").splitlines()
+    try:
+        files = displayer.get_packed_associated_file_list()
+        if SPEC_FILE_NAME not in files:
+            return None
+        spec = json.loads(displayer.get_associated_file_buffer(SPEC_FILE_NAME).decode("utf-8"))
+        labels = displayer.get_associated_file_buffer(LABEL_FILE_NAME).decode("utf-8").splitlines()
+    except (ValueError, KeyError, IndexError, struct.error, UnicodeDecodeError) as error:
+        raise ModelFileError(path, f"its embedded metadata is damaged ({type(error).__name__}: {error}); export it "
+                                   "again") from None
     return {"source": "embedded", "spec": spec, "labels": labels,
             "metadata": json.loads(displayer.get_metadata_json()), "associated_files": sorted(files)}
 
@@ -354,6 +361,8 @@ def carries_text_spec(tflite_path):
     """True when ``tflite_path`` was written by ``export_android`` (embedded metadata or sidecar JSON)."""
     try:
         read_android_metadata(tflite_path)
+    except ModelFileError:
+        raise
     except ValueError:
         return False
     return True
