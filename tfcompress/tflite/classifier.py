@@ -9,10 +9,9 @@ import numpy as np
 from tfcompress.backend import tf
 from tfcompress.errors import ModelFileError
 from tfcompress.evaluation import accuracy, argmax_agreement
-from tfcompress.tflite.ops import builtin_only, op_names
+from tfcompress.tflite.ops import builtin_only, flatbuffer_problem, op_names
 
 
-TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier of every .tflite, at bytes 4-8
 
 
 def check_tflite_file(path):
@@ -26,9 +25,9 @@ def check_tflite_file(path):
         raise FileNotFoundError(f"no TFLite model at {path}")
     with open(path, "rb") as handle:
         content = handle.read()
-    if content[4:8] != TFLITE_IDENTIFIER:
-        raise ModelFileError(path, "not a TFLite model (no TFL3 flatbuffer identifier: truncated, or another kind "
-                                   "of file); export it again with `tfcompress export`")
+    problem = flatbuffer_problem(content)
+    if problem is not None:
+        raise ModelFileError(path, f"{problem}; export it again with `tfcompress export`")
     try:
         tf.lite.Interpreter(model_content=content)
     except (ValueError, RuntimeError) as error:
