@@ -182,6 +182,9 @@ def test_quick_run_personalizes_the_held_out_movies_with_their_own_prior(quick_r
 
     out, metrics = quick_run
     section = metrics["personalization"]
+    if not FULL_STACK:  # no TFF here: the run is told to leave the stage out (tests/conftest.py: STACK_SKIPS)
+        assert section == "skipped: switched off (skip)"
+        return
     assert section["clients"] == 20 and section["data"].startswith("natural clients")
     assert section["config"]["method"] == "prior" and os.path.exists(section["on_device_training"]["path"])
     assert section["on_device_training"]["builtin_ops_only"] is True
@@ -201,7 +204,9 @@ def test_the_held_out_movies_texts_reach_no_model_and_no_metric(quick_run):
 
     out, metrics = quick_run
     _, held = datasets.hold_out_users(datasets.load("rotten_tomatoes", seed=0), 20, 30, seed=0)
-    assert {row["client"] for row in metrics["personalization"]["client_table"]} == set(held.users)
+    assert metrics["dataset"]["held_out_users"]["texts"] == len(held)
+    if isinstance(metrics["personalization"], dict):
+        assert {row["client"] for row in metrics["personalization"]["client_table"]} == set(held.users)
     written = (out / "metrics.json").read_text() + (out / "report.md").read_text()
     assert not [text for text in held.texts if len(text) > 30 and json.dumps(text)[1:-1] in written]
 
