@@ -79,6 +79,14 @@ def sgd_epochs(logits_fn, variables, data, config, training, anchor=None):
                     variable.assign_sub(config.learning_rate * step)
 
 
+def holdout_split(train_data, config):
+    """``(total, num_holdout, holdout, finetune)``: the first ``config.holdout_fraction`` of the client's
+    (pre-shuffled) training data decides, the rest is fitted on (graph-safe)."""
+    total = train_data.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1)
+    num_holdout = tf.cast(tf.floor(tf.cast(total, tf.float64) * config.holdout_fraction), tf.int64)
+    return total, num_holdout, train_data.take(num_holdout), train_data.skip(num_holdout)
+
+
 def finetune_and_select(logits_fn, variables, train_data, test_data, config):
     """Fine-tune ``variables`` on a client's data, keep or revert them, and measure before/after.
 
@@ -103,9 +111,7 @@ def finetune_and_select(logits_fn, variables, train_data, test_data, config):
         ...     return finetune_and_select(lambda x, t: model(x, training=t), model.layers[-1].trainable_variables,
         ...                                train, test, PersonalizationConfig())
     """
-    total = train_data.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1)
-    num_holdout = tf.cast(tf.floor(tf.cast(total, tf.float64) * config.holdout_fraction), tf.int64)
-    holdout, finetune = train_data.take(num_holdout), train_data.skip(num_holdout)
+    total, num_holdout, holdout, finetune = holdout_split(train_data, config)
     starting = [tf.identity(variable) for variable in variables]
     hold_correct_0, hold_count, _ = evaluate_dataset(logits_fn, holdout)
     test_correct_0, test_count, _ = evaluate_dataset(logits_fn, test_data)
@@ -198,9 +204,7 @@ def _personal_prior(logits_fn, bias, train_data, test_data, config, global_prior
 
 
 def _interpolate(logits_fn, variables, train_data, test_data, config, classes):
-    total = train_data.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1)
-    num_holdout = tf.cast(tf.floor(tf.cast(total, tf.float64) * config.holdout_fraction), tf.int64)
-    holdout, finetune = train_data.take(num_holdout), train_data.skip(num_holdout)
+    total, num_holdout, holdout, finetune = holdout_split(train_data, config)
     starting = [tf.identity(variable) for variable in variables]
     hold_global, hold_labels = predict_dataset(logits_fn, holdout, classes)
     test_global, test_labels = predict_dataset(logits_fn, test_data, classes)
