@@ -18,6 +18,7 @@ def test_the_catalog_matches_every_registry():
     assert catalog.PRESETS == tuple(sorted(PRESETS)) and catalog.SKIPPABLE_STAGES == tuple(SKIPPABLE_STAGES)
     assert catalog.ATTACK_RECIPES == tuple(RECIPE_NAMES) and catalog.EXPLAIN_METHODS == tuple(EXPLAIN_METHODS)
     assert catalog.PERSONALIZATION_METHODS == tuple(PERSONALIZATION_METHODS)
+    assert catalog.STRATEGIES == ("one_device", "multi_worker")
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["attack"], ["explain"], ["personalize"], ["export"], ["data"]])

@@ -10,7 +10,9 @@ from tests.conftest import STACK_FLAGS
 
 RUN = [sys.executable, "-u", "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "600",
        "--teacher-epochs", "1", "--student-epochs", "4", "--robustness-examples", "0", "--explanation-examples", "0",
-       "--skip", "qat", "--skip", "personalization", *STACK_FLAGS]
+       "--skip", "qat", "--skip", "personalization", "--no-adversarial-texts", "--no-worst-case", *STACK_FLAGS]
+# The attacks and interval bounds are left out: what is tested is the run's fit resuming (the distiller's own
+# callbacks resume in tests/distill/fit_resume_test.py).
 
 
 @pytest.mark.slow

@@ -9,3 +9,4 @@ SKIPPABLE_STAGES = ("qat", "tflite", "robustness", "explanations", "personalizat
 ATTACK_RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")  # tfcompress.robustness.recipes.RECIPE_NAMES
 EXPLAIN_METHODS = ("shap", "integrated_gradients", "contributions")  # tfcompress.explain
 PERSONALIZATION_METHODS = ("prior", "finetune", "ditto", "interpolate")  # tfcompress.federated.config.METHODS
+STRATEGIES = ("one_device", "multi_worker")  # tfcompress.pipeline.workers.STRATEGIES

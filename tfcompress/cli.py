@@ -9,7 +9,7 @@ import os
 import sys
 
 from tfcompress.catalog import (ATTACK_RECIPES, EXPLAIN_METHODS, PERSONALIZATION_METHODS, PRESETS, SKIPPABLE_STAGES,
-                                STUDENTS, TEACHERS)
+                                STRATEGIES, STUDENTS, TEACHERS)
 from tfcompress.errors import USER_ERRORS
 
 QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # TensorFlow's C++ logging (CUDA probes, oneDNN notices) off
@@ -54,6 +54,10 @@ def build_parser():
                      help="train without the discrete adversarial texts (they need textattack: the full stack)")
     run.add_argument("--no-worst-case", action="store_true",
                      help="train without the worst-case term over WordNet swaps (it needs nltk's WordNet)")
+    run.add_argument("--strategy", default="one_device", choices=STRATEGIES,
+                     help="one_device (default), or multi_worker: distil under MultiWorkerMirroredStrategy with the "
+                          "workers TF_CONFIG names (run the same command on each, each with its own --out; "
+                          "docs/scale_out.md)")
     run.add_argument("--seed", type=int, default=0, help="fixes split, initialization, shuffling (default: 0)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
 
@@ -220,7 +224,7 @@ def command_run(args):
                        robustness_examples=args.robustness_examples,
                        explanation_examples=args.explanation_examples, skip=tuple(args.skip),
                        adversarial_texts=not args.no_adversarial_texts, worst_case=not args.no_worst_case,
-                       seed=args.seed)
+                       strategy=args.strategy, seed=args.seed)
     metrics = run(config)
     summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
                for key in ("teacher", "student", "tflite")}

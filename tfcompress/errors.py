@@ -47,6 +47,10 @@ class OfflineResourceError(RuntimeError):
     """A resource a stage needs is not on this machine (nothing is downloaded)."""
 
 
+class ClusterConfigError(ValueError):
+    """A multi-worker run that cannot start: ``TF_CONFIG`` missing or wrong, or too little data to share out."""
+
+
 FULL_STACK_MESSAGE = (
     "federated personalization needs TensorFlow Federated, which only the full stack has: the .venv "
     "environment (Python 3.11, TensorFlow 2.14 + TensorFlow Federated 0.87; `make setup`). This "
@@ -72,5 +76,5 @@ class FullStackRequired(ImportError):
 
 
 # What the command line reports as one message and exit code 2.
-USER_ERRORS = (DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, FileNotFoundError,
-               ValueError)
+USER_ERRORS = (DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
+               FileNotFoundError, ValueError)

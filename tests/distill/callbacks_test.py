@@ -86,7 +86,7 @@ def test_adversarial_refresh_and_robustness_monitor_attack_the_current_student(s
     monitor = RobustnessMonitor(small_data.validation.texts[:12], small_data.validation.labels[:12], "deepwordbug",
                                 query_budget=None)
     history = distiller.fit(data, epochs=2, verbose=0, callbacks=[refresh, monitor]).history
-    assert [entry["epoch"] for entry in refresh.history] == [0, 1, 2]
+    assert [entry["epoch"] for entry in refresh.history] == [0, 1]  # none after the last epoch: nothing trains on it
     assert all(entry["pool"] > 0 for entry in refresh.history)
     assert history["adversarial_pool"] == [refresh.history[0]["pool"], refresh.history[1]["pool"]]
     assert 0.0 < history["attack_success_rate"][-1] <= 1.0

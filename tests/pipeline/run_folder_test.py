@@ -45,3 +45,48 @@ def test_bad_model_paths(tmp_path):
     other.write_bytes(b"x")
     with pytest.raises(ValueError, match=r"\.keras or \.tflite"):
         load_text_model(str(other))
+
+
+def test_the_teacher_fingerprint_follows_the_teachers_settings_only():
+    from tfcompress.pipeline import RunConfig
+    from tfcompress.pipeline.run_folder import teacher_fingerprint
+
+    base = teacher_fingerprint(RunConfig(preset="quick").settings())
+    assert teacher_fingerprint(RunConfig(preset="quick", student="prado", student_epochs=9).settings()) == base
+    assert teacher_fingerprint(RunConfig(preset="quick", adversarial_texts=False).settings()) == base
+    for changed in (dict(teacher_epochs=1), dict(seed=1), dict(max_train_examples=100), dict(teacher="minilm")):
+        assert teacher_fingerprint(RunConfig(preset="quick", **changed).settings()) != base, changed
+
+
+def test_new_student_settings_keep_only_the_teachers_checkpoints(tmp_path):
+    from tfcompress.pipeline.run_folder import RunFolder
+
+    folder = RunFolder(str(tmp_path / "run"))
+    assert folder.prepare("run-a", "teacher-a") == "none"  # a new folder: nothing to keep
+    for name in ("teacher.keras", "student.keras", "max_length.json"):
+        (tmp_path / "run" / "checkpoints" / name).write_text("x")
+    (tmp_path / "run" / "checkpoints" / "teacher_outputs").mkdir()
+    (tmp_path / "run" / "checkpoints" / "backup_distill").mkdir()
+    assert folder.prepare("run-b", "teacher-a") == "teacher"
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == [
+        "fingerprint.txt", "max_length.json", "teacher.keras", "teacher_fingerprint.txt", "teacher_outputs"]
+    assert folder.prepare("run-b", "teacher-a") == "all"
+    assert folder.prepare("run-c", "teacher-c") == "none"
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == [
+        "fingerprint.txt", "teacher_fingerprint.txt"]
+
+
+def test_a_folder_takes_another_runs_teacher_and_nothing_else(tmp_path):
+    from tfcompress.pipeline.run_folder import RunFolder
+
+    source = RunFolder(str(tmp_path / "cold"))
+    source.prepare("run-a", "teacher-a")
+    for name in ("teacher.keras", "student.keras"):
+        (tmp_path / "cold" / "checkpoints" / name).write_text(name)
+    warm = RunFolder(str(tmp_path / "warm"))
+    warm.take_teacher_from(source.out)
+    assert sorted(p.name for p in (tmp_path / "warm" / "checkpoints").iterdir()) == [
+        "teacher.keras", "teacher_fingerprint.txt"]
+    assert warm.prepare("run-b", "teacher-a") == "teacher"
+    with pytest.raises(FileNotFoundError, match="has no trained teacher"):
+        RunFolder(str(tmp_path / "other")).take_teacher_from(str(tmp_path / "nowhere"))

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import requires_full_stack, stack_run_config
 from tfcompress.pipeline import NOT_BUILT, SKIPPABLE_STAGES, Run, RunConfig, run
+from tfcompress.pipeline.run import MEASURING_STAGES
 
 
 def test_quick_preset_meets_the_acceptance_figures(quick_run):
@@ -92,21 +93,38 @@ def _logits_step(path):
 
 
 def test_rerun_reuses_finished_stages_with_the_same_results(quick_run):
+    from tests.conftest import STACK_SKIPS
+
     out, first = quick_run
     again = run(RunConfig(**stack_run_config(out=str(out), preset="quick")))
     assert again["stages"]["teacher"]["status"] == "reused"
     assert again["stages"]["distill"]["status"] == "reused"
     assert again["teacher"]["test_accuracy"] == first["teacher"]["test_accuracy"]
     assert again["student"]["test_accuracy"] == first["student"]["test_accuracy"]
+    # The same models measured with the same settings: the measurements are taken over, not repeated.
+    for stage in MEASURING_STAGES:
+        assert again["stages"][stage]["status"] == ("skipped" if stage in STACK_SKIPS else "reused")
+        assert again[stage] == first[stage]
+    # Another explanation size re-measures that stage only.
+    resized = run(RunConfig(**stack_run_config(out=str(out), preset="quick", explanation_examples=2)))
+    assert resized["stages"]["explanations"]["status"] == "done" and resized["explanations"]["num_examples"] == 2
+    if "robustness" not in STACK_SKIPS:
+        assert resized["stages"]["robustness"]["status"] == "reused"
+    assert resized["robustness"] == first["robustness"]
+    restored = run(RunConfig(**stack_run_config(out=str(out), preset="quick")))  # the folder as the later tests expect
+    assert restored["explanations"]["num_examples"] == first["explanations"]["num_examples"]
 
 
 @pytest.mark.slow
 def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be_skipped(tmp_path):
     config = dict(out=str(tmp_path), preset="quick", max_train_examples=200, teacher_epochs=1, student_epochs=1,
-                  robustness_examples=0, explanation_examples=0, skip=SKIPPABLE_STAGES)
+                  robustness_examples=0, explanation_examples=0, skip=SKIPPABLE_STAGES, adversarial_texts=False,
+                  worst_case=False)
     first = run(RunConfig(**stack_run_config(**config)))
     changed = run(RunConfig(**stack_run_config(**{**config, "student_epochs": 2})))
-    assert changed["stages"]["teacher"]["status"] == "done"
+    # Only the student's settings changed: the teacher is kept, the student trained again.
+    assert changed["stages"]["teacher"]["status"] == "reused" and changed["stages"]["distill"]["status"] == "done"
+    assert changed["teacher"] == first["teacher"] and changed["distill"]["epochs_run"] == 2
     assert changed["settings"]["student_epochs"] == 2
     for metrics in (first, changed):
         for stage in SKIPPABLE_STAGES:

@@ -204,9 +204,9 @@ def test_a_sidecar_that_is_not_json_or_has_no_labels_is_refused(bare_bytes, tmp_
     spec_path = sidecar_paths(path)[0]
     with open(spec_path, "w") as handle:
         handle.write("{not json")
-    with pytest.raises(ValueError, match=r"model.json is not valid JSON"):
+    with pytest.raises(ValueError, match=r"model.json: not valid JSON"):
         read_android_metadata(path)
     with open(spec_path, "w") as handle:
         json.dump({"format": "tfcompress-android-v1"}, handle)
-    with pytest.raises(ValueError, match=r"model.json has no 'labels' list"):
+    with pytest.raises(ValueError, match=r"model.json: has no 'labels' list"):
         load_android_model(path)

@@ -111,8 +111,8 @@ class Distiller(keras.Model):
     Under a ``tf.distribute`` strategy, build and compile the Distiller inside ``strategy.scope()``:
     each replica's loss is divided by the number of replicas, so the summed gradients are the
     global batch's mean (tested with ``MirroredStrategy`` on two logical CPUs). On several machines,
-    use ``tf.distribute.MultiWorkerMirroredStrategy`` (each worker with ``TF_CONFIG`` set) and feed
-    ``distillation_records_dataset`` shards, which every worker streams rather than holding in memory.
+    ``tfcompress run --strategy multi_worker`` (``tfcompress.pipeline.workers``) builds it under
+    ``tf.distribute.MultiWorkerMirroredStrategy`` with each worker's shard of the transfer set.
 
     Args:
         student: the model being trained (a ``TextClassifier``).

@@ -82,16 +82,18 @@ def _fit_rows(ids, targets, weights, rows, ridge):
     Returns the fitted rows, which rows any word reaches, and the weighted relative residual.
     """
     from scipy import sparse
+    from scipy.sparse.linalg import splu
 
     words, hashes = ids.shape
     design = sparse.csr_matrix((np.ones(words * hashes), (np.repeat(np.arange(words), hashes), ids.ravel())),
                                shape=(words, rows))
     weighted = design.multiply(weights[:, None]).tocsr()
-    gram = (design.T @ weighted).toarray()
-    reached = np.diag(gram) > 0
-    penalty = ridge * float(np.diag(gram)[reached].mean())
-    gram[np.diag_indices(rows)] += penalty
-    fitted = np.linalg.solve(gram, weighted.T @ targets)
+    gram = (design.T @ weighted).tocsc()  # sparse: a word touches only its own rows
+    diagonal = gram.diagonal()
+    reached = diagonal > 0
+    penalty = ridge * float(diagonal[reached].mean())
+    gram = (gram + penalty * sparse.identity(rows, format="csc")).tocsc()
+    fitted = splu(gram).solve(np.asarray(weighted.T @ targets, dtype=np.float64))
     errors = design @ fitted - targets
     residual = float(np.sum(weights[:, None] * errors ** 2) / max(np.sum(weights[:, None] * targets ** 2), 1e-12))
     return fitted, reached, residual

@@ -38,6 +38,7 @@ from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
 from tfcompress.pipeline.progress import ProgressLog, log
+from tfcompress.pipeline.workers import Workers
 from tfcompress.text.english_words import english_words
 from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 
@@ -273,7 +274,7 @@ class DistillResult:
 
 
 def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None, learning_rate=None,
-            backup_dir=None, stage="distill", verbose=0, callbacks=()):
+            backup_dir=None, stage="distill", verbose=0, callbacks=(), workers=None):
     """Train ``student`` from ``teacher`` with the settings' objectives under ``model.fit``.
 
     Args:
@@ -291,6 +292,9 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         stage: the name in progress lines.
         verbose: Keras' fit verbosity.
         callbacks: more callbacks, run before the recipe's monitors.
+        workers: ``tfcompress.pipeline.workers.Workers``: under ``multi_worker``, this worker distils its shard of
+            the training split (its teacher labels and maps only for those texts) with its share of the global
+            batch; build ``student`` inside ``workers.scope()``. ``None``: one process.
 
     Returns:
         ``DistillResult``.
@@ -299,18 +303,21 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         >>> result = distill(student, teacher, data, preset_settings("quick"), cache="runs/x/teacher_outputs")
     """
     cache = _teacher_cache(cache)
+    workers = workers or Workers()
     epochs = epochs or settings["student_epochs"]
     seconds = {}
+    own_train = workers.shard(data.train)
     with timed(seconds, "worst_case_sets"):
         settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
-    distiller = Distiller(student=student, teacher=teacher)
-    distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
-                      [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
-                      substitutions=substitutions)
+    with workers.scope():
+        distiller = Distiller(student=student, teacher=teacher)
+        distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
+                          [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
+                          substitutions=substitutions)
     with timed(seconds, "transfer_set"):
-        train, train_logits, clean_texts = transfer_set(data.train, settings, teacher, cache, seed)
+        train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed)
     explanations = _teacher_explanations(settings, teacher, student, cache)
-    first = min(len(data.train.texts), settings["explain_examples"])
+    first = min(len(own_train.texts), settings["explain_examples"] // workers.count)
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
     if pool is None and settings.get("adversarial_texts"):
         log(f"{stage}: discrete adversarial texts off: {adversarial_texts_missing()}")
@@ -318,12 +325,14 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         train_maps = explanations and explanations.compute(clean_texts, first=first)
         validation_maps = explanations and explanations.compute(data.validation.texts)
     with timed(seconds, "datasets"):
-        train_data = distillation_dataset(train, student, teacher, settings["student_batch_size"], True, seed,
+        train_data = distillation_dataset(train, student, teacher, workers.local_batch_size(
+                                              settings["student_batch_size"]), True, seed,
                                           teacher_logits=train_logits, explanations=train_maps,
                                           adversarial_pool=pool)
         validation_data = distillation_dataset(
             data.validation, student, teacher, VALIDATION_BATCH,
             teacher_logits=cache.logits(teacher, data.validation.texts), explanations=validation_maps)
+        train_data, validation_data = workers.as_local(train_data), workers.as_local(validation_data)
         monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
     span = MonitorSpan(seconds, "fit_monitors")
     with timed(seconds, "fit"):
@@ -332,6 +341,8 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
                                        *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
     summary = _summary(distiller, fit.history, monitors, settings)
     summary["seconds"] = seconds
+    if workers.count > 1:
+        summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
     return DistillResult(distiller, fit.history, monitors, summary)
 
 

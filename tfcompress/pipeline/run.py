@@ -16,7 +16,7 @@ import numpy as np
 from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic
 from tfcompress.backend import keras, versions
-from tfcompress.catalog import SKIPPABLE_STAGES
+from tfcompress.catalog import SKIPPABLE_STAGES, STRATEGIES
 from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
@@ -25,13 +25,49 @@ from tfcompress.pipeline import recipe
 from tfcompress.pipeline.presets import PRESETS, preset_settings
 from tfcompress.pipeline.memory import PeakMemory
 from tfcompress.pipeline.progress import duration, log
-from tfcompress.pipeline.run_folder import RunFolder, fingerprint
+from tfcompress.pipeline.run_folder import RunFolder, fingerprint, teacher_fingerprint
+from tfcompress.pipeline.workers import make_workers
 
 SCHEMA_VERSION = 1
 NOT_BUILT = "not_built"
 STAGES = ("data", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
+# The stages that only measure the models; a rerun with the same settings and unchanged models takes their sections
+# from the previous metrics.json (status "reused").
+MEASURING_STAGES = STAGES[5:]
 # SKIPPABLE_STAGES (tfcompress.catalog): the stages a run can be told to leave out; the others are what every
 # later stage is built from.
+
+
+def _paths_in(section):
+    """Every absolute path a metrics section names (the files it wrote)."""
+    if isinstance(section, dict):
+        return [path for value in section.values() for path in _paths_in(value)]
+    if isinstance(section, list):
+        return [path for value in section for path in _paths_in(value)]
+    return [section] if isinstance(section, str) and os.path.isabs(section) else []
+
+
+def _model_content(tflite_bytes):
+    """A ``.tflite`` file's model and the contents of its associated files, without the zip's timestamps (the
+    metadata writer stamps each export with the time)."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(tflite_bytes)) as archive:
+            infos = archive.infolist()
+            files = {info.filename: archive.read(info) for info in infos}
+    except (zipfile.BadZipFile, ValueError):
+        return tflite_bytes, {}
+    start = min((info.header_offset for info in infos), default=len(tflite_bytes))
+    return tflite_bytes[:start], files
+
+
+def _read_if_present(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 @dataclasses.dataclass
@@ -58,6 +94,10 @@ class RunConfig:
         adversarial_texts: ``False`` trains without the discrete adversarial texts (textattack's attacks on the
             student during training; they need the full stack).
         worst_case: ``False`` trains without the worst-case term over WordNet swaps (it needs nltk's WordNet).
+        strategy: ``one_device`` (this process) or ``multi_worker``: the distill stage under
+            ``MultiWorkerMirroredStrategy`` with the workers ``TF_CONFIG`` names, each one reading (and having the
+            teacher label) its shard of the transfer set; run the same command on every worker, each with its own
+            ``out`` (the chief's, task 0, is the result). See docs/scale_out.md.
         seed: fixes the split, initialization and shuffling.
 
     A run never leaves out silently what it is set to do: when this stack cannot train an objective or run a
@@ -86,6 +126,7 @@ class RunConfig:
     skip: tuple = ()
     adversarial_texts: bool = True
     worst_case: bool = True
+    strategy: str = "one_device"
     seed: int = 0
 
     def settings(self):
@@ -116,8 +157,10 @@ class RunConfig:
             for role in ("student", "teacher"):
                 settings[f"{role}_config"]["max_length"] = int(max_length)
             max_length = int(max_length)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)}")
         return {**settings, **source, "max_train_examples": self.max_train_examples, "max_length": max_length,
-                "seed": self.seed, "skip": sorted(set(self.skip))}
+                "seed": self.seed, "skip": sorted(set(self.skip)), "strategy": self.strategy}
 
 
 class Run:
@@ -129,6 +172,8 @@ class Run:
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
         self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
+        self.teacher_fingerprint = teacher_fingerprint(self.settings, (config.data, config.test_data))
+        self.workers = make_workers(self.settings["strategy"])  # before TensorFlow runs any op (multi_worker)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
@@ -137,6 +182,26 @@ class Run:
             "stages": {},
         }
         self.qat_student = self.tflite_bytes = self.held_out = None
+        self.previous = self._previous_metrics()
+        self.tflite_unchanged = False
+
+    def _previous_metrics(self):
+        """The folder's metrics.json from an earlier run with the same training settings, or ``None``."""
+        try:
+            previous = self.folder.load_metrics()
+        except (FileNotFoundError, ValueError):
+            return None
+        same = isinstance(previous, dict) and previous.get("fingerprint") == self.fingerprint and \
+            isinstance(previous.get("settings"), dict)
+        return previous if same else None
+
+    def _same_settings_for(self, name):
+        """Whether the previous run measured stage ``name`` with these settings (the sizes of the other measuring
+        stages and the skip list aside)."""
+        ignored = {"skip", *(stage for stage in MEASURING_STAGES if stage != name)}
+        mine = {key: value for key, value in json.loads(json.dumps(self.settings)).items() if key not in ignored}
+        theirs = {key: value for key, value in self.previous["settings"].items() if key not in ignored}
+        return mine == theirs
 
     def execute(self):
         try:
@@ -193,6 +258,9 @@ class Run:
             if name in self.settings["skip"]:
                 result, status = None, "skipped"
                 self.metrics[name] = "skipped: switched off (skip)"
+            elif self._measurement_reusable(name):
+                result, status = None, "reused"
+                self.metrics[name] = self.previous[name]
             else:
                 result, status = function()
         seconds = round(time.time() - start, 2)
@@ -203,6 +271,20 @@ class Run:
         log(f"stage {name}: {status} in {duration(seconds)} (peak memory {megabytes(memory.peak_bytes)} MB)")
         return result
 
+    def _measurement_reusable(self, name):
+        """A measuring stage's previous section still holds when its settings are the same, every training stage
+        was reused, the exported file is byte-identical and the files the section names are all there."""
+        if name not in MEASURING_STAGES or self.previous is None:
+            return False
+        if self.previous.get("stages", {}).get(name, {}).get("status") not in ("done", "reused") or \
+                not self._same_settings_for(name):
+            return False
+        trained = [self.metrics["stages"][stage]["status"] for stage in ("teacher", "distill", "qat")]
+        if not self.tflite_unchanged or any(status not in ("reused", "skipped") for status in trained):
+            return False
+        section = self.previous.get(name)
+        return isinstance(section, dict) and all(os.path.exists(path) for path in _paths_in(section))
+
     def load_data(self):
         config = self.config
         if config.data:
@@ -211,7 +293,8 @@ class Run:
         else:
             data = datasets.load(config.dataset, seed=config.seed)
         data, self.held_out, held_out_section = self.hold_out_users(data)
-        self.folder.prepare(self.fingerprint)
+        if self.folder.prepare(self.fingerprint, self.teacher_fingerprint) == "teacher":
+            log("checkpoints: the settings changed but not the teacher's: keeping the teacher and its outputs")
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
         self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
@@ -281,7 +364,7 @@ class Run:
                 log(f"checkpoints were built with max_length {previous}, the data now gives {max_lengths}: "
                     "training again")
                 shutil.rmtree(self.folder.checkpoints, ignore_errors=True)
-                self.folder.prepare(self.fingerprint)
+                self.folder.prepare(self.fingerprint, self.teacher_fingerprint)
         write_json_atomic(max_lengths, marker)
 
     def train_teacher(self):
@@ -313,11 +396,12 @@ class Run:
             history = self.folder.load_history("distill", NOT_BUILT)
         else:
             began = time.perf_counter()
-            student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed,
-                                                           cache=self.teacher_cache())
-            previous = {"embedding_init": embedding_init}
-            built = round(time.perf_counter() - began, 2)
-            history = self._distill(student, "distill").summary
+            with self.workers.scope():
+                student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed,
+                                                               cache=self.teacher_cache())
+                previous = {"embedding_init": embedding_init}
+                built = round(time.perf_counter() - began, 2)
+                history = self._distill(student, "distill", workers=self.workers).summary
             history["seconds"] = {"make_student": built, **history.get("seconds", {})}
             save_model(student, path)
             self.folder.save_history("distill", history)
@@ -335,10 +419,10 @@ class Run:
         self.metrics["distill"] = history
         return student, status
 
-    def _distill(self, student, stage, epochs=None, learning_rate=None):
+    def _distill(self, student, stage, epochs=None, learning_rate=None, workers=None):
         return recipe.distill(student, self.teacher, self.data, self.settings, seed=self.config.seed,
                               cache=self.teacher_cache(), epochs=epochs, learning_rate=learning_rate,
-                              backup_dir=self.folder.backup(stage), stage=stage, verbose=2)
+                              backup_dir=self.folder.backup(stage), stage=stage, verbose=2, workers=workers)
 
     def quantization_aware_training(self):
         """QAT (TF-MOT) of the distilled student, continuing the same objectives; ``None`` when off or
@@ -378,9 +462,11 @@ class Run:
 
         source = self.qat_student or self.student
         path = self.folder.tflite_path
+        before = _read_if_present(path)
         exported = export_android(source, path, self.data.train.texts, class_names=self.data.class_names)
         with open(path, "rb") as handle:
             model_bytes = handle.read()
+        self.tflite_unchanged = before is not None and _model_content(before) == _model_content(model_bytes)
         test_ids = source.encoder.encode(list(self.data.test.texts))
         measured = measure_tflite(model_bytes, test_ids, source.predict_texts(self.data.test.texts),
                                   self.data.test.labels)

@@ -25,8 +25,26 @@ from tfcompress.errors import RunFolderBusy
 from tfcompress.pipeline.presets import EVALUATION_SETTINGS
 
 
-# Settings that do not change a trained model: evaluation sizes, and which stages are switched off.
-UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip")
+# Settings that do not change a trained model: evaluation sizes, which stages are switched off, and the engine
+# (one process or several workers: the same training within numerical tolerance).
+UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip", "strategy")
+
+
+# What the teacher is trained from: a run whose other settings change (another student, other loss weights) keeps
+# the teacher and its cached outputs.
+TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
+                    "teacher_patience", "dataset", "data", "test_data", "text_column", "label_column", "user_column",
+                    "max_train_examples", "max_length", "held_out_users", "seed")
+# The checkpoints a teacher with the same settings reuses.
+TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json")
+
+
+def teacher_fingerprint(settings, data_files=()):
+    """Hash of the settings the teacher is trained from (``TEACHER_SETTINGS``) and of the user's data files."""
+    teacher = {key: settings.get(key) for key in TEACHER_SETTINGS}
+    if "teacher_patience" not in settings:
+        teacher["patience"] = settings.get("patience")  # the teacher's fit falls back on it
+    return fingerprint(teacher, data_files)
 
 
 def fingerprint(settings, data_files=()):
@@ -135,14 +153,48 @@ class RunFolder:
         except (OSError, ValueError):
             return None
 
-    def prepare(self, fingerprint_):
-        """Create the folder; drop checkpoints that belong to other training settings."""
-        marker = self.checkpoint("fingerprint.txt")
-        previous = open(marker).read().strip() if os.path.exists(marker) else None
-        if previous != fingerprint_:
-            shutil.rmtree(self.checkpoints, ignore_errors=True)
-            os.makedirs(self.checkpoints)
+    def prepare(self, fingerprint_, teacher_fingerprint_=None):
+        """Create the folder; drop checkpoints that belong to other training settings, except the teacher's
+        (``TEACHER_CHECKPOINTS``) when ``teacher_fingerprint_`` matches the one they were trained with.
+
+        Returns:
+            which checkpoints were kept: ``"all"``, ``"teacher"`` or ``"none"``.
+        """
+        marker, teacher_marker = self.checkpoint("fingerprint.txt"), self.checkpoint("teacher_fingerprint.txt")
+        kept = "all"
+        if _read_marker(marker) != fingerprint_:
+            same_teacher = teacher_fingerprint_ is not None and _read_marker(teacher_marker) == teacher_fingerprint_
+            self._clear_checkpoints(keep=TEACHER_CHECKPOINTS if same_teacher else ())
             write_text_atomic(fingerprint_, marker)
+            kept = "teacher" if same_teacher and os.path.exists(self.teacher_path) else "none"
+        if teacher_fingerprint_ is not None:
+            write_text_atomic(teacher_fingerprint_, teacher_marker)
+        return kept
+
+    def _clear_checkpoints(self, keep=()):
+        os.makedirs(self.checkpoints, exist_ok=True)
+        for name in os.listdir(self.checkpoints):
+            if name in keep:
+                continue
+            path = os.path.join(self.checkpoints, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
+
+    def take_teacher_from(self, other):
+        """Copy the teacher checkpoints (``TEACHER_CHECKPOINTS`` and their fingerprint) of the run folder ``other``
+        into this one, which then trains everything else: how a run starts warm from another's teacher."""
+        source = RunFolder(other)
+        if not os.path.exists(source.teacher_path):
+            raise FileNotFoundError(f"{source.out} has no trained teacher ({source.teacher_path})")
+        os.makedirs(self.checkpoints, exist_ok=True)
+        for name in (*TEACHER_CHECKPOINTS, "teacher_fingerprint.txt"):
+            path = source.checkpoint(name)
+            if os.path.isdir(path):
+                shutil.copytree(path, self.checkpoint(name), dirs_exist_ok=True)
+            elif os.path.exists(path):
+                shutil.copy2(path, self.checkpoint(name))
 
     def save_metrics(self, metrics):
         write_json_atomic(metrics, self.metrics_path)
@@ -177,6 +229,13 @@ class RunFolder:
             if os.path.exists(candidate):
                 return candidate
         return None
+
+
+def _read_marker(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
 
 
 def _alive(pid):

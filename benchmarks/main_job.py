@@ -1,0 +1,109 @@
+"""How long the main job takes, stage by stage, on this machine: `tfcompress run` as a user runs it.
+
+    .venv/bin/python benchmarks/main_job.py                      # all rows
+    .venv/bin/python benchmarks/main_job.py --rows quick_cold    # one row
+
+Rows (each a fresh `python -m tfcompress run` process, with every stage on at the preset's sizes):
+
+- ``quick_cold``: ``--preset quick`` into an empty folder (nothing trained, nothing cached);
+- ``default_cold``: ``--preset default`` (what ``make run`` runs) into an empty folder;
+- ``default_warm``: ``--preset default`` into a folder holding only the teacher and its cached outputs from
+  ``default_cold`` (what a user who tries another student or other loss weights gets): everything else,
+  from the student's set-up to personalization, is computed again.
+
+Written to ``OUT/main_job.json`` and ``OUT/main_job.md``: wall seconds of the process, the run's own
+``total_seconds``, each stage's status, seconds and peak resident memory, the distill stage's profile
+(``distill.seconds``) and the machine. A finished row is kept in ``OUT/.main_job.partial/`` and not run
+again; a row interrupted half-way is run again from an empty folder (a resumed run would not be cold).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from common import ResumableCache, markdown_table
+
+from tfcompress.atomic import write_json_atomic, write_text_atomic
+from tfcompress.backend import versions
+from tfcompress.pipeline.run import STAGES
+from tfcompress.pipeline.run_folder import RunFolder
+
+ROWS = {"quick_cold": "quick", "default_cold": "default", "default_warm": "default"}
+LIMITS = {"quick_cold": 180, "default_cold": 1800, "default_warm": 900}  # issue 18's acceptance, seconds
+PEAK_LIMIT_MB = 4096
+
+
+def run_row(name, workspace, python):
+    """One row: the run's folder prepared as the row says, then ``tfcompress run`` timed from outside."""
+    out = workspace.path(name)
+    shutil.rmtree(out, ignore_errors=True)
+    if name == "default_warm":
+        RunFolder(out).take_teacher_from(workspace.path("default_cold"))
+    command = [python, "-m", "tfcompress", "run", "--preset", ROWS[name], "--out", out]
+    print(f"[main_job] {name}: {' '.join(command)}", file=sys.stderr, flush=True)
+    started = time.time()
+    subprocess.run(command, check=True)
+    wall = round(time.time() - started, 1)
+    with open(os.path.join(out, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    return {"row": name, "preset": ROWS[name], "command": " ".join(command[1:]), "wall_seconds": wall,
+            "total_seconds": metrics["total_seconds"], "peak_rss_mb": metrics["peak_rss_mb"],
+            "stages": metrics["stages"], "distill_profile": _profile(metrics.get("distill")),
+            "limit_seconds": LIMITS[name], "within_limit": wall <= LIMITS[name],
+            "within_memory": (metrics["peak_rss_mb"] or 0) <= PEAK_LIMIT_MB}
+
+
+def _profile(distill):
+    return distill.get("seconds") if isinstance(distill, dict) else None
+
+
+def markdown(report):
+    lines = ["# The main job's time (`benchmarks/main_job.py`)", "",
+             f"- {report['machine']}; {report['versions']}", "",
+             "Wall seconds of the `tfcompress run` process, and each stage's seconds (status) and peak memory.", ""]
+    header = ("row", "wall s (limit)", *STAGES, "peak MB")
+    table = []
+    for row in report["rows"]:
+        stages = [f"{row['stages'][stage]['seconds']:.0f} ({row['stages'][stage]['status']})"
+                  if stage in row["stages"] else "-" for stage in STAGES]
+        table.append((row["row"], f"{row['wall_seconds']:.0f} ({row['limit_seconds']})", *stages,
+                      f"{row['peak_rss_mb']:.0f}"))
+    lines.append(markdown_table(header, table))
+    for row in report["rows"]:
+        if row["distill_profile"]:
+            parts = ", ".join(f"{key} {value:.0f} s" for key, value in row["distill_profile"].items())
+            lines += ["", f"{row['row']} distill profile: {parts}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated: " + ", ".join(ROWS))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    parser.add_argument("--python", default=sys.executable, help="the interpreter of the stack to time")
+    args = parser.parse_args(argv)
+    names = [name for name in args.rows.split(",") if name]
+    unknown = sorted(set(names) - set(ROWS))
+    if unknown:
+        parser.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
+    workspace = ResumableCache(os.path.join(args.out, ".main_job.partial"))
+    rows = []
+    for name in ROWS:
+        if name not in names:
+            continue
+        key = {"row": name, "versions": versions()}
+        rows.append(workspace.load(f"{name}.json", key) or workspace.keep(f"{name}.json", key,
+                                                                          run_row(name, workspace, args.python)))
+    report = {"command": "python benchmarks/main_job.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "machine": f"{os.cpu_count()} CPU cores", "versions": versions(), "rows": rows}
+    write_json_atomic(report, os.path.join(args.out, "main_job.json"), indent=1)
+    write_text_atomic(markdown(report), os.path.join(args.out, "main_job.md"))
+    print(markdown(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()
