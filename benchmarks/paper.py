@@ -51,7 +51,7 @@ RECIPES_ATTACKED = ("deepwordbug", "pruthi", "pwws", "textfooler")
 STUDENT_TYPES = ("fastgrnn", "prado", "cnn")
 TEACHER_TYPES = ("minilm", "bilstm")
 QUERY_BUDGET = 500
-QUICK = {"max_train_examples": 600, "epochs": 1, "num_examples": 5, "num_explain": 3, "max_evals": 40,
+QUICK = {"max_train_examples": 300, "epochs": 1, "num_examples": 5, "num_explain": 3, "max_evals": 40,
          "fasttext_epochs": 2}
 
 
@@ -471,7 +471,7 @@ def parse_args(argv):
     parser.add_argument("--num-explain", type=int, default=100, help="of those, sentences explained with shap")
     parser.add_argument("--max-evals", type=int, default=200, help="shap evaluations per sentence")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="CI smoke: quick preset on 600 training examples, "
+    parser.add_argument("--quick", action="store_true", help="CI smoke: quick preset on 300 training examples, "
                                                              "1 epoch, 5 attacked and 3 explained sentences")
     parser.add_argument("--out", default="benchmarks/results")
     args = parser.parse_args(argv)

@@ -38,8 +38,8 @@ SMALL = {
     },
     "robustness_explanations.ipynb": {
         "TRAIN_EXAMPLES": 600, "VALIDATION_EXAMPLES": 100, "TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 2, "BATCH_SIZE": 64,
-        "WARMUP_EPOCHS": 2, "ADVERSARIAL_TEXTS": 8, "RECIPES": ["deepwordbug", "pruthi", "pwws", "textfooler"],
-        "ATTACK_EXAMPLES": 4, "QUERY_BUDGET": 60, "EXPLAIN_EXAMPLES": 3, "SHAP_MAX_EVALS": 60, "SEED": 0,
+        "WARMUP_EPOCHS": 2, "ADVERSARIAL_TEXTS": 4, "RECIPES": ["deepwordbug", "pruthi", "pwws", "textfooler"],
+        "ATTACK_EXAMPLES": 2, "QUERY_BUDGET": 60, "EXPLAIN_EXAMPLES": 3, "SHAP_MAX_EVALS": 60, "SEED": 0,
         "OUT_DIR": "out",
     },
     "personalization.ipynb": {

@@ -14,7 +14,7 @@ from tfcompress.errors import ClusterConfigError
 from tfcompress.pipeline.run_folder import RunFolder
 from tfcompress.pipeline.workers import Workers, _task_of, make_workers
 
-RUN = [sys.executable, "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "2000",
+RUN = [sys.executable, "-m", "tfcompress", "run", "--preset", "quick", "--max-train-examples", "1500",
        "--teacher-epochs", "2", "--student-epochs", "2", "--robustness-examples", "0", "--explanation-examples", "0",
        "--skip", "qat", "--skip", "tflite", "--skip", "personalization", "--no-adversarial-texts", "--no-worst-case",
        *STACK_FLAGS]

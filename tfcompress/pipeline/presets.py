@@ -103,7 +103,11 @@ PRESETS = {
               "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9,
               **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES, **ROBUST,
               "explain_examples": 2000,  # the teacher's endpoint-Shapley maps of 2,000 texts (quick is a smoke test)
-              "robustness": {**EVALUATION["robustness"], "num_examples": 30},
+              # Smoke-test sizes, so that the whole quick run stays within 3 minutes on 2 cores
+              # (benchmarks/main_job.py): 96 training texts attacked per refresh, 20 validation texts measured
+              # by the monitors, 20 test sentences attacked.
+              "adversarial_texts": {**OBJECTIVES["adversarial_texts"], "num_examples": 96}, "monitor_examples": 20,
+              "robustness": {**EVALUATION["robustness"], "num_examples": 20},
               "explanations": {**EVALUATION["explanations"], "num_examples": 5},
               "personalization": {**EVALUATION["personalization"], "clients": 10, "rounds": 2},
               "held_out_users": {**HELD_OUT_USERS, "count": 20}},
