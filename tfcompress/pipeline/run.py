@@ -273,7 +273,8 @@ class Run:
 
     def _measurement_reusable(self, name):
         """A measuring stage's previous section still holds when its settings are the same, every training stage
-        was reused, the exported file is byte-identical and the files the section names are all there."""
+        was reused, the exported file holds the same model and associated files and the files the section names are all
+        there."""
         if name not in MEASURING_STAGES or self.previous is None:
             return False
         if self.previous.get("stages", {}).get(name, {}).get("status") not in ("done", "reused") or \

@@ -35,8 +35,9 @@ UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip", "strategy")
 TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
                     "teacher_patience", "dataset", "data", "test_data", "text_column", "label_column", "user_column",
                     "max_train_examples", "max_length", "held_out_users", "seed")
-# The checkpoints a teacher with the same settings reuses.
-TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json")
+TEACHER_MARKER = "teacher_fingerprint.txt"
+# The checkpoints a teacher with the same settings reuses (with the fingerprint they were trained for).
+TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json", TEACHER_MARKER)
 
 
 def teacher_fingerprint(settings, data_files=()):
@@ -160,7 +161,7 @@ class RunFolder:
         Returns:
             which checkpoints were kept: ``"all"``, ``"teacher"`` or ``"none"``.
         """
-        marker, teacher_marker = self.checkpoint("fingerprint.txt"), self.checkpoint("teacher_fingerprint.txt")
+        marker, teacher_marker = self.checkpoint("fingerprint.txt"), self.checkpoint(TEACHER_MARKER)
         kept = "all"
         if _read_marker(marker) != fingerprint_:
             same_teacher = teacher_fingerprint_ is not None and _read_marker(teacher_marker) == teacher_fingerprint_
@@ -183,13 +184,13 @@ class RunFolder:
                 os.remove(path)
 
     def take_teacher_from(self, other):
-        """Copy the teacher checkpoints (``TEACHER_CHECKPOINTS`` and their fingerprint) of the run folder ``other``
-        into this one, which then trains everything else: how a run starts warm from another's teacher."""
+        """Copy the teacher checkpoints (``TEACHER_CHECKPOINTS``, their fingerprint among them) of the run folder
+        ``other`` into this one, which then trains everything else: how a run starts warm from another's teacher."""
         source = RunFolder(other)
         if not os.path.exists(source.teacher_path):
             raise FileNotFoundError(f"{source.out} has no trained teacher ({source.teacher_path})")
         os.makedirs(self.checkpoints, exist_ok=True)
-        for name in (*TEACHER_CHECKPOINTS, "teacher_fingerprint.txt"):
+        for name in TEACHER_CHECKPOINTS:
             path = source.checkpoint(name)
             if os.path.isdir(path):
                 shutil.copytree(path, self.checkpoint(name), dirs_exist_ok=True)

@@ -23,17 +23,13 @@ class Workers:
 
     Example:
         >>> workers = make_workers("one_device")
-        >>> workers.count, workers.is_chief
-        (1, True)
+        >>> workers.count, workers.index
+        (1, 0)
     """
 
     strategy: object = None
     index: int = 0
     count: int = 1
-
-    @property
-    def is_chief(self):
-        return self.index == 0
 
     def scope(self):
         """The strategy's scope (variables made inside are mirrored), or nothing for one process."""
