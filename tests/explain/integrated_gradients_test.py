@@ -29,3 +29,11 @@ def test_explaining_the_other_class_of_a_binary_model(small_student, sentences):
 def test_a_tflite_has_no_gradients(explain_tflite, sentences):
     with pytest.raises(TypeError, match="explain a .tflite with shap"):
         integrated_gradients(explain_tflite, sentences)
+
+
+def test_cutting_the_path_into_small_passes_gives_the_same_attributions(small_teacher, sentences):
+    whole = integrated_gradients(small_teacher, sentences, steps=8, max_inputs_per_pass=10 ** 6)
+    in_passes = integrated_gradients(small_teacher, sentences, steps=8, max_inputs_per_pass=3)
+    for one, other in zip(whole, in_passes):
+        assert one["words"] == other["words"]
+        np.testing.assert_allclose(one["values"], other["values"], rtol=1e-4, atol=1e-5)
