@@ -1,5 +1,5 @@
 # make run   - set up the full stack (if missing) and run the main job on rotten_tomatoes
-# make test  - set up both stacks (if missing) and run the test suite on each
+# make test  - set up both stacks (if missing), run the app-side Kotlin tests and the test suite on each stack
 # make saved-model - train the default preset (reusing runs/default) and export saved_models/rotten_tomatoes/
 SHELL := /bin/bash
 PY311 ?= $(firstword $(shell command -v python3.11) python3)
@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= 2
 PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 export NLTK_DATA
 
-.PHONY: setup run test test-full test-current nltk-data saved-model lock-full lock-current clean
+.PHONY: setup run test test-full test-current test-android nltk-data saved-model lock-full lock-current clean
 
 SYSTEM := .cache/.system-packages
 # Debian packages: WordNet (textattack's PWWS/TextFooler, offline), libusb (imported by tflite-support's
@@ -33,7 +33,29 @@ saved-model: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(FULL)/bin/tfcompress run --preset default --out runs/default --robustness-examples 0 --explanation-examples 0
 	$(FULL)/bin/tfcompress export runs/default --out $(SAVED_MODEL) --card --attack-examples 200
 
-test: test-full test-current
+test: test-android test-full test-current
+
+# The app-side preprocessing (android/) against golden inputs the package writes: the test split, the shipped
+# model's attack texts, Unicode edge cases, every code point's class, the shipped model's outputs.
+ANDROID_BUILD := build/android
+ANDROID_SOURCES := $(shell find android/src -name '*.kt')
+JAVA_CP := /usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:/usr/share/java/kotlin-stdlib.jar
+ANDROID_TESTS := tfcompress.preprocessing.PreprocessingTest tfcompress.preprocessing.GoldenInputsTest
+
+$(ANDROID_BUILD)/classes/.built: $(ANDROID_SOURCES) $(SYSTEM)
+	rm -rf $(ANDROID_BUILD)/classes && mkdir -p $(ANDROID_BUILD)/classes
+	kotlinc -nowarn -cp $(JAVA_CP) -d $(ANDROID_BUILD)/classes android/src/main/kotlin android/src/test/kotlin \
+	  android/src/example/kotlin
+	touch $@
+
+test-android: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM) $(ANDROID_BUILD)/classes/.built
+	$(FULL)/bin/python -m tfcompress.export.golden_inputs --out $(ANDROID_BUILD)/golden --model $(SAVED_MODEL) \
+	  --attack-csv 'saved_models/rotten_tomatoes/attacks/*.csv'
+	java -Dgolden.dir=$(ANDROID_BUILD)/golden -cp $(ANDROID_BUILD)/classes:$(JAVA_CP) org.junit.runner.JUnitCore \
+	  $(ANDROID_TESTS)
+	if [ -f $(ANDROID_BUILD)/golden/model_outputs.jsonl ]; then java -cp $(ANDROID_BUILD)/classes:$(JAVA_CP) \
+	  tfcompress.example.HighlightExampleKt $(ANDROID_BUILD)/golden/model_spec.json \
+	  $(ANDROID_BUILD)/golden/model_outputs.jsonl 3; fi
 
 test-full: $(FULL)/.installed $(NLTK_DATA)/.built $(SYSTEM)
 	$(FULL)/bin/python $(PYTEST) $(PYTEST_ARGS)

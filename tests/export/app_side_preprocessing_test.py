@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tfcompress.export import export_android
+from tfcompress.export.golden_inputs import UNICODE_EDGE_CASES
 from tfcompress.tflite import read_android_metadata
 
 
@@ -78,8 +79,7 @@ def app_ternary_projections(text, spec):
     return rows
 
 
-EDGE_CASES = ["Don't  panic, it's GREAT!!", "l'été — déjà vu…", "rock'n'roll 'quoted' it''s",
-              "snake_case x2 ²", "İstanbul ΣΊΣΥΦΟΣ", "tabs\tand\nnewlines\u00a0nbsp", "'", "", "a'"]
+EDGE_CASES = UNICODE_EDGE_CASES
 
 
 @pytest.fixture(scope="module")
@@ -201,20 +201,6 @@ def app_vocabulary_ids(text, spec, rank):
 
     ids = [word_id(token) for token in app_lowercase_and_tokenize(text, spec["tokenizer"])[:spec["max_length"]]]
     return ids + [0] * (spec["max_length"] - len(ids))
-
-
-@pytest.fixture(scope="module")
-def vocabulary_export(rotten_tomatoes, tmp_path_factory):
-    """A self-explaining CNN student over a 4,000-word VocabularyEncoder, exported; its spec and encoder."""
-    from tfcompress.models import CNNStudent
-    from tfcompress.text import VocabularyEncoder
-
-    encoder = VocabularyEncoder.from_texts(rotten_tomatoes.train.texts, 4000, max_length=48)
-    student = CNNStudent(encoder=encoder, num_buckets=encoder.num_buckets, max_length=48,
-                         pooling="attention").build_for_inputs()
-    path = tmp_path_factory.mktemp("vocabulary") / "student.tflite"
-    export_android(student, path, rotten_tomatoes.train.texts[:200], class_names=rotten_tomatoes.class_names)
-    return path, read_android_metadata(path)["spec"], encoder
 
 
 def test_app_side_vocabulary_ids_match_on_the_test_split_and_on_misspelled_text(vocabulary_export, rotten_tomatoes):

@@ -13,7 +13,11 @@ SPEC = {
             "apostrophes; every other non-whitespace character is a token by itself",
     "letter_or_digit": "a character c with Python c.isalnum() true (Unicode general categories L*, Nd, Nl, No); "
                        "'_' is not one",
-    "whitespace": "a character c with Python c.isspace() true",
+    "whitespace": "a character c with Python c.isspace() true: exactly the code points of whitespace_code_points",
+    "whitespace_code_points": [0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
+                               *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000],
+    "characters": "Unicode code points (a character outside the Basic Multilingual Plane is one character, "
+                  "not two UTF-16 units)",
     "apostrophe": "U+0027 only",
 }
 
