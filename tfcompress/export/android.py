@@ -110,8 +110,7 @@ def android_spec(model, class_names, description=None, model_bytes=None):
                    "meaning": "class logits; softmax gives probabilities; class id i is line i of the label file"},
         "labels": list(class_names),
         "preprocessing": encoder.spec(),
-        "encoder": {"class": type(encoder).__name__,
-                    "config": encoder.spec_config() if hasattr(encoder, "spec_config") else encoder.get_config()},
+        "encoder": encoder_entry(encoder),
     }
     if getattr(model, "explains_itself", False):
         spec["contributions"] = {
@@ -125,6 +124,12 @@ def android_spec(model, class_names, description=None, model_bytes=None):
         if "contributions" in spec:
             spec["contributions"]["index"] = contributions_index
     return spec
+
+
+def encoder_entry(encoder):
+    """The spec's ``encoder`` entry: ``{"class", "config"}``, the config as the spec writes it (``spec_config``)."""
+    config = encoder.spec_config() if hasattr(encoder, "spec_config") else encoder.get_config()
+    return {"class": type(encoder).__name__, "config": config}
 
 
 def embed_metadata(model_bytes, spec):

@@ -21,6 +21,7 @@ import unicodedata
 import numpy as np
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
+from tfcompress.export.android import encoder_entry
 
 # Texts where a character class, the case mapping or UTF-16 could make an app disagree with Python.
 UNICODE_EDGE_CASES = [
@@ -37,18 +38,13 @@ UNICODE_EDGE_CASES = [
 def golden_encoders(train_texts, vocabulary_size=3500):
     """The encoders whose inputs the app-side tests check: every kind an exported student can have."""
     from tfcompress.text import HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, VocabularyEncoder
+    from tfcompress.text.vocabulary_encoder import vocabulary_from_texts
 
+    vocabulary = vocabulary_from_texts(train_texts, vocabulary_size)
     return {"hashing": HashingEncoder(5000, 48), "multi_hash": MultiHashEncoder(4096, 2, 48),
-            "vocabulary": VocabularyEncoder.from_texts(train_texts, vocabulary_size, max_length=48),
-            "vocabulary_no_typo_recovery": VocabularyEncoder.from_texts(train_texts, vocabulary_size, max_length=48,
-                                                                      typo_recovery=False),
+            "vocabulary": VocabularyEncoder(vocabulary, max_length=48),
+            "vocabulary_no_typo_recovery": VocabularyEncoder(vocabulary, max_length=48, typo_recovery=False),
             "ternary_projection": TernaryProjectionEncoder(64, 48)}
-
-
-def encoder_entry(encoder):
-    """The spec's ``encoder`` entry for ``encoder`` (as ``android_spec`` writes it)."""
-    config = encoder.spec_config() if hasattr(encoder, "spec_config") else encoder.get_config()
-    return {"class": type(encoder).__name__, "config": config}
 
 
 def encoder_cases(encoder, text_sets):
@@ -96,15 +92,16 @@ def _ranges(points):
 
 def model_outputs(tflite_path, texts):
     """For a self-explaining ``.tflite``: per text its input, logits, contributions and highlighted words."""
+    from tfcompress.models.text_classifier import contributions_per_word
     from tfcompress.tflite import load_android_model
 
     model = load_android_model(tflite_path)
     if not model.explains_itself:
         return None
     texts = list(texts)
-    ids = model.encoder.encode(texts)
+    ids, word_index = model.encoder.encode_with_words(texts)
     logits, contributions = model.runner.predict_with_contributions(ids)
-    words, values = model.word_contributions(texts)
+    words, values = contributions_per_word(model.encoder, texts, word_index, contributions, logits.argmax(-1))
     lines = []
     for row, text in enumerate(texts):
         order = sorted(range(len(words[row])), key=lambda position: -values[row][position])
