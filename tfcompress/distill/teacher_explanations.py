@@ -9,6 +9,8 @@ from tfcompress.models.text_classifier import sum_tokens_per_word, words_covered
 EXPLANATIONS = ("contributions", "saliency", "attention", "features")
 # What the student's own contributions are aligned with: the teacher's attributions of these kinds.
 TEACHER_ATTRIBUTIONS = ("endpoint_shapley", "occlusion", "alone", "integrated_gradients")
+# The teacher maps made of forward passes alone (no gradients), which a bfloat16 copy of the teacher may compute.
+FORWARD_MAPS = ("endpoint_shapley", "occlusion", "alone")
 # The teacher-side maps ``TeacherExplanations`` computes.
 TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
 

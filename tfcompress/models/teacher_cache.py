@@ -14,8 +14,8 @@ CHUNK = 16384
 class TeacherOutputCache:
     """Compute a teacher's logits / word attributions on a list of texts once and reuse them.
 
-    The key hashes the model class, its config, every weight value and the texts, so a retrained
-    teacher or different data never reads stale outputs. Files are written atomically.
+    The key hashes the model class, its config, its compute dtype (when not float32), every weight value and
+    the texts, so a retrained teacher, its bfloat16 copy or different data never reads stale outputs. Files are written atomically.
 
     Args:
         folder: where the ``.npz`` files live.
@@ -33,6 +33,8 @@ class TeacherOutputCache:
     def key(self, model, texts):
         digest = hashlib.sha256(type(model).__name__.encode())
         digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
+        if getattr(model, "compute_dtype", "float32") != "float32":  # e.g. the teacher's bfloat16 copy
+            digest.update(model.compute_dtype.encode())
         for weight in model.get_weights():
             digest.update(np.ascontiguousarray(weight).tobytes())
         for text in texts:

@@ -39,6 +39,10 @@ OBJECTIVES = {"explain_weight": 1.0, "explanation": "contributions", "teacher_at
 # (0.772 vs 0.802 with the encoding and the edits alone).
 ROBUST = {"vocabulary": {"size": 3500, "typo_recovery": True}, "typo_share": 0.5, "typo_rate": 0.25,
           "robust_weight": 0.1, "robust_kind": "ibp", "robust_sets": ["wordnet"]}
+# The teacher's forward passes over the transfer set (its labels) and the occlusion maps run on a bfloat16 copy
+# where the CPU multiplies bfloat16 in hardware, used only when it predicts the float teacher's class on >= 99%
+# of validation (tfcompress.distill.teacher_precision; measured by scripts/teacher_precision.py).
+TEACHER_INFERENCE = {"teacher_inference": "auto"}
 # Plain distillation: the KD and CE terms only (the baseline the objectives are measured against).
 PLAIN_KD = {"explain_weight": 0.0, "adversarial_weight": 0.0, "adversarial_texts": None, "robust_weight": 0.0,
             "typo_share": 0.0}
@@ -101,7 +105,7 @@ RECIPES = {
 PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2, "teacher_patience": 2,
               "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9,
-              **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES, **ROBUST,
+              **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **TEACHER_INFERENCE,
               "explain_examples": 2000,  # the teacher's endpoint-Shapley maps of 2,000 texts (quick is a smoke test)
               # Smoke-test sizes, so that the whole quick run stays within 3 minutes on 2 cores
               # (benchmarks/main_job.py): 96 training texts attacked per refresh, 20 validation texts measured
@@ -113,7 +117,8 @@ PRESETS = {
               "held_out_users": {**HELD_OUT_USERS, "count": 20}},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3, "teacher_patience": 1,
                 "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9, **TRANSFER,
-                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **EVALUATION, "held_out_users": HELD_OUT_USERS},
+                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **TEACHER_INFERENCE, **EVALUATION,
+                "held_out_users": HELD_OUT_USERS},
 }
 
 

@@ -31,7 +31,8 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
                                 distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
 from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
-from tfcompress.distill.teacher_explanations import teacher_map_kind
+from tfcompress.distill.teacher_explanations import FORWARD_MAPS, teacher_map_kind
+from tfcompress.distill.teacher_precision import labelling_teacher
 from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
                                                   substitution_table, wordnet_missing, wordnet_substitutes)
 from tfcompress.distill.typo_edits import with_typos
@@ -241,10 +242,11 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     return settings, table
 
 
-def transfer_set(train, settings, teacher, cache, seed=0):
+def transfer_set(train, settings, teacher, cache, seed=0, labeller=None):
     """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
     teacher's logits for all of them; then, with ``typo_share``, that share of the rows is given the
     character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text.
+    ``labeller`` (``teacher_precision.labelling_teacher``; default the teacher) computes the logits.
     Returns ``(texts, logits, clean_texts)``: the split the student reads, the teacher's logits and the
     texts before the edits (where the teacher's word maps are computed; edits keep word positions)."""
     augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
@@ -253,7 +255,7 @@ def transfer_set(train, settings, teacher, cache, seed=0):
     if len(augmented.texts) > len(train.texts):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
             "labelled by the teacher")
-    logits = cache.logits(teacher, augmented.texts)
+    logits = cache.logits(labeller or teacher, augmented.texts)
     clean_texts = augmented.texts
     if settings.get("typo_share"):
         augmented = Split(with_typos(augmented.texts, settings["typo_share"], settings.get("typo_rate", 0.25), seed),
@@ -314,9 +316,13 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
                           [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
                           substitutions=substitutions)
+    with timed(seconds, "teacher_inference"):
+        labeller, inference = labelling_teacher(teacher, settings.get("teacher_inference", "float32"),
+                                                data.validation.texts, cache)
+    log(f"{stage}: teacher labels and occlusion maps in {inference['precision']}: {describe_inference(inference)}")
     with timed(seconds, "transfer_set"):
-        train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed)
-    explanations = _teacher_explanations(settings, teacher, student, cache)
+        train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed, labeller)
+    explanations = _teacher_explanations(settings, teacher, student, cache, labeller)
     first = min(len(own_train.texts), settings["explain_examples"] // workers.count)
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
     if pool is None and settings.get("adversarial_texts"):
@@ -331,7 +337,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
                                           adversarial_pool=pool)
         validation_data = distillation_dataset(
             data.validation, student, teacher, VALIDATION_BATCH,
-            teacher_logits=cache.logits(teacher, data.validation.texts), explanations=validation_maps)
+            teacher_logits=cache.logits(labeller, data.validation.texts), explanations=validation_maps)
         train_data, validation_data = workers.as_local(train_data), workers.as_local(validation_data)
         monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
     span = MonitorSpan(seconds, "fit_monitors")
@@ -341,6 +347,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
                                        *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
     summary = _summary(distiller, fit.history, monitors, settings)
     summary["seconds"] = seconds
+    summary["teacher_inference"] = inference
     if workers.count > 1:
         summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
     return DistillResult(distiller, fit.history, monitors, summary)
@@ -395,11 +402,23 @@ def _teacher_cache(cache):
     return TeacherOutputCache(cache)
 
 
-def _teacher_explanations(settings, teacher, student, cache):
+def _teacher_explanations(settings, teacher, student, cache, labeller=None):
+    """The explanation term's targets; maps made of forward passes alone (``FORWARD_MAPS``) come from
+    ``labeller``, the others (gradients, attention, features) from the float teacher."""
     if not settings["explain_weight"]:
         return None
     kind = teacher_map_kind(settings["explanation"], settings.get("teacher_attribution", "endpoint_shapley"))
-    return TeacherExplanations(teacher, kind, student.max_length, cache=cache)
+    source = labeller if labeller is not None and kind in FORWARD_MAPS else teacher
+    return TeacherExplanations(source, kind, student.max_length, cache=cache)
+
+
+def describe_inference(report):
+    """One line on the ``teacher_inference`` report."""
+    if "validation_agreement" not in report:
+        return "requested " + report["requested"]
+    line = (f"bfloat16 copy agrees with the float teacher on {report['validation_agreement']:.2%} of validation "
+            f"(largest logit difference {report['max_logit_difference']:.3f})")
+    return line + (f"; {report['reason']}" if "reason" in report else "")
 
 
 def distill_monitors(settings, validation, teacher, pool, seed=0):

@@ -34,13 +34,13 @@ class MiniLMSentenceEncoder(textattack.constraints.semantics.sentence_encoders.S
 
         self.model = MiniLMTeacher(max_length=max_length, pretrained=True)
         self.batch_size = int(batch_size)
-        signature = [tf.TensorSpec((None, max_length), tf.int32)]
+        signature = [tf.TensorSpec((None, None), tf.int32)]  # each batch cut to its longest text (padding is masked)
         self._embed = tf.function(self._mean_pooled, input_signature=signature)
         self._cache = {}
 
     def _mean_pooled(self, ids):
         hidden = self.model.hidden_states(ids, training=False)
-        mask = tf.cast(tf.not_equal(ids, 0), hidden.dtype)[..., None]
+        mask = tf.expand_dims(tf.cast(tf.not_equal(ids, 0), hidden.dtype), -1)
         pooled = tf.reduce_sum(hidden * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
         return tf.math.l2_normalize(pooled, axis=-1)
 
@@ -48,6 +48,6 @@ class MiniLMSentenceEncoder(textattack.constraints.semantics.sentence_encoders.S
         missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start:start + self.batch_size]
-            vectors = self._embed(self.model.encoder.encode(chunk)).numpy()
+            vectors = self._embed(self.model.trimmed(self.model.encoder.encode(chunk))).numpy()
             self._cache.update(zip(chunk, vectors))
         return np.stack([self._cache[s] for s in sentences]) if sentences else np.zeros((0, 384), np.float32)

@@ -48,7 +48,8 @@ class BertLayer(keras.layers.Layer):
         query, key, value = self._heads(self.query(hidden)), self._heads(self.key(hidden)), self._heads(self.value(hidden))
         scores = tf.matmul(query, key, transpose_b=True) / math.sqrt(self.head_size)
         if attention_mask is not None:
-            scores += (1.0 - tf.cast(attention_mask, scores.dtype))[:, None, None, :] * -10000.0
+            padding = 1.0 - tf.cast(attention_mask, scores.dtype)  # expand_dims, not [:, None]: a TFLite builtin
+            scores += tf.expand_dims(tf.expand_dims(padding, 1), 1) * -10000.0
         probabilities = self.dropout(tf.nn.softmax(scores, axis=-1), training=training)
         context = tf.transpose(tf.matmul(probabilities, value), [0, 2, 1, 3])
         context = tf.reshape(context, [tf.shape(hidden)[0], tf.shape(hidden)[1], self.hidden_size])

@@ -38,7 +38,8 @@ class BiLSTMTeacher(TextClassifier):
             keras.layers.LSTM(lstm_units, return_sequences=True), name="bilstm")
         self.attention_hidden = keras.layers.Dense(attention_units, activation="tanh", name="attention_hidden")
         self.attention_score = keras.layers.Dense(1, name="attention_score")
-        self.classifier = keras.layers.Dense(num_classes, name="logits")
+        self.head_dropout = keras.layers.Dropout(dropout, dtype="float32")
+        self.classifier = keras.layers.Dense(num_classes, name="logits", dtype="float32")
 
     def embed(self, token_ids, training=None):
         return self.embedding(token_ids)
@@ -49,13 +50,13 @@ class BiLSTMTeacher(TextClassifier):
         embedded = self.embed(token_ids) if embedded is None else embedded
         states = self.bilstm(self.dropout(embedded, training=training), mask=mask, training=training)
         scores = tf.squeeze(self.attention_score(self.attention_hidden(states)), -1)
-        scores = tf.where(mask, scores, tf.fill(tf.shape(scores), -1e9))
+        scores = tf.where(mask, scores, tf.fill(tf.shape(scores), tf.constant(-1e9, scores.dtype)))
         return tf.nn.softmax(scores, axis=-1), states
 
     def logits_from_embeddings(self, embedded, token_ids, training=None):
         weights, states = self.attention(token_ids, training=training, embedded=embedded)
         pooled = tf.reduce_sum(states * tf.expand_dims(weights, -1), axis=1)
-        return self.classifier(self.dropout(pooled, training=training))
+        return self.classifier(self.head_dropout(pooled, training=training))
 
     def features_from_embeddings(self, embedded, token_ids, training=None):
         return self.attention(token_ids, training=training, embedded=embedded)[1]

@@ -56,7 +56,9 @@ class MiniLMTeacher(TextClassifier):
         self.dropout = keras.layers.Dropout(dropout)
         self.blocks = [BertLayer(hidden_size, num_heads, intermediate_size, dropout, name=f"layer_{i}")
                        for i in range(num_layers)]
-        self.classifier = keras.layers.Dense(num_classes, name="logits")
+        # float32 whatever the global policy: a bfloat16 copy (``teacher_precision``) pools and classifies in float32
+        self.head_dropout = keras.layers.Dropout(dropout, dtype="float32")
+        self.classifier = keras.layers.Dense(num_classes, name="logits", dtype="float32")
         if self.pretrained:
             self.load_pretrained()
 
@@ -81,9 +83,10 @@ class MiniLMTeacher(TextClassifier):
         return self.encode_embeddings(embedded, token_ids, training=training)
 
     def classify(self, hidden, token_ids, training=None):
-        mask = tf.cast(tf.not_equal(token_ids, 0), hidden.dtype)[..., None]
+        hidden = tf.cast(hidden, tf.float32)
+        mask = tf.expand_dims(tf.cast(tf.not_equal(token_ids, 0), hidden.dtype), -1)
         pooled = tf.reduce_sum(hidden * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
-        return self.classifier(self.dropout(pooled, training=training))
+        return self.classifier(self.head_dropout(pooled, training=training))
 
     def logits_from_embeddings(self, embedded, token_ids, training=None):
         return self.classify(self.encode_embeddings(embedded, token_ids, training), token_ids, training)
