@@ -24,7 +24,17 @@ def test_an_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="teacher_inference must be one of"):
         resolve_precision("float16")
     assert resolve_precision("float32") == "float32"
-    assert resolve_precision("auto") in ("float32", "bfloat16")
+    assert resolve_precision("auto") == "float32"  # no teacher that gains from it
+
+
+def test_auto_is_bfloat16_only_for_a_teacher_that_gains(pretrained_minilm, small_teacher, monkeypatch):
+    from tfcompress.distill import teacher_precision
+
+    monkeypatch.setattr(teacher_precision, "native_bfloat16", lambda: True)
+    assert resolve_precision("auto", small_teacher) == "float32"  # the BiLSTM
+    assert resolve_precision("auto", pretrained_minilm) == "bfloat16"
+    monkeypatch.setattr(teacher_precision, "native_bfloat16", lambda: False)
+    assert resolve_precision("auto", pretrained_minilm) == "float32"
 
 
 def test_the_bfloat16_copy_predicts_the_float_teachers_classes(pretrained_minilm, small_data):
@@ -55,7 +65,7 @@ def test_labelling_teacher_reports_what_it_chose(pretrained_minilm, small_data, 
 def test_auto_falls_back_to_float32_when_the_copy_disagrees(small_teacher, small_data, tmp_path, monkeypatch):
     from tfcompress.distill import teacher_precision
 
-    monkeypatch.setattr(teacher_precision, "resolve_precision", lambda precision: "bfloat16")
+    monkeypatch.setattr(teacher_precision, "resolve_precision", lambda precision, teacher: "bfloat16")
     monkeypatch.setattr(teacher_precision, "MIN_AGREEMENT", 1.01)  # no copy can reach it
     model, report = labelling_teacher(small_teacher, "auto", list(small_data.validation.texts[:40]),
                                       TeacherOutputCache(tmp_path))

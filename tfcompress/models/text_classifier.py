@@ -78,6 +78,9 @@ class TextClassifier(keras.Model):
     padding_is_masked = False
     # True when ``outputs_from_embeddings`` also gives the per-position contributions the logits sum.
     explains_itself = False
+    # True when matrix products dominate its forward pass, so a bfloat16 copy runs faster on a CPU that multiplies
+    # bfloat16 in hardware (``teacher_inference: auto``, ``tfcompress.distill.teacher_precision``).
+    faster_in_bfloat16 = False
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, encoder=None, **kwargs):
         super().__init__(**kwargs)
