@@ -41,7 +41,10 @@ ROBUST = {"vocabulary": {"size": 3500, "typo_recovery": True}, "typo_share": 0.5
           "robust_weight": 0.1, "robust_kind": "ibp", "robust_sets": ["wordnet"]}
 # The teacher's forward passes over the transfer set (its labels) and the occlusion maps run on a bfloat16 copy
 # where the CPU multiplies bfloat16 in hardware, used only when it predicts the float teacher's class on >= 99%
-# of validation (tfcompress.distill.teacher_precision; measured by scripts/teacher_precision.py).
+# of validation (tfcompress.distill.teacher_precision). scripts/teacher_precision.py on the default run's MiniLM
+# teacher (2 cores with AMX): 450 vs 305 occlusion variants a second (1.48x), the float teacher's class on 99.76%
+# of the 1,275 validation texts (largest logit difference 0.038), endpoint-Shapley maps with a mean Spearman of
+# 0.998 to the float teacher's on 200 of them.
 TEACHER_INFERENCE = {"teacher_inference": "auto"}
 # Plain distillation: the KD and CE terms only (the baseline the objectives are measured against).
 PLAIN_KD = {"explain_weight": 0.0, "adversarial_weight": 0.0, "adversarial_texts": None, "robust_weight": 0.0,
