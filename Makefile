@@ -19,8 +19,9 @@ export NLTK_DATA
 
 SYSTEM := .cache/.system-packages
 # Debian packages: WordNet (textattack's PWWS/TextFooler, offline), libusb (imported by tflite-support's
-# metadata library), Chromium (renders the run report in the screenshot test).
-DEBIAN_PACKAGES := wordnet-base wordnet-sense-index libusb-1.0-0 chromium
+# metadata library), Chromium (renders the run report in the screenshot test), Kotlin, a JDK and JUnit 4 (compile
+# and test the app-side code in android/).
+DEBIAN_PACKAGES := wordnet-base wordnet-sense-index libusb-1.0-0 chromium kotlin default-jdk-headless junit4
 
 setup: $(FULL)/.installed $(CURRENT)/.installed $(NLTK_DATA)/.built
 
