@@ -94,3 +94,11 @@ def test_adversarial_refresh_and_robustness_monitor_attack_the_current_student(s
     assert adversarial != pool.texts[pool.indices[0]]
     with pytest.raises(ValueError, match="unknown attack recipe"):
         AdversarialTextRefresh(pool, recipes=("hotflip",))
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):  # as EarlyStopping decides, before the refresh runs
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    stopped = AdversarialTextRefresh(pool, recipes=("deepwordbug",), num_examples=8, every=1, query_budget=None)
+    distiller.fit(data, epochs=3, verbose=0, callbacks=[StopAfterFirstEpoch(), stopped])
+    assert [entry["epoch"] for entry in stopped.history] == [0]  # not refreshed for an epoch that never runs

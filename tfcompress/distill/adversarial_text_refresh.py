@@ -13,8 +13,9 @@ class AdversarialTextRefresh(keras.callbacks.Callback):
     taking turns over the sample. The attacked class is the teacher's prediction when the data
     carries cached teacher logits, else the label (unlabelled rows without teacher logits are
     skipped). The pool is filled before the first epoch and after every ``every``-th epoch, so each
-    epoch's data is fixed when it starts; not after the fit's last epoch (no epoch would train on those
-    texts). Needs textattack (the full stack).
+    epoch's data is fixed when it starts; not after the fit's last epoch, nor after an epoch at whose end the fit
+    stops (no epoch would train on those texts: place it after ``EarlyStopping`` so it sees the decision).
+    Needs textattack (the full stack).
 
     Args:
         pool: the ``AdversarialTextPool`` given to ``distillation_dataset``.
@@ -45,7 +46,8 @@ class AdversarialTextRefresh(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["adversarial_pool"] = float(len(self.pool))
-        if (epoch + 1) % self.every == 0 and epoch + 1 != self.params.get("epochs"):
+        stopping = getattr(self.model, "stop_training", False)  # e.g. set by EarlyStopping before this callback
+        if (epoch + 1) % self.every == 0 and epoch + 1 != self.params.get("epochs") and not stopping:
             self.refresh(epoch + 1)
 
     def attack_targets(self):

@@ -340,11 +340,15 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
             teacher_logits=cache.logits(labeller, data.validation.texts), explanations=validation_maps)
         train_data, validation_data = workers.as_local(train_data), workers.as_local(validation_data)
         monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
-    span = MonitorSpan(seconds, "fit_monitors")
+    # The adversarial-text refreshes run after early stopping, so they skip the epoch the fit ends on.
+    refreshes = [monitor for monitor in monitors if isinstance(monitor, AdversarialTextRefresh)]
+    measuring = [monitor for monitor in monitors if monitor not in refreshes]
+    span, late_span = MonitorSpan(seconds, "fit_monitors"), MonitorSpan(seconds, "fit_monitors")
     with timed(seconds, "fit"):
         fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
-                            callbacks=[*callbacks, span.start, *monitors, span.stop,
-                                       *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir)])
+                            callbacks=[*callbacks, span.start, *measuring, span.stop,
+                                       *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir),
+                                       late_span.start, *refreshes, late_span.stop])
     summary = _summary(distiller, fit.history, monitors, settings)
     summary["seconds"] = seconds
     summary["teacher_inference"] = inference
