@@ -39,10 +39,7 @@ class MiniLMSentenceEncoder(textattack.constraints.semantics.sentence_encoders.S
         self._cache = {}
 
     def _mean_pooled(self, ids):
-        hidden = self.model.hidden_states(ids, training=False)
-        mask = tf.expand_dims(tf.cast(tf.not_equal(ids, 0), hidden.dtype), -1)
-        pooled = tf.reduce_sum(hidden * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
-        return tf.math.l2_normalize(pooled, axis=-1)
+        return tf.math.l2_normalize(self.model.mean_pooled(self.model.hidden_states(ids, training=False), ids), axis=-1)
 
     def encode(self, sentences):
         missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))

@@ -83,11 +83,15 @@ class MiniLMTeacher(TextClassifier):
     def features_from_embeddings(self, embedded, token_ids, training=None):
         return self.encode_embeddings(embedded, token_ids, training=training)
 
-    def classify(self, hidden, token_ids, training=None):
+    @staticmethod
+    def mean_pooled(hidden, token_ids):
+        """The mean of ``hidden`` over the real (non-padding) tokens of each text, in float32."""
         hidden = tf.cast(hidden, tf.float32)
         mask = tf.expand_dims(tf.cast(tf.not_equal(token_ids, 0), hidden.dtype), -1)
-        pooled = tf.reduce_sum(hidden * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
-        return self.classifier(self.head_dropout(pooled, training=training))
+        return tf.reduce_sum(hidden * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
+
+    def classify(self, hidden, token_ids, training=None):
+        return self.classifier(self.head_dropout(self.mean_pooled(hidden, token_ids), training=training))
 
     def logits_from_embeddings(self, embedded, token_ids, training=None):
         return self.classify(self.encode_embeddings(embedded, token_ids, training), token_ids, training)
