@@ -49,3 +49,24 @@ def test_word_vectors_are_cached(small_teacher, tmp_path):
     np.testing.assert_array_equal(again.word_vectors(small_teacher, words), first)
     assert again.hits == 1
     np.testing.assert_allclose(first, small_teacher.word_vectors(words), atol=1e-6)
+
+
+def test_records_and_the_file_they_wrote_are_computed_once_and_restored(small_teacher, small_data, tmp_path):
+    texts = small_data.test.texts[:10]
+    calls = []
+
+    def compute():
+        calls.append(1)
+        (tmp_path / "out.csv").write_text("original,perturbed\n")
+        return {"accuracy": 0.5, "csv": str(tmp_path / "out.csv")}
+
+    first = TeacherOutputCache(tmp_path / "cache").record("attack-x", small_teacher, texts, compute,
+                                                          output=("csv", str(tmp_path / "out.csv")))
+    (tmp_path / "out.csv").unlink()
+    moved = str(tmp_path / "elsewhere" / "out.csv")
+    again = TeacherOutputCache(tmp_path / "cache")
+    second = again.record("attack-x", small_teacher, texts, compute, output=("csv", moved))
+    assert len(calls) == 1 and again.hits == 1
+    assert second == {**first, "csv": moved} and open(moved).read() == "original,perturbed\n"
+    again.record("attack-y", small_teacher, texts, compute, output=("csv", str(tmp_path / "out.csv")))
+    assert len(calls) == 2

@@ -187,6 +187,9 @@ def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
     for model in ("teacher", "student", "student_tflite"):
         assert set(robustness["models"][model]) == {"deepwordbug", "pruthi", "pwws", "textfooler"}
         assert os.path.exists(robustness["models"][model]["pwws"]["csv"])
+    # The teacher's results are kept with its outputs: a run that changes only the student does not attack it again.
+    kept = os.listdir(os.path.join(out, "checkpoints", "teacher_outputs"))
+    assert len([name for name in kept if name.startswith("attack-") and name.endswith(".json")]) == 4
     assert all(agreement >= 0.9 for agreement in robustness["tflite_outcome_agreement"].values())
 
 

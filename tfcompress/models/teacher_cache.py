@@ -2,10 +2,11 @@
 import hashlib
 import json
 import os
+import shutil
 
 import numpy as np
 
-from tfcompress.atomic import atomic_path
+from tfcompress.atomic import atomic_path, write_json_atomic
 
 # Texts per cached file of logits: the unit an interrupted labelling resumes from.
 CHUNK = 16384
@@ -98,6 +99,41 @@ class TeacherOutputCache:
             cached = {name: np.asarray(value) for name, value in compute().items()}
             self._save(path, **cached)
         return cached
+
+    def record(self, kind, model, texts, compute, output=None):
+        """A JSON-serializable dict derived from ``model`` on ``texts`` (e.g. an attack's result), from the cache
+        when present: ``compute()`` runs on a miss.
+
+        Args:
+            kind: a name for what is computed, including every setting ``compute`` depends on.
+            model: the teacher (part of the key).
+            texts: the texts (part of the key).
+            compute: a function returning the dict.
+            output: ``(entry, path)`` when ``compute`` also writes a file to ``path`` and returns its path under
+                ``entry``: the file is cached beside the record and, on a hit, copied back to ``path``.
+
+        Example:
+            >>> cache.record("attack-pwws-n200", teacher, data.test.texts, lambda: attack_model(teacher, ...))
+        """
+        path = self._path(kind, model, texts)[:-len(".npz")] + ".json"
+        kept_file = path[:-len(".json")] + ".file"
+        if os.path.exists(path) and (output is None or os.path.exists(kept_file)):
+            self.hits += 1
+            with open(path, encoding="utf-8") as handle:
+                result = json.load(handle)
+            if output is not None:
+                entry, destination = output
+                with atomic_path(destination) as tmp:
+                    shutil.copyfile(kept_file, tmp)
+                result[entry] = destination
+            return result
+        self.misses += 1
+        result = compute()
+        if output is not None:
+            with atomic_path(kept_file) as tmp:
+                shutil.copyfile(output[1], tmp)
+        write_json_atomic(result, path)
+        return result
 
     def _load(self, path):
         if not os.path.exists(path):

@@ -6,6 +6,8 @@ it finishes); trained models are kept in the run folder (``RunFolder``). Running
 settings and ``--out`` reuses finished stages and resumes an interrupted ``fit`` from its last epoch.
 """
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -554,11 +556,12 @@ class Run:
             results = {}
             for recipe_name in RECIPE_NAMES:
                 log(f"robustness: {recipe_name} against the {name}")
-                results[recipe_name] = attack_model(model, test.texts, test.labels, recipe_name,
-                                                    section["num_examples"], self.config.seed,
-                                                    out_dir=self.folder.attacks, progress=False,
-                                                    query_budget=options["query_budget"],
-                                                    csv_name=f"{name}_{recipe_name}.csv")
+                csv_name = f"{name}_{recipe_name}.csv"
+                attack = functools.partial(attack_model, model, test.texts, test.labels, recipe_name,
+                                           section["num_examples"], self.config.seed, out_dir=self.folder.attacks,
+                                           progress=False, query_budget=options["query_budget"], csv_name=csv_name)
+                results[recipe_name] = attack() if name != "teacher" else \
+                    self.teacher_attack(recipe_name, attack, os.path.join(self.folder.attacks, csv_name))
             section["models"][name] = results
         student = section["models"]["student"]
         if "student_tflite" in section["models"]:
@@ -573,6 +576,15 @@ class Run:
                 result.pop("indices")
         self.metrics["robustness"] = section
         return section, "done"
+
+    def teacher_attack(self, recipe_name, attack, csv_path):
+        """The teacher's attack result from the teacher's output cache (kept while only student settings change,
+        so a run that tries another student does not attack the same teacher again)."""
+        options = self.settings["robustness"]
+        labels = hashlib.sha256(np.asarray(self.data.test.labels, np.int64).tobytes()).hexdigest()[:12]
+        kind = (f"attack-{recipe_name}-n{options['num_examples']}-q{options['query_budget']}-"
+                f"seed{self.config.seed}-labels{labels}")
+        return self.teacher_cache().record(kind, self.teacher, self.data.test.texts, attack, output=("csv", csv_path))
 
     def certified_robustness(self, indices):
         """IBP-certified accuracy of the float student on the attacked sentences, under one character edit
