@@ -33,7 +33,7 @@ class ProgressLog(keras.callbacks.Callback):
 
     def __init__(self, stage, epochs, stream=None):
         super().__init__()
-        self.stage, self.epochs, self.epoch = stage, epochs, 0
+        self.stage, self.epochs, self.epoch, self.last_batch = stage, epochs, 0, 0
         self.stream = stream or sys.stderr
         self.started = None
 
@@ -45,7 +45,7 @@ class ProgressLog(keras.callbacks.Callback):
         self.started = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.epoch, self.last_batch = epoch, 0
         if self.started is None:
             self.started = time.monotonic()
 
@@ -60,11 +60,14 @@ class ProgressLog(keras.callbacks.Callback):
                 f"{': ' + shown if shown else ''}")
 
     def on_train_batch_end(self, batch, logs=None):
+        # Under ``steps_per_execution`` Keras reports every n-th batch only: a line is due once a tenth has passed.
         steps = self.params.get("steps") or 0
         if not steps:
             return
         every = 1 if self.interactive else max(1, steps // 10)
-        if (batch + 1) % every == 0 and batch + 1 < steps:
+        due = (batch + 1) // every > self.last_batch // every
+        self.last_batch = batch + 1
+        if due and batch + 1 < steps:
             line = self.bar(batch, steps, logs)
             if self.interactive:
                 self.stream.write("\r" + line[:200].ljust(200))
