@@ -44,9 +44,6 @@ from tfcompress.text.english_words import english_words
 from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 
 VALIDATION_BATCH = 256
-# Training steps per call of the distiller's compiled train function: the same steps, less Python between them
-# (one default-preset epoch of the cnn student: 37 s instead of 43 s; callbacks see every 16th batch).
-STEPS_PER_EXECUTION = 16
 DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
                       "explanation", "adversarial_steps", "adversarial_epsilon", "robust_weight", "robust_kind",
                       "robust_steps", "robust_share")
@@ -319,7 +316,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         distiller = Distiller(student=student, teacher=teacher)
         distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
                           [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
-                          substitutions=substitutions, steps_per_execution=STEPS_PER_EXECUTION)
+                          substitutions=substitutions)
     with timed(seconds, "teacher_inference"):
         labeller, inference = labelling_teacher(teacher, settings.get("teacher_inference", "float32"),
                                                 data.validation.texts, cache)
