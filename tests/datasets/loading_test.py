@@ -43,38 +43,3 @@ def test_tf_dataset_yields_encoded_batches(small_data):
 def test_unknown_bundled_name_lists_the_choices():
     with pytest.raises(DataError, match="unknown dataset 'imdb'.*rotten_tomatoes"):
         datasets.load("imdb")
-
-
-def _grouped_batches(split, encode, **options):
-    batches = list(split.to_tf_dataset(encode, batch_size=8, group_by_length=True, **options))
-    return [(ids.numpy(), labels.numpy()) for ids, labels in batches]
-
-
-def test_length_grouping_keeps_every_row_and_trims_each_batch_to_its_longest_text(small_data):
-    from tfcompress.text import HashingEncoder
-
-    encoder = HashingEncoder(1000, 40)
-    split = small_data.train.take(200)
-    expected = sorted(map(tuple, np.column_stack([encoder.encode(list(split.texts)), split.labels])))
-    for options in ({"shuffle": False}, {"shuffle": True, "seed": 3}):
-        batches = _grouped_batches(split, encoder.encode, **options)
-        assert len(batches) == 25
-        for ids, _ in batches:
-            assert np.count_nonzero(ids, axis=1).max() == ids.shape[1]
-        rows = [tuple(row) + (label,) for ids, labels in batches for row, label in
-                zip(np.pad(ids, ((0, 0), (0, 40 - ids.shape[1]))), labels)]
-        assert sorted(rows) == expected
-
-
-def test_length_grouping_makes_batches_narrower_than_random_batches(small_data):
-    from tfcompress.text import HashingEncoder
-
-    encoder = HashingEncoder(1000, 60)
-    split = small_data.train.take(400)
-    grouped = _grouped_batches(split, encoder.encode, shuffle=True, seed=0)
-    random_widths = [np.count_nonzero(ids, axis=1).max() for ids, _ in
-                     split.to_tf_dataset(encoder.encode, batch_size=8, shuffle=True, seed=0)]
-    assert np.mean([ids.shape[1] for ids, _ in grouped]) < 0.8 * np.mean(random_widths)
-    epoch_orders = [np.concatenate([labels for _, labels in _grouped_batches(split, encoder.encode, shuffle=True,
-                                                                             seed=seed)]) for seed in (0, 1)]
-    assert not np.array_equal(*epoch_orders)

@@ -84,10 +84,9 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
     keras.utils.set_random_seed(seed)
     model.compile(keras.optimizers.Adam(learning_rate), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    encode, grouped = model.encoder.encode, model.padding_is_masked
-    model.fit(train.to_tf_dataset(encode, batch_size, True, seed, group_by_length=grouped),
-              validation_data=None if validation is None else
-              validation.to_tf_dataset(encode, VALIDATION_BATCH, group_by_length=grouped),
+    encode = model.encoder.encode
+    model.fit(train.to_tf_dataset(encode, batch_size, True, seed),
+              validation_data=validation.to_tf_dataset(encode, VALIDATION_BATCH) if validation is not None else None,
               epochs=epochs, verbose=verbose,
               callbacks=[*callbacks, *fit_callbacks(name, model, epochs, patience, backup_dir, validation is not None)])
     return model

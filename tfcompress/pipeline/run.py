@@ -379,14 +379,19 @@ class Run:
                                            backup_dir=self.folder.backup("teacher"), verbose=2)
             save_model(teacher, path)
             status = "done"
+        self.teacher = teacher
         self.metrics["teacher"] = {"name": self.settings["teacher"], "params": int(teacher.count_params()),
-                                   **self._accuracies(teacher)}
+                                   **self._accuracies(teacher, self.teacher_logits)}
         return teacher, status
 
-    def _accuracies(self, model):
-        return {"validation_accuracy": accuracy(model.predict_texts(self.data.validation.texts),
-                                                self.data.validation.labels),
-                "test_accuracy": accuracy(model.predict_texts(self.data.test.texts), self.data.test.labels)}
+    def _accuracies(self, model, predict=None):
+        predict = predict or model.predict_texts
+        return {"validation_accuracy": accuracy(predict(self.data.validation.texts), self.data.validation.labels),
+                "test_accuracy": accuracy(predict(self.data.test.texts), self.data.test.labels)}
+
+    def teacher_logits(self, texts):
+        """The float teacher's logits on ``texts``, computed once (the teacher's outputs cache)."""
+        return self.teacher_cache().logits(self.teacher, texts)
 
     def teacher_cache(self):
         return TeacherOutputCache(self.folder.teacher_outputs)
@@ -415,7 +420,7 @@ class Run:
             "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
                                             self.data.validation.labels),
             "test_accuracy": accuracy(test_logits, self.data.test.labels),
-            "teacher_agreement": argmax_agreement(test_logits, self.teacher.predict_texts(self.data.test.texts)),
+            "teacher_agreement": argmax_agreement(test_logits, self.teacher_logits(self.data.test.texts)),
             "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight",
                                                             "transfer_copies")},
         }
