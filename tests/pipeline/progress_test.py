@@ -29,7 +29,7 @@ def test_a_log_gets_a_bar_with_the_eta_about_ten_times_an_epoch(capsys):
     assert "toy epoch 2/2 done: loss" in capsys.readouterr().err
 
 
-def test_a_log_still_gets_about_ten_lines_an_epoch_when_keras_reports_every_nth_batch():
+def test_a_log_gets_a_line_each_tenth_passed_when_keras_reports_every_nth_batch():
     stream = io.StringIO()
     _fit(stream, steps_per_execution=3)  # batches 3, 6, ..., 18 of 20 reported: each tenth (2 batches) is passed
     lines = stream.getvalue().splitlines()

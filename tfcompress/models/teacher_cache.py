@@ -42,8 +42,8 @@ class TeacherOutputCache:
             digest.update(text.encode("utf-8") + b"\0")
         return digest.hexdigest()[:24]
 
-    def _path(self, kind, model, texts):
-        return os.path.join(self.folder, f"{kind}-{self.key(model, texts)}.npz")
+    def _path(self, kind, model, texts, extension=".npz"):
+        return os.path.join(self.folder, f"{kind}-{self.key(model, texts)}{extension}")
 
     def logits(self, model, texts, batch_size=256, chunk=CHUNK):
         """(n, classes) float32 logits of ``model`` on ``texts``, from the cache when present.
@@ -115,8 +115,8 @@ class TeacherOutputCache:
         Example:
             >>> cache.record("attack-pwws-n200", teacher, data.test.texts, lambda: attack_model(teacher, ...))
         """
-        path = self._path(kind, model, texts)[:-len(".npz")] + ".json"
-        kept_file = path[:-len(".json")] + ".file"
+        stem = self._path(kind, model, texts, extension="")
+        path, kept_file = stem + ".json", stem + ".file"
         if os.path.exists(path) and (output is None or os.path.exists(kept_file)):
             self.hits += 1
             with open(path, encoding="utf-8") as handle:
