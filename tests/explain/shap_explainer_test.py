@@ -1,4 +1,8 @@
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 
 from tfcompress.explain import shap_attributions
 from tfcompress.tflite import TextPredictor
@@ -29,3 +33,14 @@ def test_a_text_without_words_gets_an_empty_map(small_student):
     maps, explanation = shap_attributions(TextPredictor(small_student), ["   ", "a fine film"], max_evals=50)
     assert maps[0]["words"] == [] and maps[0]["values"] == []
     assert len(maps[1]["values"]) == 3 and explanation.values[0].shape[0] == 3
+
+
+def test_shap_is_imported_without_numba_compiling_and_numba_is_left_as_it_was():
+    pytest.importorskip("numba")
+    code = ("import numba, numba.extending\n"
+            "from tfcompress.explain.shap_explainer import import_shap\n"
+            "shap = import_shap()\n"
+            "from shap.utils import _masked_model\n"
+            "print(numba.config.DISABLE_JIT, numba.extending.is_jitted(_masked_model._build_fixed_output))\n")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split()[-2:] == ["0", "False"]

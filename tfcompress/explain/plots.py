@@ -94,8 +94,9 @@ def save_shap_html(explanation, maps, path, title="shap word attributions"):
     Returns:
         ``path``.
     """
-    import shap
+    from tfcompress.explain.shap_explainer import import_shap
 
+    shap = import_shap()
     if explanation is None:
         raise ValueError("no shap explanation to plot (no text had a word)")
     parts = []

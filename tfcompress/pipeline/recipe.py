@@ -195,8 +195,9 @@ def distiller_settings(settings):
 
 
 def substitution_neighbours(train, settings, teacher, cache):
-    """The teacher's nearest words for each training word, or ``None`` when ``transfer_substitute`` is 0."""
-    if not settings.get("transfer_substitute"):
+    """The teacher's nearest words for each training word, or ``None`` when there are no transfer copies to
+    substitute into (``transfer_copies`` or ``transfer_substitute`` 0)."""
+    if not settings.get("transfer_copies") or not settings.get("transfer_substitute"):
         return None
     words = sorted({word for text in train.texts for word in teacher.encoder.words(text) if word.isalpha()})
     return teacher_neighbours(teacher, words, k=settings.get("transfer_neighbours", 8), cache=cache)

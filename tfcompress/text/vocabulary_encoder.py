@@ -5,6 +5,7 @@ import functools
 import gzip
 import hashlib
 
+from tfcompress.text.one_edit_index import OneEditIndex
 from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
 
@@ -99,6 +100,7 @@ class VocabularyEncoder(WordPositionEncoder):
         self.word_ids = {word: rank + 2 for rank, word in enumerate(vocabulary)}
         self.num_buckets = len(vocabulary) + 1  # ids 1..V+1: unknown and the words
         self.input_shape, self.input_dtype, self.input_name = (self.max_length,), "int32", "token_ids"
+        self.one_edit = OneEditIndex(self.word_ids, ALPHABET) if self.typo_recovery else None
         self.canonical_id = functools.lru_cache(maxsize=500_000)(self._canonical_id)
 
     @classmethod
@@ -114,8 +116,8 @@ class VocabularyEncoder(WordPositionEncoder):
             return self.word_ids[token]
         if not self.typo_recovery:
             return UNKNOWN_ID
-        found = [self.word_ids[variant] for variant in one_edit_variants(token) if variant in self.word_ids]
-        return min(found) if found else UNKNOWN_ID
+        found = self.one_edit.lowest_id(token)
+        return UNKNOWN_ID if found is None else found
 
     def canonical_word(self, token):
         """The vocabulary word ``token`` is read as, or ``None`` for unknown."""
@@ -130,7 +132,8 @@ class VocabularyEncoder(WordPositionEncoder):
 
     def reachable_ids(self, token, alphabet=ALPHABET):
         """The ids that ``token`` with at most one edit can be read as (its own id included)."""
-        return {self.canonical_id(token)} | {self.canonical_id(variant) for variant in one_edit_variants(token, alphabet)}
+        variants = one_edit_variants(token, alphabet)  # not memoized: they would crowd the texts' tokens out
+        return {self.canonical_id(token)} | {self._canonical_id(variant) for variant in variants}
 
     def get_config(self):
         return {"vocabulary": list(self.vocabulary), "max_length": self.max_length, "typo_recovery": self.typo_recovery}

@@ -1,14 +1,13 @@
 """Fast logits and probabilities from raw texts, for a Keras classifier or a paired ``.tflite``."""
 import numpy as np
 
-from tfcompress.backend import tf
-
 
 class TextPredictor:
     """Raw texts in, logits or probabilities out, for a ``TextClassifier`` or ``TFLiteTextClassifier``.
 
-    A Keras model is called through one ``tf.function`` with a fixed input signature (no retracing
-    per batch size), in batches of ``batch_size``; a ``.tflite`` runs one example per invoke.
+    A Keras model is called through its one ``tf.function`` (``compiled_inference``: traced once per model and
+    shape class, shared by every predictor of the model, so attacking a model again costs no new trace), in
+    batches of ``batch_size``; a ``.tflite`` runs one example per invoke.
 
     Args:
         model: a tfcompress ``TextClassifier`` (Keras) or a ``TFLiteTextClassifier``.
@@ -27,9 +26,9 @@ class TextPredictor:
         self.is_tflite = hasattr(model, "predict_ids")
         self.num_classes = int(model.num_classes)
         if not self.is_tflite:
-            shape = (None, None) if getattr(model, "padding_is_masked", False) else (None, *model.encoder.input_shape)
-            signature = [tf.TensorSpec(shape, tf.as_dtype(model.encoder.input_dtype))]
-            self._call = tf.function(lambda ids: model(ids, training=False), input_signature=signature)
+            from tfcompress.models.text_classifier import compiled_inference
+
+            self._call = compiled_inference(model)
 
     @property
     def kind(self):
