@@ -23,8 +23,8 @@ def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
     for line in process.stdout:
         seen.append(line)
         distilling = distilling or "stage distill: started" in line
-        # "Epoch 3/4" is printed when epoch 3 begins, after epoch 2's backup was written.
-        if distilling and line.startswith("Epoch 3/4"):
+        # Epoch 3's first progress line is printed after epoch 2's backup was written.
+        if distilling and " epoch 3/4 batch " in line:
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
@@ -36,7 +36,8 @@ def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
     log = resumed.stdout
     assert resumed.returncode == 0, log
     distill_log = log[log.index("stage distill: started"):]
-    assert "Epoch 3/4" in distill_log and "Epoch 1/4" not in distill_log and "Epoch 2/4" not in distill_log
+    assert "distill epoch 3/4 done" in distill_log
+    assert " epoch 1/4 " not in distill_log and " epoch 2/4 " not in distill_log
     metrics = json.load(open(os.path.join(out, "metrics.json")))
     assert metrics["stages"]["teacher"]["status"] == "reused"
     assert metrics["stages"]["distill"]["status"] == "done"

@@ -90,12 +90,15 @@ def _student_recipes(epochs):
             for name, config in STUDENTS.items()}
 
 
+# Quick's budgets: on rotten_tomatoes (seed 0) the BiLSTM's best validation accuracy came in its first epoch (0.765,
+# then 0.749) and the cnn's in its third (0.725, 0.730, 0.742, then 0.732), and both end on their best epoch's
+# weights, so these budgets train the same models as 2 and 4 epochs did, one epoch each sooner.
 RECIPES = {
     "quick": {
         "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "lstm_units": 48},
-                   "epochs": 2, "learning_rate": 2e-3, "batch_size": 64},
+                   "epochs": 1, "learning_rate": 2e-3, "batch_size": 64},
         "minilm": MINILM,
-        **_student_recipes(epochs=4),
+        **_student_recipes(epochs=3),
     },
     "default": {
         "bilstm": {"config": {"num_buckets": 20000, "max_length": 48, "embedding_dim": 96, "lstm_units": 64},

@@ -376,7 +376,7 @@ class Run:
             teacher, status = load_model(path), "reused"
         else:
             teacher = recipe.train_teacher(self.settings, self.data, self.config.seed,
-                                           backup_dir=self.folder.backup("teacher"), verbose=2)
+                                           backup_dir=self.folder.backup("teacher"))
             save_model(teacher, path)
             status = "done"
         self.teacher = teacher
@@ -430,7 +430,7 @@ class Run:
     def _distill(self, student, stage, epochs=None, learning_rate=None, workers=None):
         return recipe.distill(student, self.teacher, self.data, self.settings, seed=self.config.seed,
                               cache=self.teacher_cache(), epochs=epochs, learning_rate=learning_rate,
-                              backup_dir=self.folder.backup(stage), stage=stage, verbose=2, workers=workers)
+                              backup_dir=self.folder.backup(stage), stage=stage, workers=workers)
 
     def quantization_aware_training(self):
         """QAT (TF-MOT) of the distilled student, continuing the same objectives; ``None`` when off or

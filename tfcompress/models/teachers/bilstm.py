@@ -25,6 +25,8 @@ class BiLSTMTeacher(TextClassifier):
         >>> logits = teacher.predict_texts(["a gripping, funny film"])
     """
 
+    padding_is_masked = True  # the BiLSTM skips masked steps and attention gives them weight 0
+
     def __init__(self, num_classes=2, num_buckets=20000, max_length=48, embedding_dim=96,
                  lstm_units=64, attention_units=64, dropout=0.3, encoder=None, **kwargs):
         super().__init__(num_classes, num_buckets, max_length, encoder=encoder, **kwargs)
