@@ -1,4 +1,6 @@
 """Word attributions with shap's Partition explainer over the package's words (Keras or ``.tflite``)."""
+import sys
+
 import numpy as np
 
 from tfcompress.explain.shap_word_tokenizer import ShapWordTokenizer
@@ -17,8 +19,6 @@ def import_shap():
     2 cores, and they are not hot (5 texts of the quick run's student: 3.1 s for the first call with them in
     Python, 15.5 s compiled; later calls 0.5 s either way). The stack without numba imports shap as it is.
     """
-    import sys
-
     if "shap" in sys.modules:
         return sys.modules["shap"]
     try:

@@ -26,8 +26,9 @@ class OneEditIndex:
         for word, index in word_ids.items():
             for cut, char in enumerate(word):
                 if char in self.alphabet:
-                    _keep_lowest(self.without_one_written, word[:cut] + word[cut + 1:], index)
-                    _keep_lowest_two(self.with_a_gap, (cut, word[:cut] + word[cut + 1:]), index)
+                    rest = word[:cut] + word[cut + 1:]
+                    _keep_lowest_two(self.without_one_written, rest, index)
+                    _keep_lowest_two(self.with_a_gap, (cut, rest), index)
 
     def lowest_id(self, token):
         """The lowest id of a vocabulary word one edit from ``token`` (``token`` itself excluded), or ``None``."""
@@ -39,14 +40,9 @@ class OneEditIndex:
             found.extend(self.with_a_gap.get((cut, rest), ()))  # substitution (the token itself when it is a word)
             if cut + 1 < len(token) and token[cut] != token[cut + 1]:
                 found.append(lookup(token[:cut] + token[cut + 1] + token[cut] + token[cut + 2:]))  # swap
-        found.append(self.without_one_written.get(token))  # insertion
+        found.extend(self.without_one_written.get(token, ()))  # insertion
         found = [index for index in found if index is not None and index != own]
         return min(found) if found else None
-
-
-def _keep_lowest(table, key, index):
-    if index < table.get(key, index + 1):
-        table[key] = index
 
 
 def _keep_lowest_two(table, key, index):

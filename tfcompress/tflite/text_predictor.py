@@ -5,9 +5,9 @@ import numpy as np
 class TextPredictor:
     """Raw texts in, logits or probabilities out, for a ``TextClassifier`` or ``TFLiteTextClassifier``.
 
-    A Keras model is called through its one ``tf.function`` (``compiled_inference``: traced once per model and
-    shape class, shared by every predictor of the model, so attacking a model again costs no new trace), in
-    batches of ``batch_size``; a ``.tflite`` runs one example per invoke.
+    A Keras model runs its own ``predict_texts`` in batches of ``batch_size`` (one ``tf.function`` per model, traced
+    once per shape class and shared by every predictor of the model, so attacking a model again costs no new
+    trace); a ``.tflite`` runs one example per invoke.
 
     Args:
         model: a tfcompress ``TextClassifier`` (Keras) or a ``TFLiteTextClassifier``.
@@ -25,10 +25,6 @@ class TextPredictor:
         self.model, self.encoder, self.batch_size = model, model.encoder, int(batch_size)
         self.is_tflite = hasattr(model, "predict_ids")
         self.num_classes = int(model.num_classes)
-        if not self.is_tflite:
-            from tfcompress.models.text_classifier import compiled_inference
-
-            self._call = compiled_inference(model)
 
     @property
     def kind(self):
@@ -39,12 +35,9 @@ class TextPredictor:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.num_classes), np.float32)
-        ids = self.encoder.encode(texts)
         if self.is_tflite:
-            return self.model.predict_ids(ids)
-        trim = getattr(self.model, "trimmed", lambda batch: batch)
-        return np.concatenate([self._call(trim(ids[i:i + self.batch_size])).numpy()
-                               for i in range(0, len(ids), self.batch_size)]).astype(np.float32)
+            return self.model.predict_ids(self.encoder.encode(texts))
+        return self.model.predict_texts(texts, batch_size=self.batch_size).astype(np.float32)
 
     def probabilities(self, texts):
         """Softmax of ``logits(texts)`` (float64 rows summing to 1)."""
