@@ -24,6 +24,24 @@ def test_the_console_script_is_installed():
     assert out.returncode == 0 and "run" in out.stdout
 
 
+def test_the_program_exits_with_mains_code_after_the_exit_handlers_and_full_output(tmp_path):
+    marker = tmp_path / "exit_handler_ran"
+    probe = ("import atexit, sys\n"
+             f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+             "from tfcompress.cli import command_line\n"
+             "sys.argv = ['tfcompress'] + sys.argv[1:]\n"
+             "command_line()\n"
+             "print('not reached')\n")
+    ok = subprocess.run([sys.executable, "-c", probe, "data", "rotten_tomatoes"], capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["splits"]["test"] == 1276, ok.stderr[-2000:]
+    assert marker.read_text() == "ran" and "not reached" not in ok.stdout
+    marker.unlink()
+    bad = subprocess.run([sys.executable, "-c", probe, "data", str(tmp_path / "missing.csv")], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("tfcompress: error:") and marker.read_text() == "ran"
+
+
 @pytest.mark.slow
 def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     data = tmp_path / "reviews.tsv"

@@ -1,5 +1,3 @@
-import sys
+from tfcompress.cli import command_line
 
-from tfcompress.cli import main
-
-sys.exit(main())
+command_line()

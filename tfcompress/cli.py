@@ -277,5 +277,26 @@ def main(argv=None):
     return 0
 
 
+def command_line():
+    """The ``tfcompress`` program: ``main``, then the process ends without tearing the interpreter down.
+
+    By the end of a command everything it writes is on disk (atomic writes) and the TFF worker is stopped, so
+    the exit handlers run, the standard streams are flushed and the process ends with ``main``'s code. Python's
+    own teardown (freeing TensorFlow's graphs, torch and the other imported modules one by one) would add 3-7 s
+    to every command and change nothing.
+    """
+    code = main()
+    _exit_now(code)
+
+
+def _exit_now(code):
+    import atexit
+
+    atexit._run_exitfuncs()  # what a normal exit runs first: logging's flush, finalizers, stopping helpers
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command_line()

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import sys
+import warnings
 
 from tfcompress.errors import OfflineResourceError  # noqa: F401  (defined TF-free, for the CLI)
 
@@ -46,7 +47,7 @@ def import_textattack():
     from tfcompress.offline import use_nltk_data
 
     use_nltk_data(nltk_data)
-    with no_nltk_downloads():
+    with no_nltk_downloads(), _quiet_dependency_imports():
         import textattack
     # Every model here is a user model to textattack: its "Unknown if model ... compatible" warning
     # on each attack says nothing.
@@ -57,6 +58,16 @@ def import_textattack():
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(_CurrentStderr())
     return textattack
+
+
+@contextlib.contextmanager
+def _quiet_dependency_imports():
+    """textattack's imports of transformers and jieba warn about their own deprecations (a cache variable,
+    ``pkg_resources``), nothing the user can act on: those two warnings are not shown."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*PYTORCH_TRANSFORMERS_CACHE.*", category=FutureWarning)
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        yield
 
 
 class _CurrentStderr:
