@@ -49,11 +49,36 @@ def run_row(name, workspace, python):
     wall = round(time.time() - started, 1)
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
-    return {"row": name, "preset": ROWS[name], "command": " ".join(command[1:]), "wall_seconds": wall,
+    return {"row": name, "preset": ROWS[name], "command": " ".join(command[1:]), **measured_on(), "wall_seconds": wall,
             "total_seconds": metrics["total_seconds"], "peak_rss_mb": metrics["peak_rss_mb"],
             "stages": metrics["stages"], "distill_profile": _profile(metrics.get("distill")),
             "limit_seconds": LIMITS[name], "within_limit": wall <= LIMITS[name],
             "within_memory": (metrics["peak_rss_mb"] or 0) <= PEAK_LIMIT_MB}
+
+
+def measured_on():
+    """Where and on what a row was measured: the code's commit (``+changes`` when the work tree differed from it),
+    the CPU model and the date; rows of one report can come from different sessions and machines."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args):
+        return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+changes"
+    return {"code": commit, "cpu": _cpu_model(), "date": time.strftime("%Y-%m-%d")}
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
 
 
 def _profile(distill):
@@ -64,12 +89,13 @@ def markdown(report):
     lines = ["# The main job's time (`benchmarks/main_job.py`)", "",
              f"- {report['machine']}; {report['versions']}", "",
              "Wall seconds of the `tfcompress run` process, and each stage's seconds (status) and peak memory.", ""]
-    header = ("row", "wall s (limit)", *STAGES, "peak MB")
+    header = ("row", "measured on", "wall s (limit)", *STAGES, "peak MB")
     table = []
     for row in report["rows"]:
         stages = [f"{row['stages'][stage]['seconds']:.0f} ({row['stages'][stage]['status']})"
                   if stage in row["stages"] else "-" for stage in STAGES]
-        table.append((row["row"], f"{row['wall_seconds']:.0f} ({row['limit_seconds']})", *stages,
+        where = ", ".join(str(row[key]) for key in ("date", "code", "cpu") if key in row) or "-"
+        table.append((row["row"], where, f"{row['wall_seconds']:.0f} ({row['limit_seconds']})", *stages,
                       f"{row['peak_rss_mb']:.0f}"))
     lines.append(markdown_table(header, table))
     for row in report["rows"]:
