@@ -10,9 +10,10 @@ NLTK_DATA := $(CURDIR)/.cache/nltk_data
 PRESET ?= default
 OUT ?= runs/$(PRESET)
 PYTEST_ARGS ?=
-# Two xdist workers on the two cores; each test file runs on one worker (its fixtures are built once).
+# Two xdist workers on the two cores; each test file runs on one worker (its fixtures are built once), and the
+# tests of the session's quick run, in whichever file, on one worker (tests/conftest.py names the groups).
 PYTEST_WORKERS ?= 2
-PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 export NLTK_DATA
 
 .PHONY: setup run test test-full test-current test-android nltk-data saved-model lock-full lock-current clean

@@ -116,13 +116,17 @@ def quick_run(tmp_path_factory):
     return out, run(RunConfig(**stack_run_config(out=str(out), preset="quick")))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Tests of the session's quick run are slow. They go first, then the other slow tests: under
-    ``make test``'s ``-n 2 --dist loadfile`` (each file on one worker, so a file's expensive fixtures,
-    such as the quick run, are built once) both workers start on the long files, the short ones fill in."""
+    """Each file is one xdist group (``make test`` runs ``-n 2 --dist loadgroup``: a file runs on one worker, so
+    its expensive fixtures are built once), except that every test of the session's quick run, whatever its file,
+    is in the ``quick_run`` group: one worker builds that run once for all of them. Those tests are slow and go
+    first, then the other slow tests, so both workers start on the long groups and the short ones fill in."""
     for item in items:
-        if "quick_run" in getattr(item, "fixturenames", ()):
+        uses_quick_run = "quick_run" in getattr(item, "fixturenames", ())
+        if uses_quick_run:
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group("quick_run" if uses_quick_run else item.location[0]))
     items.sort(key=lambda item: ("quick_run" not in getattr(item, "fixturenames", ()),
                                  item.get_closest_marker("slow") is None))
 

@@ -3,6 +3,7 @@ import csv
 import importlib.util
 import json
 import os
+import shutil
 
 import pytest
 
@@ -20,9 +21,13 @@ def load_benchmark():
 
 
 @pytest.fixture(scope="module")
-def quick_report(tmp_path_factory, nltk_data_dir):
+def quick_report(tmp_path_factory, nltk_data_dir, quick_run):
+    """``--quick`` on a copy of the session's quick run (its main job, reused as ``--run``), as a user who has
+    run ``tfcompress run --preset quick`` would call it."""
     out = tmp_path_factory.mktemp("paper")
-    return out, load_benchmark().main(["--quick", "--out", str(out)])
+    main_job = out / "main_job"
+    shutil.copytree(quick_run[0], main_job)
+    return out, load_benchmark().main(["--quick", "--run", str(main_job), "--out", str(out)])
 
 
 @requires_full_stack

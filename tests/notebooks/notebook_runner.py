@@ -1,4 +1,5 @@
-"""The Colab notebooks in notebooks/: committed clean, and run top to bottom with a tiny configuration.
+"""Running the Colab notebooks of notebooks/ top to bottom with a tiny configuration (the tests of
+tests/notebooks/: one file a notebook, so the two test workers can run them side by side).
 
 Each notebook is executed with nbclient in an IPython kernel of the venv running the tests (a
 kernelspec pointing at ``sys.executable`` is written to a temporary folder, and the injected
@@ -7,7 +8,6 @@ its working directory a temporary folder and a per-cell timeout. Any cell error 
 """
 import ast
 import importlib.util
-import json
 import os
 import signal
 import sys
@@ -19,7 +19,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "notebooks")
+NOTEBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "notebooks")
 KERNEL_NAME = "tfcompress-notebook-test"
 CELL_TIMEOUT_S = 300
 # Set to a folder to keep the executed notebooks (with their outputs) there.
@@ -85,44 +85,6 @@ def assigned_names(source):
     return names
 
 
-def test_every_notebook_has_a_tiny_configuration():
-    assert {os.path.basename(path) for path in notebook_paths()} == set(SMALL) and set(NEEDS) <= set(SMALL)
-
-
-@pytest.mark.parametrize("path", notebook_paths(), ids=os.path.basename)
-def test_committed_notebook_is_clean_and_starts_with_the_colab_install(path):
-    nb = read(path)
-    nbformat.validate(nb)
-    assert nb.nbformat == 4
-    cells = code_cells(nb)
-    for cell in cells:
-        assert cell.outputs == [] and cell.execution_count is None, f"committed outputs in cell {cell.id}"
-    install, parameters = cells[0], cells[1]
-    assert '"google.colab" in sys.modules' in install.source
-    assert 'TFCOMPRESS_PIP_SPEC = "tfcompress"' in install.source.splitlines()[0]
-    assert "pip" in install.source and "TFCOMPRESS_PIP_SPEC" in install.source.split("IN_COLAB:")[1]
-    assert parameters.metadata.get("tags") == ["parameters"]
-    assert sum("parameters" in cell.metadata.get("tags", []) for cell in nb.cells) == 1
-    code = "\n".join(cell.source for cell in cells)
-    for local in ("/work/", "/home/", "/tmp/", "/content/", "file://", ".venv", "C:\\"):
-        assert local not in code, f"local path {local!r} in the code of {path}"
-    if os.path.basename(path) in SMALL:
-        assert assigned_names(parameters.source) == set(SMALL[os.path.basename(path)])
-
-
-@pytest.fixture()
-def kernel_dir(tmp_path, monkeypatch):
-    """A kernelspec running this interpreter (this venv), found first through JUPYTER_PATH."""
-    folder = tmp_path / "jupyter" / "kernels" / KERNEL_NAME
-    folder.mkdir(parents=True)
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": f"Python {sys.version.split()[0]} ({sys.prefix})", "language": "python"}
-    (folder / "kernel.json").write_text(json.dumps(spec))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return folder
-
-
 def processes_with_marker(name, value):
     """Pids of live processes (other than this one) whose environment has ``name=value``."""
     found, needle = [], f"{name}={value}".encode()
@@ -143,7 +105,7 @@ def execute(name, tmp_path, monkeypatch):
     nb = read(os.path.join(NOTEBOOKS, name))
     parameters = code_cells(nb)[1]
     parameters.source = "\n".join(
-        ["# tiny configuration injected by tests/notebooks_test.py",
+        ["# tiny configuration injected by tests/notebooks/notebook_runner.py",
          "import sys as _sys", f"assert _sys.prefix == {sys.prefix!r}, _sys.prefix  # this venv's kernel",
          *(f"{key} = {value!r}" for key, value in SMALL[name].items())])
     work = tmp_path / "work"
@@ -191,37 +153,3 @@ def outputs_text(nb):
 
 def images(nb):
     return sum("image/png" in output.get("data", {}) for cell in code_cells(nb) for output in cell.outputs)
-
-
-@pytest.mark.slow
-def test_quickstart_runs(kernel_dir, tmp_path, monkeypatch):
-    nb, work, _ = execute("quickstart.ipynb", tmp_path, monkeypatch)
-    out = work / "out"
-    assert (out / "student.tflite").stat().st_size > 10_000
-    specs = [json.loads(path.read_text()) for path in out.glob("*.json")]
-    assert specs and all(spec["labels"] == ["fresh", "rotten"] for spec in specs)
-    text = outputs_text(nb)
-    assert "parity (.tflite vs QAT Keras" in text and "Not in Colab: nothing installed" in text
-    assert images(nb) >= 1
-
-
-@needs("robustness_explanations.ipynb")
-@pytest.mark.slow
-def test_robustness_explanations_runs(kernel_dir, tmp_path, monkeypatch):
-    nb, work, _ = execute("robustness_explanations.ipynb", tmp_path, monkeypatch)
-    text = outputs_text(nb)
-    assert "attacks: available" in text and "outcome agreement, .tflite vs Keras" in text
-    assert (work / "out" / "robust_student.tflite").exists() and len(list((work / "out").glob("ig_*.png"))) == 3
-    html = [output for cell in code_cells(nb) for output in cell.outputs if "text/html" in output.get("data", {})]
-    assert len(html) >= 3  # shap text plots, tables
-    assert images(nb) >= 2
-
-
-@needs("personalization.ipynb")
-@pytest.mark.slow
-def test_personalization_runs_and_its_tff_worker_stops(kernel_dir, tmp_path, monkeypatch):
-    nb, work, _ = execute("personalization.ipynb", tmp_path, monkeypatch)
-    text = outputs_text(nb)
-    assert "TensorFlow Federated: available" in text and "TFF personalization evaluation:" in text
-    assert (work / "out" / "student_trainable.tflite").exists()
-    assert images(nb) >= 4  # clients, FedAvg curve, gains, on-device
