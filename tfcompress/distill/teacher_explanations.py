@@ -11,6 +11,10 @@ EXPLANATIONS = ("contributions", "saliency", "attention", "features")
 TEACHER_ATTRIBUTIONS = ("endpoint_shapley", "occlusion", "alone", "integrated_gradients")
 # The teacher maps made of forward passes alone (no gradients), which a bfloat16 copy of the teacher may compute.
 FORWARD_MAPS = ("endpoint_shapley", "occlusion", "alone")
+# Texts whose occlusion or alone maps are computed in one call: their variants are batched by length across all of
+# them, and each distinct word alone runs once. MiniLM (bfloat16, 2 cores) on 1,024 training texts: occlusion
+# 55.5 s and alone 4.6 s in one call, against 58.5 s and 9.0 s in chunks of 128.
+FORWARD_CHUNK = 2048
 # The teacher-side maps ``TeacherExplanations`` computes.
 TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
 
@@ -159,6 +163,8 @@ class TeacherExplanations:
     def _compute(self, texts, batch_size):
         shape = (len(texts), self.max_length) + ((self.feature_dim,) if self.kind == "features" else ())
         maps, mask = np.zeros(shape, np.float32), np.zeros((len(texts), self.max_length), np.float32)
+        if self.kind in ("occlusion", "alone"):
+            batch_size = max(batch_size, FORWARD_CHUNK)
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
             for row, word_map in enumerate(self._word_maps(chunk)):
