@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tfcompress.distill.teacher_precision import (MIN_AGREEMENT, bfloat16_copy, float32_copy, labelling_teacher,
-                                                  native_bfloat16, resolve_precision)
+from tfcompress.distill.teacher_precision import (MIN_AGREEMENT, bfloat16_copy, labelling_teacher, native_bfloat16,
+                                                  resolve_precision)
 from tfcompress.models import MiniLMTeacher, TeacherOutputCache
 
 
@@ -46,16 +46,6 @@ def test_the_bfloat16_copy_predicts_the_float_teachers_classes(pretrained_minilm
     assert np.abs(reference - fast).max() < 0.1  # float32 pooling and head, bfloat16 products
     assert np.abs(reference - fast).max() > 0  # it really computes in bfloat16
     assert np.mean(reference.argmax(1) == fast.argmax(1)) >= MIN_AGREEMENT - 0.02
-
-
-def test_the_float32_copy_of_a_bfloat16_model_has_its_weights_and_computes_in_float32(pretrained_minilm):
-    from tfcompress.backend import keras
-
-    copy = float32_copy(bfloat16_copy(pretrained_minilm))
-    assert copy.compute_dtype == "float32" and keras.mixed_precision.global_policy().name == "float32"
-    assert all(np.array_equal(a, b) for a, b in zip(copy.get_weights(), pretrained_minilm.get_weights()))
-    assert np.allclose(copy.predict_texts(["a gripping, funny film"]),
-                       pretrained_minilm.predict_texts(["a gripping, funny film"]), atol=1e-5)
 
 
 def test_the_cache_tells_the_copy_from_the_teacher(pretrained_minilm, tmp_path):

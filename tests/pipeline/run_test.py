@@ -12,7 +12,6 @@ from tfcompress.pipeline.run import MEASURING_STAGES
 def test_quick_preset_meets_the_acceptance_figures(quick_run):
     _, metrics = quick_run
     assert metrics["teacher"]["test_accuracy"] > 0.65
-    assert metrics["teacher"]["training_precision"] == "float32"  # the BiLSTM gains nothing from bfloat16
     assert metrics["student"]["test_accuracy"] > 0.65
     assert metrics["tflite"]["builtin_ops_only"] is True
     # Since the 20 held-out movies left training (issue 17), the quick student's int8 file disagrees with its QAT

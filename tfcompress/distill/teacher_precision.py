@@ -8,12 +8,7 @@ pooling and the logits in float32) runs them about 1.5 times as fast on a CPU wi
 the same labels: it is used only where its predicted classes agree with the float teacher's on at least
 ``MIN_AGREEMENT`` of the validation split, which is measured on every run and reported.
 Gradient-based maps (saliency, integrated gradients) and every reported teacher figure use the float teacher.
-
-The same policy can train the teacher (``teacher_training``): ``computing_in`` builds it with bfloat16 matrix
-products and float32 weights, and ``float32_copy`` gives back the float teacher with the trained weights.
 """
-import contextlib
-
 import numpy as np
 
 from tfcompress.backend import keras, tf
@@ -37,49 +32,20 @@ def native_bfloat16(cpuinfo="/proc/cpuinfo"):
     return any(flag in flags for flag in BFLOAT16_FLAGS)
 
 
-def resolve_precision(precision, teacher=None, setting="teacher_inference"):
+def resolve_precision(precision, teacher=None):
     """``precision`` with ``auto`` resolved for this machine and ``teacher``: bfloat16 for a teacher that is
     ``faster_in_bfloat16`` (MiniLM; not the BiLSTM, whose recurrence gains nothing) on a CPU that multiplies
     bfloat16 in hardware, with no GPU; float32 otherwise.
-
-    ``teacher`` may be the model or its class; ``setting`` names the setting in the error.
 
     Raises:
         ValueError: not one of ``PRECISIONS``.
     """
     if precision not in PRECISIONS:
-        raise ValueError(f"{setting} must be one of {list(PRECISIONS)}, got {precision!r}")
+        raise ValueError(f"teacher_inference must be one of {list(PRECISIONS)}, got {precision!r}")
     if precision != "auto":
         return precision
     fast = getattr(teacher, "faster_in_bfloat16", False) and native_bfloat16()
     return "bfloat16" if fast and not tf.config.list_physical_devices("GPU") else "float32"
-
-
-@contextlib.contextmanager
-def computing_in(precision):
-    """Models built inside compute in ``precision`` (``float32``, or ``bfloat16``: Keras' ``mixed_bfloat16``
-    policy, float32 weights); the global policy is restored after.
-
-    Example:
-        >>> with computing_in("bfloat16"):
-        ...     teacher = build_teacher("minilm", pretrained=True)
-    """
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
-    try:
-        yield
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-
-
-def copy_computing_in(model, precision):
-    """A copy of ``model`` (its class, config and weights) computing in ``precision``, frozen."""
-    with computing_in(precision):
-        copy = type(model).from_config(model.get_config())
-    copy.build_for_inputs()
-    copy.set_weights(model.get_weights())
-    copy.trainable = False
-    return copy
 
 
 def bfloat16_copy(model):
@@ -89,17 +55,15 @@ def bfloat16_copy(model):
         >>> fast = bfloat16_copy(teacher)
         >>> fast.predict_texts(["a gripping, funny film"])
     """
-    return copy_computing_in(model, "bfloat16")
-
-
-def float32_copy(model):
-    """A float32 copy of ``model`` (e.g. of a teacher trained in bfloat16), trainable like ``model``.
-
-    Example:
-        >>> teacher = float32_copy(teacher_trained_in_bfloat16)
-    """
-    copy = copy_computing_in(model, "float32")
-    copy.trainable = model.trainable
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        copy = type(model).from_config(model.get_config())
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    copy.build_for_inputs()
+    copy.set_weights(model.get_weights())
+    copy.trainable = False
     return copy
 
 
@@ -137,6 +101,5 @@ def labelling_teacher(teacher, precision, validation_texts, cache):
     return copy, report
 
 
-__all__ = ["BFLOAT16_FLAGS", "MIN_AGREEMENT", "PRECISIONS", "bfloat16_copy", "computing_in", "copy_computing_in",
-           "float32_copy", "labelling_teacher", "native_bfloat16",
+__all__ = ["BFLOAT16_FLAGS", "MIN_AGREEMENT", "PRECISIONS", "bfloat16_copy", "labelling_teacher", "native_bfloat16",
            "resolve_precision"]

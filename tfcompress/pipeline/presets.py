@@ -46,10 +46,6 @@ ROBUST = {"vocabulary": {"size": 3500, "typo_recovery": True}, "typo_share": 0.5
 # of the 1,275 validation texts (largest logit difference 0.038), endpoint-Shapley maps with a mean Spearman of
 # 0.998 to the float teacher's on 200 of them.
 TEACHER_INFERENCE = {"teacher_inference": "auto"}
-# The teacher's fine-tuning with bfloat16 matrix products (float32 weights) on the same CPUs and teachers
-# (``auto``: MiniLM with AMX or AVX512-BF16); it returns the float32 teacher. MiniLM on 2 cores with AMX
-# (20 batches of 32): 0.57 s a batch against 1.02 s in float32.
-TEACHER_TRAINING = {"teacher_training": "auto"}
 # Plain distillation: the KD and CE terms only (the baseline the objectives are measured against).
 PLAIN_KD = {"explain_weight": 0.0, "adversarial_weight": 0.0, "adversarial_texts": None, "robust_weight": 0.0,
             "typo_share": 0.0}
@@ -116,7 +112,6 @@ PRESETS = {
     "quick": {"teacher": "bilstm", "student": "cnn", "patience": 2, "teacher_patience": 2,
               "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9,
               **TRANSFER, "transfer_copies": 0, "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **TEACHER_INFERENCE,
-              **TEACHER_TRAINING,
               "explain_examples": 2000,  # the teacher's endpoint-Shapley maps of 2,000 texts (quick is a smoke test)
               # Smoke-test sizes, so that the whole quick run stays within 3 minutes on 2 cores
               # (benchmarks/main_job.py): 96 training texts attacked once per fit, at its start (every 3 epochs:
@@ -130,8 +125,7 @@ PRESETS = {
               "held_out_users": {**HELD_OUT_USERS, "count": 20}},
     "default": {"teacher": "minilm", "student": "cnn", "patience": 3, "teacher_patience": 1,
                 "temperature": 3.0, "kd_kind": "kl", "ce_weight": 0.1, "kd_weight": 0.9, **TRANSFER,
-                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **TEACHER_INFERENCE, **TEACHER_TRAINING,
-                **EVALUATION,
+                "embedding_init": "teacher", **OBJECTIVES, **ROBUST, **TEACHER_INFERENCE, **EVALUATION,
                 "held_out_users": HELD_OUT_USERS},
 }
 

@@ -32,13 +32,12 @@ from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, Bes
 from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.distill.teacher_explanations import FORWARD_MAPS, teacher_map_kind
-from tfcompress.distill.teacher_precision import computing_in, float32_copy, labelling_teacher, resolve_precision
+from tfcompress.distill.teacher_precision import labelling_teacher
 from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
                                                   substitution_table, wordnet_missing, wordnet_substitutes)
 from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
-from tfcompress.models.registry import TEACHERS
 from tfcompress.pipeline.progress import ProgressLog, log
 from tfcompress.pipeline.workers import Workers
 from tfcompress.text.english_words import english_words
@@ -94,27 +93,14 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
 
 
 def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
-    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels.
-
-    With ``teacher_training`` resolved to bfloat16 (``auto``: a teacher ``faster_in_bfloat16`` on a CPU that
-    multiplies bfloat16 in hardware, see ``teacher_precision.resolve_precision``) it trains with bfloat16 matrix
-    products and float32 weights (mixed precision), and the float32 teacher with the trained weights is returned.
-    """
-    precision = teacher_training_precision(settings)
+    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels."""
     keras.utils.set_random_seed(seed)
-    with computing_in(precision):
-        teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
-    train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
-                     learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
-                     seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
-                     backup_dir=backup_dir, name="teacher", verbose=verbose)
-    return teacher if precision == "float32" else float32_copy(teacher)
-
-
-def teacher_training_precision(settings):
-    """What the settings' teacher trains in on this machine: ``teacher_training`` (default float32) resolved."""
-    return resolve_precision(settings.get("teacher_training", "float32"), TEACHERS.get(settings["teacher"]),
-                             setting="teacher_training")
+    teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
+    return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
+                            learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
+                            seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
+                            backup_dir=backup_dir, name="teacher",
+                            verbose=verbose)
 
 
 def word_encoder(settings, data):
@@ -474,4 +460,4 @@ def _summary(distiller, history, monitors, settings):
 __all__ = ["DistillResult", "adversarial_texts_enabled", "adversarial_texts_missing", "adversarial_texts_status",
            "objective_blockers",
            "distill", "distill_monitors", "distiller_settings", "fit_callbacks", "make_student", "train_baseline",
-           "teacher_training_precision", "train_classifier", "train_teacher", "transfer_set"]
+           "train_classifier", "train_teacher", "transfer_set"]

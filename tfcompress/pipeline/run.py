@@ -372,23 +372,15 @@ class Run:
 
     def train_teacher(self):
         path = self.folder.teacher_path
-        training_path = self.folder.teacher_training_path
         if os.path.exists(path):
             teacher, status = load_model(path), "reused"
         else:
-            training = {"precision": recipe.teacher_training_precision(self.settings)}
             teacher = recipe.train_teacher(self.settings, self.data, self.config.seed,
                                            backup_dir=self.folder.backup("teacher"))
             save_model(teacher, path)
-            write_json_atomic(training, training_path)
             status = "done"
         self.teacher = teacher
-        training = {"precision": "unknown: trained before it was recorded"}
-        if os.path.exists(training_path):
-            with open(training_path, encoding="utf-8") as handle:
-                training = json.load(handle)
         self.metrics["teacher"] = {"name": self.settings["teacher"], "params": int(teacher.count_params()),
-                                   "training_precision": training["precision"],
                                    **self._accuracies(teacher, self.teacher_logits)}
         return teacher, status
 

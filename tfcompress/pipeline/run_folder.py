@@ -33,12 +33,11 @@ UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip", "strategy")
 # What the teacher is trained from: a run whose other settings change (another student, other loss weights) keeps
 # the teacher and its cached outputs.
 TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
-                    "teacher_patience", "teacher_training", "dataset", "data", "test_data", "text_column",
-                    "label_column", "user_column", "max_train_examples", "max_length", "held_out_users", "seed")
+                    "teacher_patience", "dataset", "data", "test_data", "text_column", "label_column", "user_column",
+                    "max_train_examples", "max_length", "held_out_users", "seed")
 TEACHER_MARKER = "teacher_fingerprint.txt"
 # The checkpoints a teacher with the same settings reuses (with the fingerprint they were trained for).
-TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_training.json", "teacher_outputs", "backup_teacher", "max_length.json",
-                       TEACHER_MARKER)
+TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json", TEACHER_MARKER)
 
 
 def teacher_fingerprint(settings, data_files=()):
@@ -84,11 +83,6 @@ class RunFolder:
     @property
     def teacher_path(self):
         return self.checkpoint("teacher.keras")
-
-    @property
-    def teacher_training_path(self):
-        """How the teacher was trained (``{"precision": ...}``), kept with it for a run that reuses it."""
-        return self.checkpoint("teacher_training.json")
 
     @property
     def student_path(self):
