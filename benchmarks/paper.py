@@ -55,10 +55,10 @@ QUERY_BUDGET = 500
 # finished `tfcompress run --preset quick` folder given as --run is reused as it is); the other rows train on the
 # first 300 training texts for 1 epoch, and every row is measured on the first 300 test texts (200 validation).
 # fastText keeps 5,000 rows when quantized (the full mode: 50,000): on 300 training texts its product quantization
-# took 24 s at 50,000 rows, 3.5 s at 5,000. Keras latency is the median
-# over 10 test sentences (the full mode: 50).
+# took 24 s at 50,000 rows, 3.5 s at 5,000. Keras latency is the median over 10 test sentences (the full mode: 50).
 QUICK = {"max_train_examples": 300, "max_validation_examples": 200, "max_test_examples": 300, "epochs": 1,
-         "num_examples": 5, "num_explain": 3, "max_evals": 40, "fasttext_epochs": 2, "fasttext_cutoff": 5000, "latency_texts": 10}
+         "num_examples": 5, "num_explain": 3, "max_evals": 40, "fasttext_epochs": 2, "fasttext_cutoff": 5000,
+         "latency_texts": 10}
 LATENCY_TEXTS = 50
 
 
