@@ -13,7 +13,7 @@ TEACHER_ATTRIBUTIONS = ("endpoint_shapley", "occlusion", "alone", "integrated_gr
 FORWARD_MAPS = ("endpoint_shapley", "occlusion", "alone")
 # Texts whose occlusion or alone maps are computed in one call: their variants are batched by length across all of
 # them, and each distinct word alone runs once. MiniLM (bfloat16, 2 cores) on 1,024 training texts: occlusion
-# 55.5 s and alone 4.6 s in one call, against 58.5 s and 9.0 s in chunks of 128.
+# 55.5 s and alone 4.6 s in one call, against 58.5 s and 9.0 s in chunks of 128 (scripts/teacher_maps_chunks.py).
 FORWARD_CHUNK = 2048
 # The teacher-side maps ``TeacherExplanations`` computes.
 TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
