@@ -59,6 +59,10 @@ def build_parser():
                           "workers TF_CONFIG names (run the same command on each, each with its own --out; "
                           "docs/scale_out.md)")
     run.add_argument("--seed", type=int, default=0, help="fixes split, initialization, shuffling (default: 0)")
+    run.add_argument("--student-seed", type=int, help="fixes only the student's initialization, transfer set and "
+                     "shuffling, keeping the split and the teacher of --seed (default: --seed)")
+    run.add_argument("--held-out-users", type=int, metavar="N", help="users of the user column held out of all "
+                     "training as personalization clients (default: the preset's; 0: none, the standard split)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
 
     attack = commands.add_parser("attack", help="attack a .keras or .tflite model with offline textattack recipes",
@@ -224,7 +228,8 @@ def command_run(args):
                        robustness_examples=args.robustness_examples,
                        explanation_examples=args.explanation_examples, skip=tuple(args.skip),
                        adversarial_texts=not args.no_adversarial_texts, worst_case=not args.no_worst_case,
-                       strategy=args.strategy, seed=args.seed)
+                       strategy=args.strategy, held_out_users=args.held_out_users, seed=args.seed,
+                       student_seed=args.student_seed)
     metrics = run(config)
     summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
                for key in ("teacher", "student", "tflite")}

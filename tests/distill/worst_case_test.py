@@ -127,3 +127,30 @@ def test_the_search_kind_picks_realizable_substitutions_that_raise_the_loss(smal
         WorstCaseTerm(1.0, table, kind="pgd")
     with pytest.raises(ValueError, match="share"):
         WorstCaseTerm(1.0, table, kind="search", share=0.0)
+
+
+@pytest.mark.skipif(wordnet_missing() is not None, reason="needs nltk's WordNet (the full stack)")
+def test_the_trained_sets_hold_no_antonym_and_no_polarity_flip(small_data, small_teacher):
+    from tfcompress.distill.substitution_sets import (sentiment_preserving, single_word_verdicts, wordnet_antonyms)
+    from tfcompress.pipeline import preset_settings
+    from tfcompress.pipeline.recipe import worst_case_sets
+
+    encoder = VocabularyEncoder.from_texts(small_data.train.texts, 600, max_length=32, real_words=None)
+    student = tiny_student(encoder, pooling="attention")
+    # "bad" is a WordNet antonym of "good": never a declared swap, also when a candidate is only read as it.
+    kept, removed = sentiment_preserving(encoder, {"good": ["bad", "well", "baad"]}, small_teacher)
+    assert "bad" not in kept.get("good", []) and "baad" not in kept.get("good", []) and removed["antonym"] == 2
+
+    settings = {**preset_settings("default"), "robust_weight": 0.1}
+    settings, table = worst_case_sets(student, settings, teacher=small_teacher)
+    statistics = settings["robust_set_statistics"]
+    assert statistics["words_with_substitutes"] > 50 and 0 <= statistics["share_with_unknown"] <= 1
+    words = {index: word for word, index in encoder.word_ids.items()}
+    antonyms = wordnet_antonyms(list(encoder.vocabulary))
+    verdicts = single_word_verdicts(small_teacher, encoder.vocabulary)
+    for index, row in enumerate(table):
+        word = words.get(index)
+        for other in {words.get(candidate) for candidate in row[1:]} - {word, None}:
+            assert other not in antonyms.get(word, ()), (word, other)
+            (mine, my_margin), (theirs, their_margin) = verdicts[word], verdicts[other]
+            assert not (mine != theirs and min(my_margin, their_margin) > 1.0), (word, other)

@@ -72,3 +72,21 @@ def test_recovery_reads_most_attack_typos_of_frequent_words_as_the_word(rotten_t
     rng = np.random.RandomState(0)
     recovered = np.mean([encoder.canonical_word(random_typo(word, rng)) == word for word in words])
     assert recovered > 0.7, recovered
+
+
+def test_known_words_are_never_recovered_into_another_word(rotten_tomatoes):
+    from tfcompress.text.english_words import english_words
+
+    words = english_words()
+    encoder = VocabularyEncoder.from_texts(rotten_tomatoes.train.texts, 3000, real_words=words)
+    rewritten = [word for word in words if encoder.canonical_id(word) not in (UNKNOWN_ID, encoder.word_ids.get(word))]
+    assert rewritten == []  # every listed English word is itself or unknown
+    without = VocabularyEncoder.from_texts(rotten_tomatoes.train.texts, 3000)
+    assert without.canonical_word("lie") == "like" and encoder.canonical_word("lie") is None
+    for typo, word in [("flim", "film"), ("grat", "great"), ("awfull", "awful"), ("boirng", "boring")]:
+        assert encoder.canonical_word(typo) == word, typo  # misspellings still recover
+    rebuilt = deserialize_encoder(json.loads(json.dumps(serialize_encoder(encoder))))
+    assert rebuilt.known_words == encoder.known_words and rebuilt.canonical_id("lie") == UNKNOWN_ID
+    spec = encoder.spec()
+    assert spec["known_words"]["bits"] == encoder.known_words.bits and "known word" in spec["typo_recovery"]["rule"]
+    assert "known_words" not in without.spec() and "known_words" not in without.get_config()

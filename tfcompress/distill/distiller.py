@@ -32,7 +32,7 @@ def check_weights(weights):
 
 def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temperature, explanation, feature_dim,
                   adversarial_steps, adversarial_epsilon, kd_kind="kl", robust_weight=0.0, substitutions=None,
-                  robust_kind="ibp", robust_steps=1, robust_share=1.0):
+                  robust_kind="ibp", robust_steps=1, robust_share=1.0, explain_average="batch"):
     """The four term objects that ``Distiller.compile``'s keywords describe, and its ``compile_settings``.
 
     Example:
@@ -41,12 +41,13 @@ def keyword_terms(ce_weight, kd_weight, explain_weight, adversarial_weight, temp
     check_positive("temperature", temperature)
     check_weights([ce_weight, kd_weight, explain_weight, adversarial_weight, robust_weight])
     terms = [CrossEntropyTerm(ce_weight), KDTerm(kd_weight, temperature, kd_kind),
-             ExplanationTerm(explain_weight, explanation, feature_dim),
+             ExplanationTerm(explain_weight, explanation, feature_dim, explain_average),
              AdversarialTerm(adversarial_weight, adversarial_steps, adversarial_epsilon, temperature),
              WorstCaseTerm(robust_weight, substitutions if robust_weight else None, robust_kind, robust_steps,
                            robust_share)]
     settings = {**{f"{term.name}_weight": term.weight for term in terms}, "temperature": float(temperature),
-                "kd_kind": kd_kind, "explanation": explanation, "feature_dim": int(feature_dim),
+                "kd_kind": kd_kind, "explanation": explanation, "explain_average": explain_average,
+                "feature_dim": int(feature_dim),
                 "adversarial_steps": int(adversarial_steps), "adversarial_epsilon": float(adversarial_epsilon),
                 "robust_kind": robust_kind, "robust_steps": int(robust_steps), "robust_share": float(robust_share),
                 "substitution_width": None if substitutions is None or not robust_weight else int(substitutions.shape[1])}
@@ -151,7 +152,7 @@ class Distiller(keras.Model):
     def compile(self, optimizer="adam", metrics=None, ce_weight=0.1, kd_weight=0.9, explain_weight=0.0,
                 adversarial_weight=0.0, temperature=3.0, explanation="saliency", feature_dim=32,
                 adversarial_steps=1, adversarial_epsilon=0.5, kd_kind="kl", robust_weight=0.0, substitutions=None,
-                robust_kind="ibp", robust_steps=1, robust_share=1.0, terms=None, **kwargs):
+                robust_kind="ibp", robust_steps=1, robust_share=1.0, explain_average="batch", terms=None, **kwargs):
         """Configure training.
 
         Args:
@@ -174,6 +175,7 @@ class Distiller(keras.Model):
                 discrete search).
             robust_steps: rounds of the ``search`` kind.
             robust_share: the share of each sentence's tokens the ``search`` kind swaps.
+            explain_average: how the explanation term averages a batch (``ExplanationTerm``'s ``average``).
             terms: ``LossTerm`` objects to train with instead of the keywords above (which must then
                 keep their defaults); ``compile_settings`` then records each weight and each term's config.
 
@@ -185,7 +187,7 @@ class Distiller(keras.Model):
                         feature_dim=feature_dim, adversarial_steps=adversarial_steps,
                         adversarial_epsilon=adversarial_epsilon, kd_kind=kd_kind, robust_weight=robust_weight,
                         substitutions=substitutions, robust_kind=robust_kind, robust_steps=robust_steps,
-                        robust_share=robust_share)
+                        robust_share=robust_share, explain_average=explain_average)
         if terms is None:
             terms, settings = keyword_terms(**keywords)
             terms = [self._recompiled(term) for term in terms]

@@ -56,7 +56,10 @@ def cross_entropy(labels, logits):
     return tf.reduce_sum(losses * weights) / tf.maximum(tf.reduce_sum(weights), 1.0)
 
 
-def normalized_map_distance(student_map, teacher_map, mask):
+MAP_AVERAGES = ("texts_with_maps", "batch")
+
+
+def normalized_map_distance(student_map, teacher_map, mask, average="texts_with_maps"):
     """Squared distance between per-sentence unit-normalized word maps, averaged over sentences.
 
     Each sentence's map (its words, or words x features) is restricted to ``mask`` and scaled to unit
@@ -68,7 +71,12 @@ def normalized_map_distance(student_map, teacher_map, mask):
         student_map: (batch, words) or (batch, words, dim).
         teacher_map: the same shape, treated as a constant.
         mask: (batch, words), 1.0 where both maps have the word.
+        average: ``texts_with_maps`` (the mean over the sentences that have a map) or ``batch`` (the sum over
+            them divided by the batch's rows: each text that has a map weighs the same in every batch, however
+            few of the batch's rows have one).
     """
+    if average not in MAP_AVERAGES:
+        raise ValueError(f"average must be one of {MAP_AVERAGES}, got {average!r}")
     student_map = tf.convert_to_tensor(student_map)
     teacher_map = tf.stop_gradient(tf.cast(teacher_map, student_map.dtype))
     mask = tf.cast(mask, student_map.dtype)
@@ -83,7 +91,8 @@ def normalized_map_distance(student_map, teacher_map, mask):
 
     distances = tf.reduce_sum(tf.square(unit(student_map) - unit(teacher_map)), axis=axes)
     present = tf.cast(tf.reduce_sum(mask, axis=axes) > 0, student_map.dtype)
-    return tf.reduce_sum(distances * present) / tf.maximum(tf.reduce_sum(present), 1.0)
+    rows = tf.reduce_sum(present) if average == "texts_with_maps" else tf.cast(tf.shape(present)[0], present.dtype)
+    return tf.reduce_sum(distances * present) / tf.maximum(rows, 1.0)
 
 
 def token_mask(inputs):
@@ -309,17 +318,21 @@ class ExplanationTerm(LossTerm):
         weight: the term's weight (>= 0).
         kind: ``contributions``, ``saliency``, ``attention`` or ``features``.
         feature_dim: the teacher feature size the hint maps onto (``features`` only).
+        average: how a batch's map distances are averaged (``normalized_map_distance``): ``batch`` (each text
+            with a teacher map weighs the same whatever its batch holds) or ``texts_with_maps``.
         name: the term's name.
 
     Example:
         >>> ExplanationTerm(1.0, kind="features", feature_dim=8)
     """
 
-    def __init__(self, weight=1.0, kind="saliency", feature_dim=32, name="explain"):
+    def __init__(self, weight=1.0, kind="saliency", feature_dim=32, average="batch", name="explain"):
         super().__init__(weight, name)
         if kind not in EXPLANATIONS:
             raise ValueError(f"unknown explanation {kind!r}; choose one of {list(EXPLANATIONS)}")
-        self.kind, self.feature_dim = kind, int(feature_dim)
+        if average not in MAP_AVERAGES:
+            raise ValueError(f"explanation average must be one of {MAP_AVERAGES}, got {average!r}")
+        self.kind, self.feature_dim, self.average = kind, int(feature_dim), average
         self.hint = None
 
     @property
@@ -367,10 +380,10 @@ class ExplanationTerm(LossTerm):
             raise ValueError(f"teacher word maps of shape {target.shape[1:]} do not match the student's "
                              f"{student_map.shape[1:]}: build TeacherExplanations with the student's max_length "
                              "and the Distiller's feature_dim")
-        return normalized_map_distance(student_map, target, mask)
+        return normalized_map_distance(student_map, target, mask, self.average)
 
     def get_config(self):
-        return {**super().get_config(), "kind": self.kind, "feature_dim": self.feature_dim}
+        return {**super().get_config(), "kind": self.kind, "feature_dim": self.feature_dim, "average": self.average}
 
 
 def masked_rms(values, mask):
@@ -476,6 +489,9 @@ class WorstCaseTerm(LossTerm):
             raise ValueError(f"worst-case share must be in (0, 1], got {share}")
         self.kind, self.steps, self.share = kind, int(steps), float(share)
         self.substitutions = None if substitutions is None else tf.constant(substitutions, tf.int32)
+        # The share of each interval trained against (``LossWeightScheduler`` ramps it with the weight, as IBP
+        # training ramps its epsilon); validation always bounds the whole interval.
+        self.interval_scale = tf.Variable(1.0, trainable=False, name=f"{name}_interval_scale")
 
     def build(self, student):
         if self.kind == "ibp" and not hasattr(student, "worst_case_logits"):
@@ -496,6 +512,9 @@ class WorstCaseTerm(LossTerm):
 
     def interval_loss(self, context):
         lower, upper = context.student.embedding_bounds(context.x, self.substitutions)
+        if context.training:
+            lower = context.embedded + self.interval_scale * (lower - context.embedded)
+            upper = context.embedded + self.interval_scale * (upper - context.embedded)
         labels = self.worst_case_labels(context)
         logits = context.student.worst_case_logits(lower, upper, labels, context.x)
         return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))

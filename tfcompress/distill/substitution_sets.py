@@ -69,6 +69,22 @@ def wordnet_antonyms(words):
     return result
 
 
+def single_word_verdicts(teacher, words, cache=None):
+    """``{word: (class, margin)}``: the teacher's class for each word read alone, and its logit margin."""
+    words = list(words)
+    if not words:
+        return {}
+    logits = np.asarray(cache.logits(teacher, words) if cache else teacher.predict_texts(words), np.float64)
+    ordered = np.sort(logits, axis=1)
+    return dict(zip(words, zip(np.argmax(logits, axis=1).tolist(), (ordered[:, -1] - ordered[:, -2]).tolist())))
+
+
+def flips_polarity(verdicts, word, other, margin=1.0):
+    """Whether the teacher reads ``word`` and ``other`` alone as different classes, both beyond ``margin``."""
+    (mine, my_margin), (theirs, their_margin) = verdicts[word], verdicts[other]
+    return mine != theirs and min(my_margin, their_margin) > margin
+
+
 def neighbour_substitutes(teacher, words, k=8, min_similarity=0.5, polarity_margin=1.0, cache=None):
     """``{word: candidates}``: each word's nearest words in the teacher's word space, less sentiment flips.
 
@@ -84,21 +100,46 @@ def neighbour_substitutes(teacher, words, k=8, min_similarity=0.5, polarity_marg
     stop = set(stopwords.words("english"))
     words = [word for word in words if word.isalpha() and word not in stop]
     neighbours = teacher_neighbours(teacher, words, k=k, min_similarity=min_similarity, cache=cache)
-    logits = np.asarray(cache.logits(teacher, words) if cache else teacher.predict_texts(words), np.float64)
-    ordered = np.sort(logits, axis=1)
-    verdict = dict(zip(words, zip(np.argmax(logits, axis=1), ordered[:, -1] - ordered[:, -2])))
+    verdicts = single_word_verdicts(teacher, words, cache)
     antonyms = wordnet_antonyms(list(neighbours))
-
-    def flips(word, other):
-        (mine, my_margin), (theirs, their_margin) = verdict[word], verdict[other]
-        return mine != theirs and min(my_margin, their_margin) > polarity_margin
-
     result = {}
     for word, candidates in neighbours.items():
-        kept = [other for other in candidates if other not in antonyms.get(word, ()) and not flips(word, other)]
+        kept = [other for other in candidates if other not in antonyms.get(word, ())
+                and not flips_polarity(verdicts, word, other, polarity_margin)]
         if kept:
             result[word] = kept
     return result
+
+
+def sentiment_preserving(encoder, substitutes, teacher, cache=None, polarity_margin=1.0):
+    """``substitutes`` less the swaps that change what a word means for the task, judged on what the
+    student reads: each candidate as the encoder gives it (itself, a recovered vocabulary word or unknown).
+
+    A candidate goes when it, or the vocabulary word it is read as, is a WordNet antonym of the word (any
+    sense), or when the teacher reads that vocabulary word alone as the other class while it reads the word
+    alone as its class, both logit margins beyond ``polarity_margin`` (awful is not awesome, dull is not
+    cute). Returns ``(kept, removed)``: the filtered ``{word: candidates}`` and the count of candidates
+    removed for each reason (``antonym``, ``polarity``).
+    """
+    read_as = {candidate: encoder.canonical_word(candidate) for candidates in substitutes.values()
+               for candidate in candidates}
+    verdicts = single_word_verdicts(teacher, sorted(set(substitutes) | {word for word in read_as.values() if word}),
+                                    cache)
+    antonyms = wordnet_antonyms(list(substitutes))
+    kept, removed = {}, {"antonym": 0, "polarity": 0}
+    for word, candidates in substitutes.items():
+        own = []
+        for candidate in candidates:
+            seen = read_as[candidate]
+            if candidate in antonyms.get(word, ()) or seen in antonyms.get(word, ()):
+                removed["antonym"] += 1
+            elif seen is not None and word in verdicts and flips_polarity(verdicts, word, seen, polarity_margin):
+                removed["polarity"] += 1
+            else:
+                own.append(candidate)
+        if own:
+            kept[word] = own
+    return kept, removed
 
 
 def merged_substitutes(*sources):
@@ -137,9 +178,12 @@ def substitution_table(encoder, substitutes, max_size=48):
     return table
 
 
-def substitution_statistics(table):
-    """How many ids have substitutes and how many they have on average."""
+def substitution_statistics(table, unknown_id=1):
+    """How many ids have substitutes, how many they have on average, and the share of those sets that hold the
+    unknown id (a candidate the student does not know)."""
     sizes = np.array([len(set(row)) - 1 for row in table])
     having = sizes > 0
+    with_unknown = np.array([unknown_id in set(row[1:]) - {row[0]} for row in table])
     return {"words_with_substitutes": int(having.sum()), "mean_substitutes": round(float(sizes[having].mean()), 2)
+            if having.any() else 0.0, "share_with_unknown": round(float(with_unknown[having].mean()), 4)
             if having.any() else 0.0, "width": int(table.shape[1])}

@@ -34,16 +34,27 @@ UNICODE_EDGE_CASES = [
     "x" * 300, " ".join(f"w{index}" for index in range(60)), "\u0130I\u0131i", "ﬁne ﬂow ǆ",
 ]
 
+# Real words one edit from other words, next to typos: the known_words filter must keep the first unknown and
+# still recover the second (bar is not bad, but bda is).
+REAL_WORD_CASES = [
+    "the bar was a lie , not a flim", "walking , wakling and wlaking", "a bda film with bard and barr",
+    "lied , lies , like , liek", "the plot is thin ; the thine is plto", "Cant won't dont can't",
+]
+
 
 def golden_encoders(train_texts, vocabulary_size=3500):
-    """The encoders whose inputs the app-side tests check: every kind an exported student can have."""
+    """The encoders whose inputs the app-side tests check: every kind an exported student can have (the
+    vocabulary encoder also with a ``known_words`` filter of the English words it must not recover)."""
     from tfcompress.text import HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, VocabularyEncoder
+    from tfcompress.text.english_words import english_words
     from tfcompress.text.vocabulary_encoder import vocabulary_from_texts
 
     vocabulary = vocabulary_from_texts(train_texts, vocabulary_size)
     return {"hashing": HashingEncoder(5000, 48), "multi_hash": MultiHashEncoder(4096, 2, 48),
             "vocabulary": VocabularyEncoder(vocabulary, max_length=48),
             "vocabulary_no_typo_recovery": VocabularyEncoder(vocabulary, max_length=48, typo_recovery=False),
+            "vocabulary_known_words": VocabularyEncoder.from_texts(train_texts, vocabulary_size, max_length=48,
+                                                                   real_words=english_words()),
             "ternary_projection": TernaryProjectionEncoder(64, 48)}
 
 
@@ -139,7 +150,8 @@ def write_golden_inputs(out_dir, test_texts, train_texts, attacked=(), tflite_pa
     from tfcompress.tflite import read_android_metadata
 
     os.makedirs(out_dir, exist_ok=True)
-    text_sets = {"test": list(test_texts), "attack": list(attacked), "unicode": list(UNICODE_EDGE_CASES)}
+    text_sets = {"test": list(test_texts), "attack": list(attacked), "unicode": list(UNICODE_EDGE_CASES),
+                 "real_words": list(REAL_WORD_CASES)}
     written = []
     encoders = golden_encoders(train_texts)
     for name, encoder in encoders.items():

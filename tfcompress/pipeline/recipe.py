@@ -23,21 +23,30 @@ Example:
 import contextlib
 import dataclasses
 import importlib.util
+import json
+import os
 import time
 
+import numpy as np
+
+from tfcompress.atomic import atomic_path, write_json_atomic
 from tfcompress.backend import keras
 from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
-                                distillation_dataset, init_embeddings_from_teacher, teacher_lexicon)
+                                ValidationObjective, distillation_dataset, init_embeddings_from_teacher,
+                                teacher_lexicon)
 from tfcompress.datasets import Split
 from tfcompress.distill.augment import with_transfer_copies
 from tfcompress.distill.teacher_explanations import FORWARD_MAPS, teacher_map_kind
 from tfcompress.distill.teacher_precision import labelling_teacher
-from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, substitution_statistics,
-                                                  substitution_table, wordnet_missing, wordnet_substitutes)
+from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_substitutes, sentiment_preserving,
+                                                  substitution_statistics, substitution_table, wordnet_missing,
+                                                  wordnet_substitutes)
 from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
+from tfcompress.pipeline.learning_rate import build_optimizer, steps_per_epoch
+from tfcompress.pipeline.phases import OBJECTIVE_TERMS, full_objective_weights, training_phases
 from tfcompress.pipeline.progress import ProgressLog, log
 from tfcompress.pipeline.workers import Workers
 from tfcompress.text.english_words import english_words
@@ -46,7 +55,7 @@ from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 VALIDATION_BATCH = 256
 DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
                       "explanation", "adversarial_steps", "adversarial_epsilon", "robust_weight", "robust_kind",
-                      "robust_steps", "robust_share")
+                      "robust_steps", "robust_share", "explain_average")
 
 
 def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True):
@@ -63,14 +72,15 @@ def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validatio
 
 
 def train_classifier(model, train, validation=None, *, epochs, learning_rate, batch_size, seed=0, patience=None,
-                     backup_dir=None, name="model", verbose=0, callbacks=()):
+                     backup_dir=None, name="model", verbose=0, callbacks=(), optimizer=None):
     """Fit ``model`` (a ``TextClassifier``) on the labels of ``train``; returns the model.
 
     Args:
         model: the classifier; its encoder makes the inputs.
         train: a ``Split`` (texts, labels).
         validation: optional ``Split``: early stopping (with ``patience``) and best-epoch weights.
-        epochs, learning_rate, batch_size: the fit budget (Adam).
+        epochs, learning_rate, batch_size: the fit budget.
+        optimizer: the optimizer options of ``learning_rate.build_optimizer`` (``None``: Adam at a constant rate).
         seed: fixes shuffling and initialization.
         patience: epochs without a better validation accuracy before stopping (``None``: never).
         backup_dir: where ``BackupAndRestore`` keeps the state that an interrupted fit resumes from.
@@ -82,7 +92,9 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
         >>> train_classifier(CNNStudent(), data.train, data.validation, epochs=4, learning_rate=2e-3, batch_size=64)
     """
     keras.utils.set_random_seed(seed)
-    model.compile(keras.optimizers.Adam(learning_rate), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    total_steps = epochs * steps_per_epoch(len(train.texts), batch_size)
+    model.compile(build_optimizer(learning_rate, total_steps, optimizer),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     encode = model.encoder.encode
     model.fit(train.to_tf_dataset(encode, batch_size, True, seed),
@@ -99,18 +111,21 @@ def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
     return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
                             learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
                             seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
-                            backup_dir=backup_dir, name="teacher",
-                            verbose=verbose)
+                            backup_dir=backup_dir, name="teacher", verbose=verbose,
+                            optimizer=settings.get("teacher_optimizer"))
 
 
 def word_encoder(settings, data):
-    """The settings' closed-vocabulary encoder (``vocabulary``: ``{"size", "typo_recovery"}``) over the
-    training split's most frequent tokens, or ``None`` when the student keeps its own (hashed) encoder."""
+    """The settings' closed-vocabulary encoder (``vocabulary``: ``{"size", "typo_recovery", "keep_real_words"}``)
+    over the training split's most frequent tokens, or ``None`` when the student keeps its own (hashed) encoder.
+    With ``keep_real_words`` the English words that recovery would rewrite into another word are read as
+    unknown instead (``VocabularyEncoder.from_texts``' ``real_words``)."""
     vocabulary = settings.get("vocabulary")
     if not vocabulary:
         return None
     return VocabularyEncoder.from_texts(data.train.texts, vocabulary["size"], settings["student_config"]["max_length"],
-                                        typo_recovery=vocabulary.get("typo_recovery", True))
+                                        typo_recovery=vocabulary.get("typo_recovery", True),
+                                        real_words=english_words() if vocabulary.get("keep_real_words") else None)
 
 
 def build_settings_student(settings, data):
@@ -194,12 +209,16 @@ def distiller_settings(settings):
     return {key: settings[key] for key in DISTILLER_SETTINGS if key in settings}
 
 
-def substitution_neighbours(train, settings, teacher, cache):
-    """The teacher's nearest words for each training word, or ``None`` when there are no transfer copies to
-    substitute into (``transfer_copies`` or ``transfer_substitute`` 0)."""
+def substitution_neighbours(train, settings, teacher, cache, readable=None):
+    """The teacher's nearest words for each training word, among the words the student reads (``readable``,
+    its vocabulary; ``None``: every training word), or ``None`` when there are no transfer copies to
+    substitute into (``transfer_copies`` or ``transfer_substitute`` 0). A swap to a word the student cannot
+    read would reach it as unknown while the teacher labels the real word."""
     if not settings.get("transfer_copies") or not settings.get("transfer_substitute"):
         return None
-    words = sorted({word for text in train.texts for word in teacher.encoder.words(text) if word.isalpha()})
+    readable = None if readable is None else set(readable)
+    words = sorted({word for text in train.texts for word in teacher.encoder.words(text)
+                    if word.isalpha() and (readable is None or word in readable)})
     return teacher_neighbours(teacher, words, k=settings.get("transfer_neighbours", 8), cache=cache)
 
 
@@ -234,24 +253,31 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     if unknown or not sets:
         raise ValueError(f"robust_sets must be a non-empty list of {list(ROBUST_SETS)}, got {sets}")
     vocabulary = student.encoder.vocabulary
-    sources = [wordnet_substitutes(vocabulary)] if "wordnet" in sets else []
+    sources, removed = [], None
+    if "wordnet" in sets:
+        wordnet = wordnet_substitutes(vocabulary)
+        if settings.get("robust_sentiment_filter", True):
+            wordnet, removed = sentiment_preserving(student.encoder, wordnet, teacher, cache)
+        sources.append(wordnet)
     if "teacher_neighbours" in sets:
         sources.append(neighbour_substitutes(teacher, vocabulary, k=settings.get("robust_neighbours", 8),
                                              cache=cache))
     table = substitution_table(student.encoder, merged_substitutes(*sources), settings.get("substitution_width", 48))
-    log(f"{stage}: worst-case term ({kind}) over {' + '.join(sets)} substitutions: {substitution_statistics(table)}")
-    return settings, table
+    statistics = {**substitution_statistics(table), "removed": removed}
+    log(f"{stage}: worst-case term ({kind}) over {' + '.join(sets)} substitutions: {statistics}")
+    return {**settings, "robust_set_statistics": statistics}, table
 
 
-def transfer_set(train, settings, teacher, cache, seed=0, labeller=None):
+def transfer_set(train, settings, teacher, cache, seed=0, labeller=None, readable=None):
     """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
     teacher's logits for all of them; then, with ``typo_share``, that share of the rows is given the
     character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text.
-    ``labeller`` (``teacher_precision.labelling_teacher``; default the teacher) computes the logits.
+    ``labeller`` (``teacher_precision.labelling_teacher``; default the teacher) computes the logits;
+    substitutions draw on ``readable`` words only (``substitution_neighbours``).
     Returns ``(texts, logits, clean_texts)``: the split the student reads, the teacher's logits and the
     texts before the edits (where the teacher's word maps are computed; edits keep word positions)."""
     augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
-                                     neighbours=substitution_neighbours(train, settings, teacher, cache),
+                                     neighbours=substitution_neighbours(train, settings, teacher, cache, readable),
                                      substitute=settings.get("transfer_substitute", 0.0))
     if len(augmented.texts) > len(train.texts):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
@@ -307,22 +333,19 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     """
     cache = _teacher_cache(cache)
     workers = workers or Workers()
-    epochs = epochs or settings["student_epochs"]
     seconds = {}
     own_train = workers.shard(data.train)
     with timed(seconds, "worst_case_sets"):
         settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
     with workers.scope():
         distiller = Distiller(student=student, teacher=teacher)
-        distiller.compile(keras.optimizers.Adam(learning_rate or settings["student_learning_rate"]),
-                          [keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **distiller_settings(settings),
-                          substitutions=substitutions)
     with timed(seconds, "teacher_inference"):
         labeller, inference = labelling_teacher(teacher, settings.get("teacher_inference", "float32"),
                                                 data.validation.texts, cache)
     log(f"{stage}: teacher labels and occlusion maps in {inference['precision']}: {describe_inference(inference)}")
     with timed(seconds, "transfer_set"):
-        train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed, labeller)
+        train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed, labeller,
+                                                        getattr(getattr(student, "encoder", None), "vocabulary", None))
     explanations = _teacher_explanations(settings, teacher, student, cache, labeller)
     first = min(len(own_train.texts), settings["explain_examples"] // workers.count)
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
@@ -331,9 +354,9 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     with timed(seconds, "teacher_maps"):
         train_maps = explanations and explanations.compute(clean_texts, first=first)
         validation_maps = explanations and explanations.compute(data.validation.texts)
+    batch_size = workers.local_batch_size(settings["student_batch_size"])
     with timed(seconds, "datasets"):
-        train_data = distillation_dataset(train, student, teacher, workers.local_batch_size(
-                                              settings["student_batch_size"]), True, seed,
+        train_data = distillation_dataset(train, student, teacher, batch_size, True, seed,
                                           teacher_logits=train_logits, explanations=train_maps,
                                           adversarial_pool=pool)
         validation_data = distillation_dataset(
@@ -341,21 +364,85 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
             teacher_logits=cache.logits(labeller, data.validation.texts), explanations=validation_maps)
         train_data, validation_data = workers.as_local(train_data), workers.as_local(validation_data)
         monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
-    # The adversarial-text refreshes run after early stopping, so they skip the epoch the fit ends on.
+    phases = training_phases(settings, stage, epochs, learning_rate)
+    steps = steps_per_epoch(len(train.texts), batch_size)
+    history, phase_summaries = {}, []
+    for index, phase in enumerate(phases):
+        last = index == len(phases) - 1
+        with timed(seconds, "fit"):
+            fit_history, best_epoch = _fit_phase(distiller, phase, train_data, validation_data, steps, substitutions,
+                                                 monitors if last else [], callbacks, seconds, stage,
+                                                 backup_dir, workers, verbose, keep_finished=not last)
+        for key, values in fit_history.items():
+            history.setdefault(key, []).extend(values)
+        phase_summaries.append({"name": phase.name, "epochs_run": len(fit_history.get("loss", [])),
+                                "kept_epoch": best_epoch, "monitor": phase.monitor,
+                                "learning_rate": phase.learning_rate, "ramp_epochs": phase.ramp_epochs})
+    summary = _summary(distiller, history, monitors, settings)
+    summary.update(phases=phase_summaries, seconds=seconds, teacher_inference=inference)
+    if workers.count > 1:
+        summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
+    return DistillResult(distiller, history, monitors, summary)
+
+
+def _fit_phase(distiller, phase, train_data, validation_data, steps, substitutions, monitors, callbacks, seconds,
+               stage, backup_dir, workers, verbose, keep_finished):
+    """One ``TrainingPhase``: the Distiller compiled with the phase's terms and a decaying rate, then ``fit``.
+    With ``keep_finished`` (a phase that others follow) the finished phase leaves its student weights and
+    history under ``backup_dir``, so a resumed run skips it. Returns ``(history, kept epoch)``."""
+    name = stage if phase.name == "all" else f"{stage} ({phase.name})"
+    done = _finished_phase(backup_dir, phase)
+    if done is not None:
+        with np.load(done["weights"]) as saved:
+            distiller.student.set_weights([saved[f"arr_{index}"] for index in range(len(saved.files))])
+        log(f"{name}: reusing the finished phase")
+        return done["history"], done["kept_epoch"]
+    with workers.scope():
+        optimizer = build_optimizer(phase.learning_rate, phase.epochs * steps, phase.decay)
+        distiller.compile(optimizer, [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                          **distiller_settings(phase.settings), substitutions=substitutions)
     refreshes = [monitor for monitor in monitors if isinstance(monitor, AdversarialTextRefresh)]
     measuring = [monitor for monitor in monitors if monitor not in refreshes]
     span, late_span = MonitorSpan(seconds, "fit_monitors"), MonitorSpan(seconds, "fit_monitors")
-    with timed(seconds, "fit"):
-        fit = distiller.fit(train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
-                            callbacks=[*callbacks, span.start, *measuring, span.stop,
-                                       *fit_callbacks(stage, student, epochs, settings["patience"], backup_dir),
-                                       late_span.start, *refreshes, late_span.stop])
-    summary = _summary(distiller, fit.history, monitors, settings)
-    summary["seconds"] = seconds
-    summary["teacher_inference"] = inference
-    if workers.count > 1:
-        summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
-    return DistillResult(distiller, fit.history, monitors, summary)
+    phase_backup = backup_dir and os.path.join(backup_dir, phase.name)
+    best = BestWeights(phase.monitor, phase.mode, target=distiller.student)
+    keep = [ValidationObjective(full_objective_weights(phase.settings)), best]
+    if phase.patience:
+        keep.insert(1, keras.callbacks.EarlyStopping(monitor=phase.monitor, mode=phase.mode, patience=phase.patience))
+    # The adversarial-text refreshes run after early stopping, so they skip the epoch the fit ends on.
+    fit = distiller.fit(train_data, validation_data=validation_data, epochs=phase.epochs, verbose=verbose,
+                        callbacks=[*callbacks, LossWeightScheduler(phase.ramp_epochs, terms=OBJECTIVE_TERMS),
+                                   span.start, *measuring, span.stop, ProgressLog(name, phase.epochs),
+                                   *([keras.callbacks.BackupAndRestore(phase_backup)] if phase_backup else []),
+                                   *keep, late_span.start, *refreshes, late_span.stop])
+    if backup_dir and keep_finished:
+        _save_finished_phase(backup_dir, phase, distiller.student, fit.history, best.best_epoch)
+    return fit.history, best.best_epoch
+
+
+def _phase_files(backup_dir, phase):
+    return (os.path.join(backup_dir, f"{phase.name}_phase_weights.npz"),
+            os.path.join(backup_dir, f"{phase.name}_phase.json"))
+
+
+def _save_finished_phase(backup_dir, phase, student, history, kept_epoch):
+    weights, record = _phase_files(backup_dir, phase)
+    os.makedirs(backup_dir, exist_ok=True)
+    with atomic_path(weights) as tmp:
+        np.savez(tmp, *student.get_weights())
+    write_json_atomic({"history": {key: [float(value) for value in values] for key, values in history.items()},
+                       "kept_epoch": kept_epoch}, record)
+
+
+def _finished_phase(backup_dir, phase):
+    """``{"weights", "history", "kept_epoch"}`` of a phase that finished in an interrupted run, or ``None``."""
+    if not backup_dir:
+        return None
+    weights, record = _phase_files(backup_dir, phase)
+    if not (os.path.exists(weights) and os.path.exists(record)):
+        return None
+    with open(record, encoding="utf-8") as handle:
+        return {"weights": weights, **json.load(handle)}
 
 
 @contextlib.contextmanager
@@ -427,10 +514,10 @@ def describe_inference(report):
 
 
 def distill_monitors(settings, validation, teacher, pool, seed=0):
-    """Callbacks that warm up, refresh adversarial texts and measure, before Keras' own ones
-    (``monitor_examples: 0`` leaves out the measuring ones)."""
+    """Callbacks that refresh adversarial texts and measure, before Keras' own ones (``monitor_examples: 0``
+    leaves out the measuring ones)."""
     sample = min(len(validation.texts), settings["monitor_examples"])
-    monitors = [LossWeightScheduler(settings["warmup_epochs"], terms=("explain", "adv", "robust"))]
+    monitors = []
     if sample:
         monitors.append(ExplanationFidelityMonitor(validation.texts[:sample], teacher))
     if pool is not None:
@@ -452,6 +539,7 @@ def _summary(distiller, history, monitors, settings):
         "final": {name: round(float(values[-1]), 5) for name, values in history.items()},
         "adversarial_texts": adversarial_texts_status(settings),
         "worst_case": settings.get("robust_status", "on" if settings.get("robust_weight") else "off"),
+        "worst_case_sets": settings.get("robust_set_statistics"),
         "monitors": {type(monitor).__name__: monitor.history for monitor in monitors
                      if hasattr(monitor, "history") and isinstance(monitor.history, list)},
     }

@@ -100,7 +100,11 @@ class RunConfig:
             ``MultiWorkerMirroredStrategy`` with the workers ``TF_CONFIG`` names, each one reading (and having the
             teacher label) its shard of the transfer set; run the same command on every worker, each with its own
             ``out`` (the chief's, task 0, is the result). See docs/scale_out.md.
+        held_out_users: users of the data's user column held out of all training as the personalization stage's
+            clients; ``None`` takes the preset's count, 0 holds none out (the dataset's standard split).
         seed: fixes the split, initialization and shuffling.
+        student_seed: fixes the student's initialization, transfer set and shuffling; ``None``: ``seed``. Runs
+            that differ only in it share the split and the teacher (seeds of one student recipe).
 
     A run never leaves out silently what it is set to do: when this stack cannot train an objective or run a
     stage, ``execute`` stops before anything is written, naming each one and the switch that leaves it out.
@@ -129,7 +133,9 @@ class RunConfig:
     adversarial_texts: bool = True
     worst_case: bool = True
     strategy: str = "one_device"
+    held_out_users: int = None
     seed: int = 0
+    student_seed: int = None
 
     def settings(self):
         """The preset merged with the overrides: everything that determines the result."""
@@ -150,6 +156,11 @@ class RunConfig:
             settings["adversarial_texts"] = None
         if not self.worst_case:
             settings["robust_weight"] = 0.0
+        if self.held_out_users is not None:
+            if int(self.held_out_users) != self.held_out_users or self.held_out_users < 0:
+                raise ValueError(f"held_out_users must be a count >= 0, got {self.held_out_users!r}")
+            settings["held_out_users"] = {**(settings.get("held_out_users") or {"min_texts": 0}),
+                                          "count": int(self.held_out_users)}
         # None: fitted on the training split by the data stage (which then sets both configs' max_length).
         max_length = self.max_length if self.max_length is not None else settings.get("max_length")
         if max_length is not None:
@@ -162,7 +173,8 @@ class RunConfig:
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)}")
         return {**settings, **source, "max_train_examples": self.max_train_examples, "max_length": max_length,
-                "seed": self.seed, "skip": sorted(set(self.skip)), "strategy": self.strategy}
+                "seed": self.seed, "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
+                "skip": sorted(set(self.skip)), "strategy": self.strategy}
 
 
 class Run:
@@ -173,6 +185,7 @@ class Run:
         self.settings = config.settings()
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
+        self.student_seed = self.settings["student_seed"]
         self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
         self.teacher_fingerprint = teacher_fingerprint(self.settings, (config.data, config.test_data))
         self.workers = make_workers(self.settings["strategy"])  # before TensorFlow runs any op (multi_worker)
@@ -405,7 +418,7 @@ class Run:
         else:
             began = time.perf_counter()
             with self.workers.scope():
-                student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.config.seed,
+                student, embedding_init = recipe.make_student(settings, self.teacher, self.data, self.student_seed,
                                                                cache=self.teacher_cache())
                 previous = {"embedding_init": embedding_init}
                 built = round(time.perf_counter() - began, 2)
@@ -428,7 +441,7 @@ class Run:
         return student, status
 
     def _distill(self, student, stage, epochs=None, learning_rate=None, workers=None):
-        return recipe.distill(student, self.teacher, self.data, self.settings, seed=self.config.seed,
+        return recipe.distill(student, self.teacher, self.data, self.settings, seed=self.student_seed,
                               cache=self.teacher_cache(), epochs=epochs, learning_rate=learning_rate,
                               backup_dir=self.folder.backup(stage), stage=stage, workers=workers)
 

@@ -5,12 +5,14 @@ import functools
 import gzip
 import hashlib
 
+from tfcompress.text.known_words import KnownWords
 from tfcompress.text.one_edit_index import OneEditIndex
 from tfcompress.text.word_position_encoder import WordPositionEncoder
 from tfcompress.text.word_tokenizer import WordTokenizer
 
 PADDING_ID, UNKNOWN_ID = 0, 1
 VOCABULARY_REFERENCE = "preprocessing.vocabulary"
+KNOWN_WORDS_REFERENCE = "preprocessing.known_words"
 # What an edit may write: the lower-cased letters the character attacks insert and substitute (their
 # upper-case letters are lower-cased by the tokenizer), and the apostrophe of "don't".
 ALPHABET = "abcdefghijklmnopqrstuvwxyz'"
@@ -19,6 +21,8 @@ RECOVERY_RULE = ("a token that is not a vocabulary word is replaced by the vocab
                  "by a character of the alphabet; insert a character of the alphabet at any position (before the "
                  "first character, between two, or after the last). Characters are Unicode code points. A token "
                  "with no variant in the vocabulary is unknown.")
+KNOWN_WORDS_RECOVERY_RULE = ("a token that is a known word (known_words) and not a vocabulary word is unknown; any "
+                             "other token that is not a vocabulary word " + RECOVERY_RULE.split("vocabulary word ", 1)[1])
 
 
 def one_edit_variants(token, alphabet=ALPHABET):
@@ -73,12 +77,16 @@ class VocabularyEncoder(WordPositionEncoder):
     away (a deletion, adjacent swap, substitution or insertion; RobEn's "most frequent preimage" rule,
     Jones et al. 2020), else unknown; so the character edits of DeepWordBug and Pruthi's attack lead
     back to the word or to the neutral unknown id, never to a hashed vector no word was trained on.
-    The vocabulary ships inside ``spec()`` (gzip + base64) and an app reproduces the ids from it.
+    Real words are never recovered: a token in ``known_words`` (the English words whose recovery would
+    land on another vocabulary word: bar, lie, walking) is read as unknown, so the student reads the
+    sentence the teacher read, less the words it does not know. The vocabulary and the known words ship
+    inside ``spec()`` and an app reproduces the ids from it.
 
     Args:
         vocabulary: the words (tokens of ``WordTokenizer``), most frequent first; distinct, no newlines.
         max_length: tokens per text after truncation/padding.
         typo_recovery: recover tokens outside the vocabulary as above (``False``: they are unknown).
+        known_words: a ``KnownWords`` filter (or its config) of real words that are never recovered.
 
     Example:
         >>> encoder = VocabularyEncoder(["the", "film", "good", "."], max_length=6)
@@ -86,7 +94,7 @@ class VocabularyEncoder(WordPositionEncoder):
         [[2, 3, 1, 4, 5, 0]]
     """
 
-    def __init__(self, vocabulary, max_length=48, typo_recovery=True):
+    def __init__(self, vocabulary, max_length=48, typo_recovery=True, known_words=None):
         vocabulary = list(vocabulary)
         if not vocabulary:
             raise ValueError("VocabularyEncoder needs at least one vocabulary word")
@@ -97,6 +105,9 @@ class VocabularyEncoder(WordPositionEncoder):
         super().__init__(max_length)
         self.vocabulary = vocabulary
         self.typo_recovery = bool(typo_recovery)
+        if isinstance(known_words, dict):
+            known_words = KnownWords.from_config(known_words)
+        self.known_words = known_words if self.typo_recovery else None
         self.word_ids = {word: rank + 2 for rank, word in enumerate(vocabulary)}
         self.num_buckets = len(vocabulary) + 1  # ids 1..V+1: unknown and the words
         self.input_shape, self.input_dtype, self.input_name = (self.max_length,), "int32", "token_ids"
@@ -104,9 +115,21 @@ class VocabularyEncoder(WordPositionEncoder):
         self.canonical_id = functools.lru_cache(maxsize=500_000)(self._canonical_id)
 
     @classmethod
-    def from_texts(cls, texts, size, max_length=48, typo_recovery=True):
-        """The encoder over the ``size`` most frequent tokens of ``texts`` (e.g. the training split)."""
-        return cls(vocabulary_from_texts(texts, size), max_length, typo_recovery)
+    def from_texts(cls, texts, size, max_length=48, typo_recovery=True, real_words=None, false_positive_rate=0.02):
+        """The encoder over the ``size`` most frequent tokens of ``texts`` (e.g. the training split).
+
+        Args:
+            real_words: words that recovery must leave alone (e.g. ``english_words()``); those outside the
+                vocabulary that recovery would rewrite go into its ``known_words`` filter.
+            false_positive_rate: the filter's share of misspellings it takes for real words (they are then
+                unknown instead of recovered).
+        """
+        encoder = cls(vocabulary_from_texts(texts, size), max_length, typo_recovery)
+        if not real_words or not typo_recovery:
+            return encoder
+        rewritten = [word for word in real_words
+                     if word not in encoder.word_ids and encoder.canonical_id(word) != UNKNOWN_ID]
+        return cls(encoder.vocabulary, max_length, typo_recovery, KnownWords(rewritten, false_positive_rate))
 
     def in_vocabulary(self, token):
         return token in self.word_ids
@@ -114,7 +137,7 @@ class VocabularyEncoder(WordPositionEncoder):
     def _canonical_id(self, token):
         if token in self.word_ids:
             return self.word_ids[token]
-        if not self.typo_recovery:
+        if not self.typo_recovery or (self.known_words is not None and token in self.known_words):
             return UNKNOWN_ID
         found = self.one_edit.lowest_id(token)
         return UNKNOWN_ID if found is None else found
@@ -135,13 +158,25 @@ class VocabularyEncoder(WordPositionEncoder):
         variants = one_edit_variants(token, alphabet)  # not memoized: they would crowd the texts' tokens out
         return {self.canonical_id(token)} | {self._canonical_id(variant) for variant in variants}
 
+    def recovery_rule(self):
+        if not self.typo_recovery:
+            return "off: a token that is not a vocabulary word is unknown"
+        return RECOVERY_RULE if self.known_words is None else KNOWN_WORDS_RECOVERY_RULE
+
     def get_config(self):
-        return {"vocabulary": list(self.vocabulary), "max_length": self.max_length, "typo_recovery": self.typo_recovery}
+        config = {"vocabulary": list(self.vocabulary), "max_length": self.max_length,
+                  "typo_recovery": self.typo_recovery}
+        if self.known_words is not None:
+            config["known_words"] = self.known_words.get_config()
+        return config
 
     def spec_config(self):
         """``get_config`` as the app spec's ``encoder`` entry writes it: the vocabulary is not repeated
         there but named by reference to ``preprocessing.vocabulary`` (``vocabulary_from_spec``)."""
-        return {**self.get_config(), "vocabulary": VOCABULARY_REFERENCE}
+        config = {**self.get_config(), "vocabulary": VOCABULARY_REFERENCE}
+        if self.known_words is not None:
+            config["known_words"] = KNOWN_WORDS_REFERENCE
+        return config
 
     def spec(self):
         """Everything an app needs to produce the model's input from raw text."""
@@ -152,8 +187,8 @@ class VocabularyEncoder(WordPositionEncoder):
                                      "most frequent first", "size": len(self.vocabulary),
                            "sha256": hashlib.sha256(raw).hexdigest(), "data": pack_vocabulary(self.vocabulary)},
             "id": "0 padding; 1 unknown; the vocabulary word of rank r (0-based) is r + 2",
-            "typo_recovery": {"enabled": self.typo_recovery, "rule": RECOVERY_RULE if self.typo_recovery else
-                              "off: a token that is not a vocabulary word is unknown", "alphabet": ALPHABET},
+            "typo_recovery": {"enabled": self.typo_recovery, "rule": self.recovery_rule(), "alphabet": ALPHABET},
+            **({"known_words": self.known_words.spec()} if self.known_words is not None else {}),
             "num_buckets": self.num_buckets,
             "max_length": self.max_length,
             "truncation": "keep the first max_length tokens",

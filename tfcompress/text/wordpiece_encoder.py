@@ -25,13 +25,34 @@ def strip_accents(word):
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
 
 
+def is_bert_punctuation(char):
+    """BERT's basic tokenizer's punctuation: ASCII symbols and every Unicode P* character."""
+    code = ord(char)
+    return 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126 or \
+        unicodedata.category(char).startswith("P")
+
+
+def pretraining_words(word):
+    """``word`` split as BERT's pre-training tokenizer splits text before WordPiece: every punctuation
+    character on its own, so "it's" is ``["it", "'", "s"]`` (not one word whose pieces are ``it ##' ##s``)."""
+    parts, current = [], ""
+    for char in word:
+        if is_bert_punctuation(char):
+            parts.extend([current, char] if current else [char])
+            current = ""
+        else:
+            current += char
+    return parts + [current] if current else parts
+
+
 class WordPieceEncoder:
     """Texts -> ``[CLS] pieces... [SEP]`` int32 ids plus the word each piece came from.
 
     Words come from ``WordTokenizer`` (lower-cased), accents are stripped as in uncased BERT, and
-    each word is split greedily into the longest WordPiece vocabulary entries (tensorflow-text's
-    ``FastWordpieceTokenizer``). Sequences are cut to ``max_length`` (whole words only) and padded
-    with id 0.
+    each word is split as BERT's pre-training tokenizer splits text (punctuation apart: "it's" is
+    ``it ' s``) and each part greedily into the longest WordPiece vocabulary entries (tensorflow-text's
+    ``FastWordpieceTokenizer``); every piece of a word is owned by that word. Sequences are cut to
+    ``max_length`` (whole words only) and padded with id 0.
 
     Args:
         vocab_path: the WordPiece ``vocab.txt``; ``None`` uses the pretrained MiniLM vocabulary.
@@ -72,8 +93,10 @@ class WordPieceEncoder:
         if isinstance(texts, str):
             raise TypeError("encode takes a list of texts, not a single string")
         words = [self.words(text) for text in texts]
-        flat = [word for sentence in words for word in sentence]
-        pieces = self._wordpiece().tokenize(flat).to_list() if flat else []
+        parts = [pretraining_words(word) for sentence in words for word in sentence]
+        flat = [part for word_parts in parts for part in word_parts]
+        part_pieces = iter(self._wordpiece().tokenize(flat).to_list() if flat else [])
+        pieces = [[piece for _ in word_parts for piece in next(part_pieces)] for word_parts in parts]
         ids = np.full((len(texts), self.max_length), self.pad_id, np.int32)
         word_index = np.full((len(texts), self.max_length), -1, np.int32)
         cursor = 0
@@ -103,6 +126,7 @@ class WordPieceEncoder:
 
     def spec(self):
         return {"tokenizer": WordTokenizer.spec(), "accents": "stripped (NFD, drop Mn)",
+                "punctuation": "each punctuation character of a word is a part of its own (BERT's basic tokenizer)",
                 "wordpiece": "greedy longest-match, '##' suffix indicator, [UNK] for unsplittable words",
                 "vocab": os.path.basename(self.vocab_path), "max_length": self.max_length,
                 "special": "[CLS] first, [SEP] last, [PAD]=0 after"}

@@ -149,7 +149,8 @@ def encoder_from_spec(spec, source="the text spec"):
 
 def _build_encoder(entry, source, preprocessing):
     from tfcompress.text import HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder, VocabularyEncoder
-    from tfcompress.text.vocabulary_encoder import VOCABULARY_REFERENCE, vocabulary_from_spec
+    from tfcompress.text.known_words import KnownWords
+    from tfcompress.text.vocabulary_encoder import KNOWN_WORDS_REFERENCE, VOCABULARY_REFERENCE, vocabulary_from_spec
 
     classes = {cls.__name__: cls for cls in (HashingEncoder, MultiHashEncoder, TernaryProjectionEncoder,
                                              VocabularyEncoder)}
@@ -161,6 +162,8 @@ def _build_encoder(entry, source, preprocessing):
     if isinstance(config, dict) and config.get("vocabulary") == VOCABULARY_REFERENCE:
         try:
             config = {**config, "vocabulary": vocabulary_from_spec((preprocessing or {}).get("vocabulary"))}
+            if config.get("known_words") == KNOWN_WORDS_REFERENCE:
+                config["known_words"] = KnownWords.from_spec((preprocessing or {}).get("known_words"))
         except ValueError as error:
             raise ValueError(f"{source}: {error}") from None
     try:

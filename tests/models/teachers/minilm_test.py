@@ -77,6 +77,14 @@ def test_wordpieces_align_with_words():
     assert ids[1][-1] == encoder.sep_id and (words[1] >= 0).sum() == 10
 
 
+def test_contractions_reach_wordpiece_as_in_pretraining():
+    encoder = WordPieceEncoder(max_length=12)
+    ids, words = encoder.encode_with_words(["It's not bad, isn't it"])
+    pieces = [encoder.vocab[i] for i in ids[0] if i]
+    assert pieces == ["[CLS]", "it", "'", "s", "not", "bad", ",", "isn", "'", "t", "it", "[SEP]"]
+    assert list(words[0][:12]) == [-1, 0, 0, 0, 1, 2, 3, 4, 4, 4, 5, -1]  # the parts stay owned by their word
+
+
 def test_small_minilm_config_and_save_round_trip(tmp_path):
     model = MiniLMTeacher(num_classes=3, max_length=16, num_layers=1, hidden_size=32, num_heads=4,
                           intermediate_size=64).build_for_inputs()

@@ -90,8 +90,11 @@ class CNNStudent(TextClassifier):
         weights, which sum to 1): logits = sum_i c_i, computed so (the classifier is applied once, per
         position, so an int8 copy has one range for it). Padding's c_i are ~exp(-20) of its evidence."""
         self.check_explains_itself()
-        features = self.dropout(self.convolved(embedded), training=training)
-        contributions = self.attention_weights(features, token_ids) * self.classifier(features)
+        features = self.convolved(embedded)
+        # The attention reads the features as inference does; dropout acts on the evidence only, as it acts on
+        # the pooled vector in ``logits_from_embeddings``.
+        contributions = (self.attention_weights(features, token_ids)
+                         * self.classifier(self.dropout(features, training=training)))
         return tf.reduce_sum(contributions, axis=1), contributions
 
     def features_from_embeddings(self, embedded, token_ids, training=None):

@@ -10,23 +10,28 @@ import java.util.zip.GZIPInputStream
  * (0 = most frequent) is r + 2. With [typoRecovery] a token outside the vocabulary becomes the
  * lowest-ranked vocabulary word among its one-edit variants (delete one character, swap two adjacent ones,
  * replace one by a character of [alphabet], insert one of [alphabet] anywhere; characters are code points),
- * else unknown.
+ * else unknown. A token outside the vocabulary that is in [knownWords] (the spec's `known_words`: real words
+ * such as "bar", one edit from "bad") is unknown and never recovered; [knownWords] applies only with
+ * [typoRecovery].
  *
  * Example: `VocabularyEncoder(listOf("the", "film", "good", "."), 6).encode("The flim is goood.")`
- * gives `[2, 3, 1, 4, 5, 0]`.
+ * gives `[2, 3, 1, 4, 5, 0]`. With a [knownWords] filter listing "bar",
+ * `VocabularyEncoder(listOf("the", "bad"), 2, knownWords = known).encode("the bar")` gives `[2, 1]`;
+ * without it "bar" is recovered to "bad": `[2, 3]`.
  */
 class VocabularyEncoder(
     val vocabulary: List<String>,
     maxLength: Int,
     val typoRecovery: Boolean = true,
-    val alphabet: String = ALPHABET
+    val alphabet: String = ALPHABET,
+    val knownWords: KnownWords? = null
 ) : WordIdEncoder(maxLength) {
     private val ranks: Map<String, Int> = vocabulary.withIndex().associate { it.value to it.index }
     private val alphabetCodePoints: IntArray = codePoints(alphabet)
 
     override fun tokenId(token: String): Int {
         ranks[token]?.let { return it + 2 }
-        if (!typoRecovery) return UNKNOWN_ID
+        if (!typoRecovery || knownWords?.contains(token) == true) return UNKNOWN_ID
         val best = oneEditVariants(token).mapNotNull { ranks[it] }.min()
         return if (best == null) UNKNOWN_ID else best + 2
     }
@@ -66,8 +71,14 @@ class VocabularyEncoder(
             requireText(preprocessing, "padding", "right-pad with id 0")
             val recovery = preprocessing.section("typo_recovery")
             val enabled = recovery["enabled"] as? Boolean ?: throw SpecException("typo_recovery has no 'enabled'")
+            val knownWords = when (val reference = config["known_words"]) {
+                null -> null
+                "preprocessing.known_words" -> KnownWords.fromSpec(preprocessing.section("known_words"))
+                else -> throw SpecException(
+                    "the encoder's known_words '$reference' is not the spec's preprocessing.known_words")
+            }
             return VocabularyEncoder(unpack(preprocessing.section("vocabulary")), preprocessing.int("max_length"),
-                enabled, recovery.text("alphabet"))
+                enabled, recovery.text("alphabet"), knownWords)
         }
 
         /** The spec's word list: base64 of gzip of the UTF-8 words joined by '\n', checked against size and sha256. */

@@ -50,6 +50,8 @@ class GoldenInputsTest {
 
     @Test fun vocabularyIdsWithoutTypoRecoveryMatchPython() = checkEncoder("vocabulary_no_typo_recovery")
 
+    @Test fun vocabularyIdsWithKnownWordsMatchPython() = checkEncoder("vocabulary_known_words")
+
     @Test fun ternaryProjectionsMatchPython() = checkEncoder("ternary_projection")
 
     @Test fun everyAssignedCodePointHasPythonsClassAndLowerCase() {
