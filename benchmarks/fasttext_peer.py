@@ -66,7 +66,7 @@ class FastTextClassifier:
         return statistics.median(timings)
 
 
-def train_fasttext(split, num_classes, path, epochs=25, seed=0, cutoff=50000):
+def train_fasttext(split, num_classes, path, epochs=25, seed=0, cutoff=50000, word_ngrams=2):
     """Train a supervised fastText model on ``split``, quantize it and save it to ``path`` (``.ftz``).
 
     Hyper-parameters follow fastText's text-classification tutorial (word bigrams, lr 0.5, 25
@@ -80,7 +80,7 @@ def train_fasttext(split, num_classes, path, epochs=25, seed=0, cutoff=50000):
         with open(train_file, "w", encoding="utf-8") as handle:
             for line, label in zip(encoder.encode(split.texts), split.labels):
                 handle.write(f"{LABEL_PREFIX}{int(label)} {line}\n")
-        model = fasttext.train_supervised(input=train_file, lr=0.5, epoch=epochs, wordNgrams=2, dim=50,
+        model = fasttext.train_supervised(input=train_file, lr=0.5, epoch=epochs, wordNgrams=word_ngrams, dim=50,
                                           thread=1, seed=seed, verbose=0)
         model.quantize(input=train_file, qnorm=True, retrain=True, cutoff=cutoff, thread=1, verbose=0)
     model.save_model(os.fspath(path))
@@ -91,3 +91,28 @@ def load_fasttext(path, num_classes):
     import fasttext
 
     return FastTextClassifier(fasttext.load_model(os.fspath(path)), num_classes)
+
+
+TUNING_GRID = {"epochs": (10, 25), "word_ngrams": (1, 2), "cutoff": (5000, 10000, 50000)}
+
+
+def tuned_fasttext(data, path, seed=0):
+    """The quantized fastText model whose (epochs, word n-grams, cutoff) scores best on validation, saved to
+    ``path``; returns ``(model, settings)`` with the grid's validation accuracies in ``settings["grid"]``."""
+    import itertools
+    import shutil
+
+    grid, best = [], None
+    keys = list(TUNING_GRID)
+    for values in itertools.product(*TUNING_GRID.values()):
+        options = dict(zip(keys, values))
+        candidate = f"{os.fspath(path)}.candidate.ftz"
+        model = train_fasttext(data.train, data.num_classes, candidate, seed=seed, **options)
+        predicted = np.argmax(model.predict_texts(list(data.validation.texts)), axis=1)
+        score = float(np.mean(predicted == np.asarray(data.validation.labels)))
+        grid.append({**options, "validation_accuracy": score, "bytes": os.path.getsize(candidate)})
+        if best is None or score > best[0]:
+            best = (score, options)
+            shutil.copyfile(candidate, path)
+        os.remove(candidate)
+    return load_fasttext(path, data.num_classes), {**best[1], "validation_accuracy": best[0], "grid": grid}
