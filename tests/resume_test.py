@@ -36,7 +36,7 @@ def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
     log = resumed.stdout
     assert resumed.returncode == 0, log
     distill_log = log[log.index("stage distill: started"):]
-    assert "distill epoch 3/4 done" in distill_log
+    assert "distill (kd) epoch 3/4 done" in distill_log
     assert " epoch 1/4 " not in distill_log and " epoch 2/4 " not in distill_log
     metrics = json.load(open(os.path.join(out, "metrics.json")))
     assert metrics["stages"]["teacher"]["status"] == "reused"

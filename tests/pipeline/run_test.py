@@ -124,7 +124,7 @@ def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be
     changed = run(RunConfig(**stack_run_config(**{**config, "student_epochs": 2})))
     # Only the student's settings changed: the teacher is kept, the student trained again.
     assert changed["stages"]["teacher"]["status"] == "reused" and changed["stages"]["distill"]["status"] == "done"
-    assert changed["teacher"] == first["teacher"] and changed["distill"]["epochs_run"] == 2
+    assert changed["teacher"] == first["teacher"] and changed["distill"]["phases"][0]["epochs_run"] == 2
     assert changed["settings"]["student_epochs"] == 2
     for metrics in (first, changed):
         for stage in SKIPPABLE_STAGES:
