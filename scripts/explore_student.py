@@ -3,6 +3,7 @@
 Usage:
     .venv/bin/python scripts/explore_student.py TAG --teacher T.keras --cache DIR [--seed 0]
         [--student-config JSON] [--settings JSON] [--objectives] [--results results.jsonl] [--attack N]
+        [--backup DIR]
 
 The default preset's settings with plain KD (no explanation or adversarial term; ``--objectives``
 keeps them), no transfer copies unless ``--settings`` gives ``transfer_copies``, the monitors off;
@@ -35,6 +36,8 @@ def main():
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--objectives", action="store_true")
     parser.add_argument("--results", default="explore_student.jsonl")
+    parser.add_argument("--backup", help="a folder for the fit's finished phases: runs that share it (and the "
+                                         "first phase's settings) reuse the finished plain-distillation phase")
     parser.add_argument("--attack", type=int, default=0, help="validation sentences to attack (0: none)")
     parser.add_argument("--recipes", default="deepwordbug,pruthi,pwws,textfooler")
     parser.add_argument("--explain", type=int, default=0,
@@ -49,12 +52,13 @@ def main():
     settings["student_config"].update(args.student_config)
     started = time.time()
     student, _ = make_student(settings, teacher, data, args.seed, cache=args.cache)
-    result = distill(student, teacher, data, settings, seed=args.seed, cache=args.cache)
+    result = distill(student, teacher, data, settings, seed=args.seed, cache=args.cache, backup_dir=args.backup)
     row = {"tag": args.tag, "seed": args.seed, "student": args.student, "student_config": args.student_config,
            "settings": args.settings, "objectives": args.objectives, "params": int(student.count_params()),
            "validation": accuracy(student.predict_texts(data.validation.texts), data.validation.labels),
            "test": accuracy(student.predict_texts(data.test.texts), data.test.labels),
-           "epochs_run": result.summary["epochs_run"], "seconds": round(time.time() - started)}
+           "epochs_run": result.summary["epochs_run"], "phases": result.summary.get("phases"),
+           "seconds": round(time.time() - started)}
     if args.attack:
         from tfcompress.robustness import attack_model
 

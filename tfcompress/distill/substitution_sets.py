@@ -10,6 +10,8 @@ the defence never saw.
 """
 import numpy as np
 
+from tfcompress.text.vocabulary_encoder import UNKNOWN_ID
+
 WORDNET_MISSING = ("the WordNet substitution sets need nltk with the WordNet and stopwords corpora "
                    "(the full stack; `make nltk-data` and NLTK_DATA=.cache/nltk_data)")
 
@@ -151,7 +153,7 @@ def merged_substitutes(*sources):
     return {word: sorted(candidates) for word, candidates in merged.items()}
 
 
-def substitution_table(encoder, substitutes, max_size=48):
+def substitution_table(encoder, substitutes, max_size=48, keep_unknown=True):
     """An int32 table (num_buckets + 1, width): row i lists the ids word id i may be replaced by.
 
     Each row starts with i itself and is padded with it; a word whose candidates read as more than
@@ -161,6 +163,9 @@ def substitution_table(encoder, substitutes, max_size=48):
         encoder: a ``VocabularyEncoder`` (``vocabulary``, ``canonical_id``).
         substitutes: ``{word: candidates}`` (``wordnet_substitutes``).
         max_size: the widest row.
+        keep_unknown: keep the unknown id where a candidate reads as unknown (``False``: only the swaps to
+            words the student knows; the table then covers less than the threat model, so it is a training
+            device, not a certificate).
 
     Example:
         >>> table = substitution_table(encoder, wordnet_substitutes(encoder.vocabulary))
@@ -169,7 +174,8 @@ def substitution_table(encoder, substitutes, max_size=48):
     sets = [[index] for index in range(rows)]
     for word, candidates in substitutes.items():
         own = encoder.canonical_id(word)
-        ids = sorted({encoder.canonical_id(candidate) for candidate in candidates} - {own})
+        ids = sorted({encoder.canonical_id(candidate) for candidate in candidates} - {own}
+                     - (set() if keep_unknown else {UNKNOWN_ID}))
         sets[own] = [own] + ids[:max_size - 1]
     width = max(len(ids) for ids in sets)
     table = np.empty((rows, width), np.int32)

@@ -262,7 +262,8 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     if "teacher_neighbours" in sets:
         sources.append(neighbour_substitutes(teacher, vocabulary, k=settings.get("robust_neighbours", 8),
                                              cache=cache))
-    table = substitution_table(student.encoder, merged_substitutes(*sources), settings.get("substitution_width", 48))
+    table = substitution_table(student.encoder, merged_substitutes(*sources), settings.get("substitution_width", 48),
+                               keep_unknown=settings.get("robust_unknown", True))
     statistics = {**substitution_statistics(table), "removed": removed}
     log(f"{stage}: worst-case term ({kind}) over {' + '.join(sets)} substitutions: {statistics}")
     return {**settings, "robust_set_statistics": statistics}, table
