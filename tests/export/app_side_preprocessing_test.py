@@ -177,15 +177,32 @@ def app_vocabulary_ranks(spec):
     return {word: index for index, word in enumerate(words)}
 
 
+def app_known_word(spec):
+    """The spec's known-words Bloom filter as a membership test (always false without one)."""
+    import base64
+
+    section = spec.get("known_words")
+    if section is None:
+        return lambda token: False
+    assert "FNV-1a 32-bit" in section["rule"] and "least significant first" in section["rule"]
+    data, bits, hashes = base64.b64decode(section["data"]), section["bits"], section["hashes"]
+
+    def known(token):
+        positions = [app_fnv1a_32(bytes([j]) + token.encode("utf-8")) % bits for j in range(hashes)]
+        return all(data[position // 8] >> (position % 8) & 1 for position in positions)
+    return known
+
+
 def app_vocabulary_ids(text, spec, rank):
-    """Closed vocabulary ids; typo recovery by the spec's one-edit rule."""
+    """Closed vocabulary ids; known words outside the vocabulary unknown; typo recovery by the one-edit rule."""
     assert spec["id"] == "0 padding; 1 unknown; the vocabulary word of rank r (0-based) is r + 2"
     alphabet = spec["typo_recovery"]["alphabet"]
+    known = app_known_word(spec)
 
     def word_id(token):
         if token in rank:
             return rank[token] + 2
-        if not spec["typo_recovery"]["enabled"]:
+        if not spec["typo_recovery"]["enabled"] or known(token):
             return 1
         candidates = []
         for cut in range(len(token) + 1):

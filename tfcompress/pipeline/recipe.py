@@ -374,8 +374,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
             fit_history, best_epoch = _fit_phase(distiller, phase, train_data, validation_data, steps, substitutions,
                                                  monitors if last else [], callbacks, seconds, stage,
                                                  backup_dir, workers, verbose, keep_finished=not last)
-        for key, values in fit_history.items():
-            history.setdefault(key, []).extend(values)
+        _append_history(history, fit_history)
         phase_summaries.append({"name": phase.name, "epochs_run": len(fit_history.get("loss", [])),
                                 "kept_epoch": best_epoch, "monitor": phase.monitor,
                                 "learning_rate": phase.learning_rate, "ramp_epochs": phase.ramp_epochs})
@@ -384,6 +383,15 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     if workers.count > 1:
         summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
     return DistillResult(distiller, history, monitors, summary)
+
+
+def _append_history(history, more):
+    """``history`` (Keras' per-epoch lists) extended by a later fit's ``more``: a quantity one of them did not log
+    is ``nan`` in its epochs, so every list has one value per epoch of the whole distillation."""
+    done = len(history.get("loss", []))
+    added = len(more.get("loss", []))
+    for key in set(history) | set(more):
+        history.setdefault(key, [float("nan")] * done).extend(more.get(key, [float("nan")] * added))
 
 
 def _fit_phase(distiller, phase, train_data, validation_data, steps, substitutions, monitors, callbacks, seconds,
