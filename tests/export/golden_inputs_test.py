@@ -14,7 +14,8 @@ def read_lines(path):
 def test_the_golden_files_hold_every_text_of_every_set_for_every_encoder(rotten_tomatoes, tmp_path):
     texts, attacked = list(rotten_tomatoes.test.texts[:30]), ["the flim is greta", "a dlul mess"]
     write_golden_inputs(tmp_path, texts, rotten_tomatoes.train.texts[:2000], attacked)
-    for name in ("hashing", "multi_hash", "vocabulary", "vocabulary_no_typo_recovery", "ternary_projection"):
+    for name in ("hashing", "multi_hash", "vocabulary", "vocabulary_no_typo_recovery", "vocabulary_known_words",
+                 "ternary_projection"):
         header = json.loads((tmp_path / f"encoder_{name}.json").read_text())
         lines = read_lines(tmp_path / f"encoder_{name}.jsonl")
         assert [line["text"] for line in lines if line["set"] == "attack"] == attacked
