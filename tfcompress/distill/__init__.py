@@ -17,7 +17,7 @@ from tfcompress.distill.validation_objective import ValidationObjective
 
 __all__ = ["EXPLANATIONS", "AdversarialTerm", "AdversarialTextPool", "AdversarialTextRefresh", "BestTFLiteExporter",
            "BestWeights", "CrossEntropyTerm", "Distiller", "ExplanationFidelityMonitor", "ExplanationTerm", "KDTerm",
-           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "TeacherExplanations", "TermContext", "ValidationObjective",
-           "WorstCaseTerm",
+           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "TeacherExplanations", "TermContext",
+           "ValidationObjective", "WorstCaseTerm",
            "cross_entropy", "distillation_dataset", "init_embeddings_from_teacher", "distillation_records_dataset",
            "kd_loss", "normalized_map_distance", "teacher_lexicon", "write_distillation_records"]

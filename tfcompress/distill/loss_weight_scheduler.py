@@ -7,7 +7,8 @@ class LossWeightScheduler(keras.callbacks.Callback):
 
     In epoch e (0-based) a warmed-up term's weight is ``compiled weight * min(1, (e + 1) / warmup_epochs)``,
     so the student first learns the task from KD and CE before explanations and perturbations
-    pull on it; a worst-case term's intervals (``interval_scale``) grow by the same share. The weights are ``Distiller.term_weights`` variables: checkpointed with the model,
+    pull on it; a worst-case term's intervals (``interval_scale``) grow by the same share. The weights are
+    ``Distiller.term_weights`` variables: checkpointed with the model,
     and set again at every epoch start, so a resumed fit continues the same schedule. The current
     weights are logged as ``<term>_weight``. Terms are addressed by name (``Distiller.terms``); a name
     the Distiller was not compiled with is left alone, so the default suits a ``terms=`` compile too.
@@ -31,17 +32,20 @@ class LossWeightScheduler(keras.callbacks.Callback):
         """The warmed-up names that the Distiller has, in the order given."""
         return [term for term in self.terms if term in self.model.terms]
 
+    def share(self, epoch):
+        """The share of the full weight (and of a worst-case term's intervals) in ``epoch``."""
+        return min(1.0, (epoch + 1) / self.warmup_epochs)
+
     def weight(self, term, epoch):
         """The weight of ``term`` in ``epoch``: its compiled weight, ramped."""
-        target = self.model.terms[term].weight
-        return target * min(1.0, (epoch + 1) / self.warmup_epochs)
+        return self.model.terms[term].weight * self.share(epoch)
 
     def on_epoch_begin(self, epoch, logs=None):
         for term in self.present():
             self.model.term_weights[term].assign(self.weight(term, epoch))
             scale = getattr(self.model.terms[term], "interval_scale", None)
             if scale is not None:  # the worst-case term's intervals grow with its weight
-                scale.assign(min(1.0, (epoch + 1) / self.warmup_epochs))
+                scale.assign(self.share(epoch))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

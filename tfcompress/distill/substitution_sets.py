@@ -184,7 +184,7 @@ def substitution_table(encoder, substitutes, max_size=48, keep_unknown=True):
     return table
 
 
-def substitution_statistics(table, unknown_id=1):
+def substitution_statistics(table, unknown_id=UNKNOWN_ID):
     """How many ids have substitutes, how many they have on average, and the share of those sets that hold the
     unknown id (a candidate the student does not know)."""
     sizes = np.array([len(set(row)) - 1 for row in table])

@@ -78,12 +78,11 @@ def training_phases(settings, stage="distill", epochs=None, learning_rate=None):
     epochs = epochs or settings["student_epochs"]
     learning_rate = learning_rate or settings["student_learning_rate"]
     schedule = settings.get("schedule")
+    decay = {"decay": "cosine", "floor": schedule.get("floor", 0.05)} if schedule else {}
     if not schedule or stage == "qat":
-        decay = {"decay": "cosine", "floor": schedule.get("floor", 0.05)} if schedule else {}
         ramp = 1 if schedule else settings.get("warmup_epochs", 1)
         return [TrainingPhase("all", epochs, learning_rate, decay, settings, ramp_epochs=ramp,
                               patience=settings.get("patience"))]
-    decay = {"decay": "cosine", "floor": schedule.get("floor", 0.05)}
     kd = TrainingPhase("kd", epochs, learning_rate, decay, plain_distillation(settings), monitor="val_kd_loss",
                        mode="min", patience=settings.get("patience"), adversarial_texts=False)
     if not has_objectives(settings) or not schedule.get("objective_epochs"):

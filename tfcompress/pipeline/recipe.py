@@ -58,16 +58,17 @@ DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_w
                       "robust_steps", "robust_share", "explain_average")
 
 
-def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True):
-    """Progress lines; with ``backup_dir`` resume from the last epoch; with validation, stop when
-    validation accuracy stalls for ``patience`` epochs and end on the best epoch's weights."""
+def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True, monitor="val_accuracy",
+                  mode="max"):
+    """Progress lines; with ``backup_dir`` resume from the last epoch; with validation, stop when ``monitor``
+    stalls for ``patience`` epochs and end on the best epoch's weights (the last callback, a ``BestWeights``)."""
     callbacks = [ProgressLog(name, epochs)]
     if backup_dir:
         callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
     if validation and patience:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=patience))
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience))
     if validation:
-        callbacks.append(BestWeights("val_accuracy", "max", target=model))
+        callbacks.append(BestWeights(monitor, mode, target=model))
     return callbacks
 
 
@@ -413,20 +414,19 @@ def _fit_phase(distiller, phase, train_data, validation_data, steps, substitutio
     refreshes = [monitor for monitor in monitors if isinstance(monitor, AdversarialTextRefresh)]
     measuring = [monitor for monitor in monitors if monitor not in refreshes]
     span, late_span = MonitorSpan(seconds, "fit_monitors"), MonitorSpan(seconds, "fit_monitors")
-    phase_backup = backup_dir and os.path.join(backup_dir, phase.name)
-    best = BestWeights(phase.monitor, phase.mode, target=distiller.student)
-    keep = [ValidationObjective(full_objective_weights(phase.settings)), best]
-    if phase.patience:
-        keep.insert(1, keras.callbacks.EarlyStopping(monitor=phase.monitor, mode=phase.mode, patience=phase.patience))
+    keeping = fit_callbacks(name, distiller.student, phase.epochs, phase.patience,
+                            backup_dir and os.path.join(backup_dir, phase.name), monitor=phase.monitor,
+                            mode=phase.mode)
     # The adversarial-text refreshes run after early stopping, so they skip the epoch the fit ends on.
     fit = distiller.fit(train_data, validation_data=validation_data, epochs=phase.epochs, verbose=verbose,
                         callbacks=[*callbacks, LossWeightScheduler(phase.ramp_epochs, terms=OBJECTIVE_TERMS),
-                                   span.start, *measuring, span.stop, ProgressLog(name, phase.epochs),
-                                   *([keras.callbacks.BackupAndRestore(phase_backup)] if phase_backup else []),
-                                   *keep, late_span.start, *refreshes, late_span.stop])
+                                   span.start, *measuring, span.stop,
+                                   ValidationObjective(full_objective_weights(phase.settings)), *keeping,
+                                   late_span.start, *refreshes, late_span.stop])
+    best_epoch = keeping[-1].best_epoch
     if backup_dir and keep_finished:
-        _save_finished_phase(backup_dir, phase, distiller.student, fit.history, best.best_epoch)
-    return fit.history, best.best_epoch
+        _save_finished_phase(backup_dir, phase, distiller.student, fit.history, best_epoch)
+    return fit.history, best_epoch
 
 
 def _phase_files(backup_dir, phase):

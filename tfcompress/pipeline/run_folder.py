@@ -33,7 +33,8 @@ UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip", "strategy")
 # What the teacher is trained from: a run whose other settings change (another student, other loss weights) keeps
 # the teacher and its cached outputs.
 TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
-                    "teacher_optimizer", "teacher_patience", "dataset", "data", "test_data", "text_column", "label_column", "user_column",
+                    "teacher_optimizer", "teacher_patience", "dataset", "data", "test_data", "text_column",
+                    "label_column", "user_column",
                     "max_train_examples", "max_length", "held_out_users", "seed")
 TEACHER_MARKER = "teacher_fingerprint.txt"
 # The checkpoints a teacher with the same settings reuses (with the fingerprint they were trained for).

@@ -22,7 +22,8 @@ RECOVERY_RULE = ("a token that is not a vocabulary word is replaced by the vocab
                  "first character, between two, or after the last). Characters are Unicode code points. A token "
                  "with no variant in the vocabulary is unknown.")
 KNOWN_WORDS_RECOVERY_RULE = ("a token that is a known word (known_words) and not a vocabulary word is unknown; any "
-                             "other token that is not a vocabulary word " + RECOVERY_RULE.split("vocabulary word ", 1)[1])
+                             "other token that is not a vocabulary word "
+                             + RECOVERY_RULE.split("vocabulary word ", 1)[1])
 
 
 def one_edit_variants(token, alphabet=ALPHABET):
