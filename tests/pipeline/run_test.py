@@ -273,3 +273,11 @@ def test_app_side_vocabulary_ids_match_on_the_runs_adversarial_texts(quick_run):
     rank = app_vocabulary_ranks(spec["preprocessing"])
     app = np.array([app_vocabulary_ids(text, spec["preprocessing"], rank) for text in texts], np.int32)
     np.testing.assert_array_equal(app, encoder.encode(texts))
+
+
+def test_held_out_users_and_the_student_seed_reach_the_settings():
+    settings = RunConfig(preset="default", held_out_users=0, student_seed=2).settings()
+    assert settings["held_out_users"]["count"] == 0 and settings["student_seed"] == 2 and settings["seed"] == 0
+    assert RunConfig(preset="default").settings()["student_seed"] == 0
+    with pytest.raises(ValueError, match="held_out_users must be a count >= 0"):
+        RunConfig(held_out_users=-1).settings()
