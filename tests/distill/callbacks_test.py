@@ -70,6 +70,24 @@ def test_pool_mixes_adversarial_copies_that_keep_the_teachers_targets(small_teac
         pool.set([99], ["x"])
 
 
+@pytest.mark.parametrize("endless", [False, True])
+def test_an_endless_dataset_runs_every_epoch_while_the_pool_shrinks(small_teacher, small_data, endless):
+    distiller = make(small_teacher)
+    split = small_data.train.take(200)
+    pool = AdversarialTextPool(distiller.student)
+    data = distillation_dataset(split, distiller.student, small_teacher, 32, True, teacher_logits=np.zeros((200, 2)),
+                                adversarial_pool=pool, endless=endless)
+    pool.set(list(range(40)), ["a different sentence"] * 40)  # the first epoch has 240 examples, later ones 200
+
+    class EmptyThePool(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            pool.set([], [])
+
+    steps = {"steps_per_epoch": 7} if endless else {}
+    history = distiller.fit(data, epochs=3, verbose=0, callbacks=[EmptyThePool()], **steps).history
+    assert len(history["loss"]) == (3 if endless else 2)  # a finite dataset runs out and stops the fit
+
+
 @requires_full_stack
 def test_adversarial_refresh_and_robustness_monitor_attack_the_current_student(small_teacher, small_student, small_data,
                                                                               nltk_data_dir):

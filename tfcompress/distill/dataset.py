@@ -7,7 +7,7 @@ from tfcompress.distill.distiller import (STUDENT_KEY, TEACHER_KEY, TEACHER_LOGI
 
 
 def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, seed=0, teacher_logits=None,
-                         explanations=None, adversarial_pool=None):
+                         explanations=None, adversarial_pool=None, endless=False):
     """Batches of ``({"student_inputs", "teacher_inputs"}, labels)`` for ``Distiller.fit``.
 
     Args:
@@ -22,7 +22,10 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
         explanations: the teacher's word maps for the explanation objective: a
             ``TeacherExplanations`` (computed here) or its ``(maps, mask)`` for ``split``.
         adversarial_pool: an ``AdversarialTextPool``: its adversarial examples are mixed in (and
-            shuffled with the clean ones) every epoch, as the pool holds them when the epoch starts.
+            shuffled with the clean ones) on every pass over the data, as the pool holds them when the pass starts.
+        endless: repeat the passes without end, so that ``fit`` (given ``steps_per_epoch``) runs every epoch it is
+            asked for, however many adversarial examples the pool holds from one pass to the next. A finite
+            dataset whose pool shrinks after the first epoch runs out of batches and stops the fit early.
     """
     texts = list(split.texts)
     features = {STUDENT_KEY: student.encoder.encode(texts)}
@@ -45,4 +48,7 @@ def distillation_dataset(split, student, teacher, batch_size=64, shuffle=False, 
     if shuffle:
         dataset = dataset.shuffle(2 * len(texts) if adversarial_pool is not None else len(texts), seed=seed,
                                   reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size)
+    if endless:
+        dataset = dataset.repeat()
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -360,7 +360,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     with timed(seconds, "datasets"):
         train_data = distillation_dataset(train, student, teacher, batch_size, True, seed,
                                           teacher_logits=train_logits, explanations=train_maps,
-                                          adversarial_pool=pool)
+                                          adversarial_pool=pool, endless=True)
         validation_data = distillation_dataset(
             data.validation, student, teacher, VALIDATION_BATCH,
             teacher_logits=cache.logits(labeller, data.validation.texts), explanations=validation_maps)
@@ -418,7 +418,8 @@ def _fit_phase(distiller, phase, train_data, validation_data, steps, substitutio
                             backup_dir and os.path.join(backup_dir, phase.name), monitor=phase.monitor,
                             mode=phase.mode)
     # The adversarial-text refreshes run after early stopping, so they skip the epoch the fit ends on.
-    fit = distiller.fit(train_data, validation_data=validation_data, epochs=phase.epochs, verbose=verbose,
+    fit = distiller.fit(train_data, validation_data=validation_data, epochs=phase.epochs, steps_per_epoch=steps,
+                        verbose=verbose,
                         callbacks=[*callbacks, LossWeightScheduler(phase.ramp_epochs, terms=OBJECTIVE_TERMS),
                                    span.start, *measuring, span.stop,
                                    ValidationObjective(full_objective_weights(phase.settings)), *keeping,
