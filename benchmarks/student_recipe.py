@@ -20,8 +20,9 @@ users held out):
 - ``fasttext``: quantized fastText (epochs, word n-grams and cutoff chosen on validation).
 
 The peers are attacked on the same sentences. Finished rows are kept in OUT/student_recipe.json (commit it after
-each row: a rerun, on this machine or another, skips the rows it holds); run folders live in
-OUT/.student_recipe.partial, so an interrupted run resumes from its checkpoints. OUT/student_recipe.md is the
+each row: a rerun, on this machine or another, skips the rows it holds, except a preset row whose recipe has
+changed since); run folders live in OUT/.student_recipe.partial, so an interrupted run resumes from its
+checkpoints. OUT/student_recipe.md is the
 table: per row the mean and spread (population std) over the seeds finished, and each seed.
 """
 import argparse
@@ -30,13 +31,16 @@ import sys
 import time
 
 import numpy as np
-from common import markdown_table
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import markdown_table  # noqa: E402
 
 from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.backend import versions
 from tfcompress.evaluation import accuracy
-from tfcompress.pipeline import PLAIN_KD, RunConfig, RunFolder, distill, make_student, preset_settings, run
+from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, fingerprint, make_student, preset_settings,
+                                 run)
 
 RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")
 PRESET_ROWS = ("default", "small")
@@ -51,6 +55,23 @@ def log(message):
     print(f"[student_recipe] {message}", flush=True)
 
 
+def preset_config(preset, seed, args, folder):
+    """The ``tfcompress run`` of one preset row: the preset on the standard split, no users held out."""
+    return RunConfig(out=folder, preset=preset, held_out_users=0, seed=0, student_seed=seed,
+                     skip=("personalization",), robustness_examples=args.attack_examples,
+                     explanation_examples=args.explain_examples)
+
+
+def is_current(key, row, args, workspace):
+    """Whether a finished row was measured with what the row trains now: a preset row whose run's fingerprint
+    differs (the preset's recipe changed since) is measured again."""
+    name, _, seed = key.partition("/seed")
+    if name not in PRESET_ROWS:
+        return True
+    config = preset_config(name, int(seed), args, os.path.join(workspace, f"{name}-seed{seed}"))
+    return row.get("fingerprint") == fingerprint(config.settings())
+
+
 def preset_row(preset, seed, args, workspace):
     """Train and measure one preset at one student seed through ``tfcompress run``; returns the row."""
     folder = os.path.join(workspace, f"{preset}-seed{seed}")
@@ -58,9 +79,7 @@ def preset_row(preset, seed, args, workspace):
     if not os.path.exists(RunFolder(folder).teacher_path) and os.path.exists(RunFolder(teacher_source).teacher_path):
         RunFolder(folder).take_teacher_from(teacher_source)
     started = time.time()
-    metrics = run(RunConfig(out=folder, preset=preset, held_out_users=0, seed=0, student_seed=seed,
-                            skip=("personalization",), robustness_examples=args.attack_examples,
-                            explanation_examples=args.explain_examples))
+    metrics = run(preset_config(preset, seed, args, folder))
     tflite, robustness = metrics["tflite"], metrics["robustness"]["models"]
     fidelity = metrics["explanations"]["fidelity"]["teacher_shap_vs_student_tflite_contributions"]
     row = {"test_accuracy": tflite["test_accuracy"], "float_test_accuracy": metrics["student"]["test_accuracy"],
@@ -264,6 +283,11 @@ def main(argv=None):
     path = os.path.join(args.out, f"{RESULTS}.json")
     results = load_results(path)
     data = datasets.load("rotten_tomatoes", seed=0)
+    stale = sorted(key for key, row in results["rows"].items() if not is_current(key, row, args, workspace))
+    if stale:
+        log(f"measured with an earlier recipe, so measured again: {stale}")
+        for key in stale:
+            results["rows"].pop(key)
     todo = [(name, seed) for name in rows for seed in (args.seeds if name in SEEDED_ROWS else [None])
             if (f"{name}/seed{seed}" if seed is not None else name) not in results["rows"]]
     log(f"{len(todo)} rows to measure: {todo} (a preset row takes 30-60 minutes on 2 cores, the first one longer "
