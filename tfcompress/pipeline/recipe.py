@@ -105,15 +105,16 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
     return model
 
 
-def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0):
-    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels."""
+def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0, callbacks=()):
+    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels (``callbacks``:
+    more Keras callbacks for its fit)."""
     keras.utils.set_random_seed(seed)
     teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
     return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
                             learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
                             seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
                             backup_dir=backup_dir, name="teacher", verbose=verbose,
-                            optimizer=settings.get("teacher_optimizer"))
+                            optimizer=settings.get("teacher_optimizer"), callbacks=callbacks)
 
 
 def word_encoder(settings, data):
