@@ -88,7 +88,7 @@ def preset_row(preset, seed, args, workspace):
            "bytes": tflite["bytes"], "teacher_test_accuracy": metrics["teacher"]["test_accuracy"],
            "teacher_validation_accuracy": metrics["teacher"]["validation_accuracy"],
            **{recipe: robustness["student_tflite"][recipe]["accuracy_under_attack"] for recipe in RECIPES},
-           "attack_indices": robustness["student_tflite"][RECIPES[0]].get("indices"),
+           "attack_indices": metrics["robustness"]["indices"],
            "teacher_attacks": {recipe: robustness["teacher"][recipe]["accuracy_under_attack"] for recipe in RECIPES},
            "fidelity": fidelity["spearman"], "fidelity_sentences": fidelity["num_sentences"],
            "phases": metrics["distill"].get("phases"), "worst_case_sets": metrics["distill"].get("worst_case_sets"),
@@ -136,6 +136,19 @@ def _run_settings(folder):
 
     with open(folder.metrics_path, encoding="utf-8") as handle:
         return json.load(handle)["settings"]
+
+
+def attacked_sentences(workspace):
+    """The test indices a finished preset run attacked (its metrics.json), or ``None`` before any has."""
+    import glob
+    import json
+
+    for path in sorted(glob.glob(os.path.join(workspace, "*-seed*", "metrics.json"))):
+        with open(path, encoding="utf-8") as handle:
+            robustness = json.load(handle).get("robustness")
+        if isinstance(robustness, dict) and robustness.get("indices"):
+            return robustness["indices"]
+    return None
 
 
 def peer_row(name, data, workspace, indices):
@@ -303,7 +316,7 @@ def main(argv=None):
             row = plain_kd_row(seed, args, workspace, data)
         else:
             indices = next((row["attack_indices"] for row in results["rows"].values() if row.get("attack_indices")),
-                           None)
+                           None) or attacked_sentences(workspace)
             if indices is None:
                 raise SystemExit("the peers are attacked on the preset rows' sentences: measure a preset row first")
             row = peer_row(name, data, workspace, indices)

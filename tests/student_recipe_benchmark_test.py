@@ -26,3 +26,14 @@ def test_a_preset_row_measured_with_an_earlier_recipe_is_measured_again(tmp_path
     assert not benchmark.is_current("small/seed2", measured, args, workspace)  # another seed trains another student
     assert not benchmark.is_current("small/seed1", {**measured, "fingerprint": "0" * 16}, args, workspace)
     assert benchmark.is_current("tfidf", {"test_accuracy": 0.75}, args, workspace)
+
+
+def test_the_peers_are_attacked_on_the_sentences_a_preset_run_attacked(tmp_path):
+    benchmark = load_benchmark()
+    assert benchmark.attacked_sentences(str(tmp_path)) is None
+    (tmp_path / "small-seed0").mkdir()
+    (tmp_path / "small-seed0" / "metrics.json").write_text('{"robustness": "not built"}')
+    assert benchmark.attacked_sentences(str(tmp_path)) is None
+    (tmp_path / "default-seed0").mkdir()
+    (tmp_path / "default-seed0" / "metrics.json").write_text('{"robustness": {"indices": [2, 5, 8]}}')
+    assert benchmark.attacked_sentences(str(tmp_path)) == [2, 5, 8]
