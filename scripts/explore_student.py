@@ -19,7 +19,7 @@ import json
 import time
 
 from tfcompress import datasets
-from tfcompress.atomic import write_text_atomic
+from tfcompress.atomic import append_json_line_atomic, write_text_atomic
 from tfcompress.evaluation import accuracy
 from tfcompress.models import load_model
 from tfcompress.pipeline import PLAIN_KD, distill, make_student, preset_settings
@@ -70,12 +70,7 @@ def main():
     if args.explain:
         row.update(explanation_scores(student, teacher, data.validation.texts, args.explain, args.seed, args.cache))
     print(json.dumps(row), flush=True)
-    try:
-        with open(args.results, encoding="utf-8") as handle:
-            previous = handle.read()
-    except FileNotFoundError:
-        previous = ""
-    write_text_atomic(previous + json.dumps(row) + "\n", args.results)
+    append_json_line_atomic(row, args.results)
 
 
 def explanation_scores(student, teacher, texts, count, seed, cache):

@@ -16,7 +16,7 @@ import os
 import time
 
 from tfcompress import datasets
-from tfcompress.atomic import write_text_atomic
+from tfcompress.atomic import append_json_line_atomic
 from tfcompress.backend import keras
 from tfcompress.evaluation import accuracy
 from tfcompress.pipeline import preset_settings
@@ -55,8 +55,7 @@ def main():
            "validation": accuracy(teacher.predict_texts(data.validation.texts), data.validation.labels),
            "test": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
            "seconds": round(time.time() - started)}
-    previous = open(args.results, encoding="utf-8").read() if os.path.exists(args.results) else ""
-    write_text_atomic(previous + json.dumps(row) + "\n", args.results)
+    append_json_line_atomic(row, args.results)
     print(json.dumps(row))
 
 

@@ -4,7 +4,8 @@ import stat
 
 import pytest
 
-from tfcompress.atomic import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
+from tfcompress.atomic import (append_json_line_atomic, atomic_path, write_bytes_atomic, write_json_atomic,
+                               write_text_atomic)
 
 
 def test_writes_replace_the_file_and_leave_a_readable_file(tmp_path):
@@ -38,3 +39,11 @@ def test_unserializable_json_loses_nothing(tmp_path):
     with pytest.raises(TypeError):
         write_json_atomic({"bad": object()}, path)
     assert json.loads(path.read_text()) == {"ok": True} and os.listdir(tmp_path) == ["metrics.json"]
+
+
+def test_a_json_line_is_added_after_the_earlier_ones(tmp_path):
+    path = tmp_path / "results.jsonl"
+    append_json_line_atomic({"tag": "a"}, path)
+    append_json_line_atomic({"tag": "b", "validation": 0.78}, path)
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [{"tag": "a"},
+                                                                          {"tag": "b", "validation": 0.78}]

@@ -60,4 +60,16 @@ def write_json_atomic(data, path, indent=2):
     return write_text_atomic(json.dumps(data, indent=indent) + "\n", path)
 
 
-__all__ = ["atomic_path", "commit_atomic", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+def append_json_line_atomic(data, path):
+    """Add ``data`` as one JSON line at the end of ``path`` (created when missing); the earlier lines are kept
+    whatever happens to this write."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            previous = handle.read()
+    except FileNotFoundError:
+        previous = ""
+    return write_text_atomic(previous + json.dumps(data) + "\n", path)
+
+
+__all__ = ["append_json_line_atomic", "atomic_path", "commit_atomic", "write_bytes_atomic", "write_json_atomic",
+           "write_text_atomic"]
