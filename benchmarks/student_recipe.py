@@ -303,7 +303,7 @@ def main(argv=None):
             results["rows"].pop(key)
     todo = [(name, seed) for name in rows for seed in (args.seeds if name in SEEDED_ROWS else [None])
             if (f"{name}/seed{seed}" if seed is not None else name) not in results["rows"]]
-    log(f"{len(todo)} rows to measure: {todo} (a preset row takes 30-60 minutes on 2 cores, the first one longer "
+    log(f"{len(todo)} rows to measure: {todo} (a preset row takes about 20 minutes on 2 cores, the first one longer "
         "for the teacher)")
     for name, seed in todo:
         key = f"{name}/seed{seed}" if seed is not None else name
