@@ -46,14 +46,15 @@ from tfcompress.tflite import load_android_model  # noqa: E402
 DATASET = "rotten_tomatoes"
 QUERY_BUDGET = 500
 DEFAULT = preset_settings("default")
-NO_ROBUSTNESS = {"vocabulary": None, "typo_share": 0.0, "robust_weight": 0.0}
-DISCRETE = {key: DEFAULT[key] for key in ("typo_share", "typo_rate", "robust_weight", "adversarial_texts")}
+NO_ROBUSTNESS = {"vocabulary": None, "transfer.typo_share": 0.0, "worst_case.weight": 0.0}
+DISCRETE = {"transfer.typo_share": DEFAULT.transfer.typo_share, "transfer.typo_rate": DEFAULT.transfer.typo_rate,
+            "worst_case.weight": DEFAULT.worst_case.weight, "adversarial.texts": DEFAULT.adversarial.texts}
 ROWS = {
     "kd": {**PLAIN_KD, **NO_ROBUSTNESS},
-    "typo": {**PLAIN_KD, **NO_ROBUSTNESS, "vocabulary": DEFAULT["vocabulary"]},
+    "typo": {**PLAIN_KD, **NO_ROBUSTNESS, "vocabulary": DEFAULT.vocabulary},
     "synonym": None,
     "discrete": {**PLAIN_KD, **DISCRETE},
-    "continuous": {**PLAIN_KD, **DISCRETE, "adversarial_weight": DEFAULT["adversarial_weight"]},
+    "continuous": {**PLAIN_KD, **DISCRETE, "adversarial.weight": DEFAULT.adversarial.weight},
     "all": {},
     "fasttext": None,
 }
@@ -66,7 +67,7 @@ NOT_BUILT = ("not built: synonym-canonical clusters measured weak in the stand-i
 
 
 def row_settings(name):
-    return {**DEFAULT, "monitor_examples": 0, **ROWS[name]}
+    return DEFAULT.with_changes({"schedule.monitor_examples": 0, **ROWS[name]})
 
 
 def train_row(name, teacher, data, cache, partial, key):
@@ -151,7 +152,7 @@ def main():
         if ROWS[name] is None:
             rows.append({"row": name, "not_built": NOT_BUILT})
             continue
-        key = {"settings": row_settings(name), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
+        key = {"settings": row_settings(name).to_flat(), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
         figures = partial.load(f"{name}.json", key)
         if figures is None:
             student, times = train_row(name, teacher, data, cache, partial, key)

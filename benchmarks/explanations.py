@@ -46,15 +46,15 @@ from tfcompress.tflite import TFLiteClassifier, convert_to_int8, load_android_mo
 DATASET = "rotten_tomatoes"
 MAX_EVALS = 300
 DEFAULT = preset_settings("default")
-MAX_POOLING = {"student_config": {**DEFAULT["student_config"], "pooling": "max"}}
-HEAD = {"student_config": {**DEFAULT["student_config"], "pooling": "attention"}}
-CONTRIBUTIONS = {"explain_weight": DEFAULT["explain_weight"], "explanation": "contributions",
-                 "teacher_attribution": DEFAULT.get("teacher_attribution", "endpoint_shapley")}
-SALIENCY = {"explain_weight": 0.2, "explanation": "saliency"}
+MAX_POOLING = {"student.model.pooling": "max"}
+HEAD = {"student.model.pooling": "attention"}
+CONTRIBUTIONS = {"explanation.weight": DEFAULT.explanation.weight, "explanation.kind": "contributions",
+                 "explanation.teacher_attribution": DEFAULT.explanation.teacher_attribution}
+SALIENCY = {"explanation.weight": 0.2, "explanation.kind": "saliency"}
 ROWS = {
-    "max": {**MAX_POOLING, "explain_weight": 0.0},
+    "max": {**MAX_POOLING, "explanation.weight": 0.0},
     "max_saliency": {**MAX_POOLING, **SALIENCY},
-    "head": {**HEAD, "explain_weight": 0.0},
+    "head": {**HEAD, "explanation.weight": 0.0},
     "head_contributions": {**HEAD, **CONTRIBUTIONS},
 }
 LABELS = {"max": "max pooling, no explanation term", "max_saliency": "max pooling + saliency term (second order)",
@@ -63,7 +63,7 @@ LABELS = {"max": "max pooling, no explanation term", "max_saliency": "max poolin
 
 
 def row_settings(name):
-    return {**DEFAULT, "monitor_examples": 0, **ROWS[name]}
+    return DEFAULT.with_changes({"schedule.monitor_examples": 0, **ROWS[name]})
 
 
 def train_row(name, teacher, data, cache, partial, key):
@@ -142,13 +142,14 @@ def step_cost(teacher, data, cache, steps=40, batch_size=64):
     the term (no transfer copies, edits, worst-case or adversarial terms, no warm-up), second epoch timed."""
     subset = dataclasses.replace(data, train=data.train.take(steps * batch_size),
                                  validation=data.validation.take(256))
-    base = {**row_settings("head"), "transfer_copies": 0, "typo_share": 0.0, "robust_weight": 0.0,
-            "adversarial_weight": 0.0, "adversarial_texts": None, "warmup_epochs": 0, "student_batch_size": batch_size}
-    kinds = {"kd": {**base, **HEAD, "explain_weight": 0.0}, "contributions": {**base, **HEAD, **CONTRIBUTIONS},
-             "kd_max_pooling": {**base, **MAX_POOLING, "explain_weight": 0.0},
-             "saliency": {**base, **MAX_POOLING, **SALIENCY}}
+    base = row_settings("head").with_changes({
+        "transfer.copies": 0, "transfer.typo_share": 0.0, "worst_case.weight": 0.0, "adversarial.weight": 0.0,
+        "adversarial.texts": None, "schedule.warmup_epochs": 0, "student.batch_size": batch_size})
+    kinds = {"kd": {**HEAD, "explanation.weight": 0.0}, "contributions": {**HEAD, **CONTRIBUTIONS},
+             "kd_max_pooling": {**MAX_POOLING, "explanation.weight": 0.0}, "saliency": {**MAX_POOLING, **SALIENCY}}
     seconds = {}
-    for name, settings in kinds.items():
+    for name, changes in kinds.items():
+        settings = base.with_changes(changes)
         student, _ = make_student(settings, teacher, subset, seed=0, cache=cache)
         timer = LastEpochStepTimer()
         distill(student, teacher, subset, settings, seed=0, cache=cache, epochs=2, callbacks=[timer],
@@ -194,7 +195,7 @@ def main():
     teacher_maps = teacher_shap(teacher, [data.test.texts[index] for index in sample], partial, cache)
     rows = []
     for name in args.rows.split(","):
-        key = {"settings": row_settings(name), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
+        key = {"settings": row_settings(name).to_flat(), "teacher": os.path.getmtime(folder.teacher_path), "sample": sample}
         figures = partial.load(f"{name}.json", key)
         if figures is None:
             student, times = train_row(name, teacher, data, cache, partial, key)
@@ -202,7 +203,7 @@ def main():
                                                                                   teacher_maps, partial.folder)})
         rows.append({"row": name, **figures})
         print(f"[explanations] {name}: {json.dumps(figures)}", flush=True)
-    cost_key = {"settings": row_settings("head_contributions"), "teacher": os.path.getmtime(folder.teacher_path),
+    cost_key = {"settings": row_settings("head_contributions").to_flat(), "teacher": os.path.getmtime(folder.teacher_path),
                 "method": "recipe distill on 40 x 64 texts, second epoch timed"}
     cost = partial.load("step_cost.json", cost_key) or partial.keep("step_cost.json", cost_key,
                                                                     step_cost(teacher, data, cache))

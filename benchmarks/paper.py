@@ -43,7 +43,7 @@ from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.explain import fidelity, shap_attributions  # noqa: E402
 from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
 from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, load_exportable,  # noqa: E402
-                                 make_student, preset_settings, run, train_baseline, train_teacher)
+                                 Settings, make_student, preset_settings, run, train_baseline, train_teacher)
 from tfcompress.robustness import attack_model  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, TFLiteTextClassifier, convert_to_int8  # noqa: E402
 
@@ -186,15 +186,15 @@ def train_or_load(name, workspace, train):
 
 # The compared students read words as the literature builds them (FastGRNN and CNN: hashed ids; PRADO:
 # projections), without our robust encodings; the "same student" plain-KD row keeps the run's encoder.
-LITERATURE_ENCODINGS = {"vocabulary": None, "typo_share": 0.0, "robust_weight": 0.0}
+LITERATURE_ENCODINGS = {"vocabulary": None, "transfer.typo_share": 0.0, "worst_case.weight": 0.0}
 
 
 def model_settings(args, teacher=None, student=None):
     """The preset's settings for ``teacher`` / ``student`` (``--quick``: the quick epoch budget), with
     the literature's encodings (``LITERATURE_ENCODINGS``)."""
     epochs = QUICK["epochs"] if args.quick else None
-    return {**preset_settings(args.preset, teacher=teacher, student=student, teacher_epochs=epochs,
-                              student_epochs=epochs), **LITERATURE_ENCODINGS}
+    return preset_settings(args.preset, teacher=teacher, student=student, teacher_epochs=epochs,
+                           student_epochs=epochs).with_changes(LITERATURE_ENCODINGS)
 
 
 def train_other_teacher(name, data, args):
@@ -209,21 +209,22 @@ def train_label_baseline(name, data, args):
 
 def plain_kd_settings(args, name, run_settings):
     """KD only (no explanation or adversarial term, no monitors) with the run's KD weights, temperature
-    and transfer set; the student starts from random embeddings (not the teacher's word vectors)."""
-    kd = {key: run_settings[key] for key in ("ce_weight", "kd_weight", "temperature", "transfer_copies")}
-    return {**model_settings(args, teacher=run_settings["teacher"], student=name), **PLAIN_KD, **kd,
-            "monitor_examples": 0, "embedding_init": "random"}
+    and transfer set (``run_settings``: the run's ``Settings``); the student starts from random embeddings (not
+    the teacher's word vectors)."""
+    return model_settings(args, teacher=run_settings.teacher.name, student=name).with_changes({
+        **PLAIN_KD, "distillation": run_settings.distillation, "transfer.copies": run_settings.transfer.copies,
+        "schedule.monitor_examples": 0, "student.embedding_init": "random"})
 
 
 def same_student_kd_settings(run_settings):
     """Plain KD of the run's own student: its encoder (vocabulary, typo recovery), embedding start and
     transfer set, without the objectives, the typo edits or the worst-case term."""
-    return {**run_settings, **PLAIN_KD, "monitor_examples": 0}
+    return run_settings.with_changes({**PLAIN_KD, "schedule.monitor_examples": 0})
 
 
 def train_kd_student(name, teacher, data, args, metrics, settings=None):
     """KD only (no explanation or adversarial term), from the run's teacher on its transfer set."""
-    settings = settings or plain_kd_settings(args, name, metrics["settings"])
+    settings = settings or plain_kd_settings(args, name, Settings.from_dict(metrics["settings"]))
     student, _ = make_student(settings, teacher, data, args.seed)
     cache = TeacherOutputCache(RunFolder(args.run).teacher_outputs)
     distill(student, teacher, data, settings, seed=args.seed, cache=cache, stage=f"plain KD {name}")
@@ -255,9 +256,9 @@ def student_rows(args, data, workspace, teacher, metrics):
         model, _, seconds = train_or_load(f"kd_{name}", workspace,
                                           lambda n=name: train_kd_student(n, teacher, data, args, metrics))
         rows.append(int8_row(f"plain KD: {name}, int8", f"{name} KD", model, seconds, data, workspace, f"kd_{name}"))
-    run_settings = metrics["settings"]
-    if run_settings.get("vocabulary"):
-        name = run_settings["student"]
+    run_settings = Settings.from_dict(metrics["settings"])
+    if run_settings.vocabulary is not None:
+        name = run_settings.student.name
         model, _, seconds = train_or_load(f"kd_same_{name}", workspace, lambda: train_kd_student(
             name, teacher, data, args, metrics, settings=same_student_kd_settings(run_settings)))
         rows.append(int8_row(f"plain KD: our {name} (same encoder, no robust training), int8", f"{name} KD same",
@@ -506,7 +507,7 @@ def main(argv=None):
                                    validation=data.validation.take(QUICK["max_validation_examples"]),
                                    test=data.test.take(QUICK["max_test_examples"]))
     args.data_split = data
-    teacher, rows = teacher_rows(args, data, workspace, metrics["settings"]["teacher"], run_seconds)
+    teacher, rows = teacher_rows(args, data, workspace, metrics["settings"]["teacher"]["name"], run_seconds)
     rows += student_rows(args, data, workspace, teacher, metrics)
     rows += ours_rows(args, metrics, run_seconds)
     rows.append(fasttext_row(args, data, workspace))

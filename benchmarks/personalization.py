@@ -6,7 +6,7 @@ Usage: .venv/bin/python benchmarks/personalization.py [--natural-clients 120] [-
 1. rotten_tomatoes (seed-0 split); ``--natural-clients`` seeded movies with at least ``--min-reviews`` reviews
    are held out of every split (``hold_out_users``): no model reads their texts. Each is a natural client, its
    reviews cut into a private train part and a 35% test part.
-2. A cnn student (pipeline ``STUDENTS["cnn"]`` config) trained by the recipe on the labels of the remaining
+2. A cnn student (pipeline ``STUDENT_CONFIGS["cnn"]`` config) trained by the recipe on the labels of the remaining
    train split (at most ``--central-epochs``, best validation epoch, patience 2): it stands in for the distilled
    student (no teacher here, to keep the benchmark short). The remaining test split, which it never saw, is
    cut into ``--dirichlet-clients`` clients by a Dirichlet(``--alpha``) label skew: the synthetic setting.
@@ -42,7 +42,7 @@ from tfcompress.federated import (PersonalizationConfig, TFLiteTrainer, export_o
                                   make_clients, personalization_eval, personalize_keras, run_federated)
 from tfcompress.federated.fedper import run_fedper
 from tfcompress.models import build_student, load_model, save_model
-from tfcompress.pipeline import STUDENTS, train_classifier
+from tfcompress.pipeline import STUDENT_CONFIGS, train_classifier
 
 DATA_SEED = 0
 TEST_FRACTION = 0.35
@@ -70,11 +70,11 @@ def central_student(data, epochs, cache, seed=DATA_SEED):
     """The cnn student trained by the recipe on ``data.train``'s labels, early-stopped on ``data.validation``
     (kept in the partial folder to resume)."""
     path = cache.path("central_student.keras")
-    key = {"epochs": epochs, "examples": len(data.train), "config": STUDENTS["cnn"], "patience": PATIENCE}
+    key = {"epochs": epochs, "examples": len(data.train), "config": STUDENT_CONFIGS["cnn"], "patience": PATIENCE}
     if os.path.exists(path) and cache.load("central_student.json", key) is not None:
         return load_model(path)
     keras.utils.set_random_seed(seed)
-    student = build_student("cnn", **STUDENTS["cnn"])
+    student = build_student("cnn", **STUDENT_CONFIGS["cnn"])
     train_classifier(student, data.train, data.validation, epochs=epochs, learning_rate=CENTRAL_LEARNING_RATE,
                      batch_size=CENTRAL_BATCH_SIZE, seed=seed, patience=PATIENCE, name="central student")
     save_model(student, path)
@@ -209,7 +209,7 @@ def main():
                              test_fraction=TEST_FRACTION, seed=args.seed)
     report = {"command": "python benchmarks/personalization.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"),
-        "setup": (f"cnn student {STUDENTS['cnn']} trained on the labels of {len(data.train)} train texts "
+        "setup": (f"cnn student {STUDENT_CONFIGS['cnn']} trained on the labels of {len(data.train)} train texts "
                   f"(at most {args.central_epochs} epochs, best validation epoch, Adam 2e-3) after holding out "
                   f"{args.natural_clients} movies with >= {args.min_reviews} reviews ({len(held_out)} texts); "
                   f"Dirichlet clients cut from the {len(pool)} test texts of the other movies; "

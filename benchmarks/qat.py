@@ -27,32 +27,30 @@ from tfcompress.pipeline import PLAIN_KD, RunFolder, distill, make_student, pres
 from tfcompress.quantize import export_qat_int8, quantize_student
 from tfcompress.tflite import convert_to_int8, measure_tflite
 
-KD = {"ce_weight": 0.1, "kd_weight": 0.9, "temperature": 3.0}
+KD = {"distillation.ce_weight": 0.1, "distillation.kd_weight": 0.9, "distillation.temperature": 3.0}
 # The QAT learning rates this measurement has always used (lower than the run's 0.25 x the student's).
 QAT_LEARNING_RATES = {"cnn": 1e-4, "prado": 3e-4}
 
 
 def kd_settings(metrics, student, epochs=None):
     """The run's preset for ``student`` with plain KD on the training split alone (no transfer copies)."""
-    run_settings = metrics["settings"]
-    return {**preset_settings(metrics["preset"], teacher=run_settings["teacher"], student=student,
-                              student_epochs=epochs),
-            **PLAIN_KD, **KD, "transfer_copies": 0, "monitor_examples": 0, "embedding_init": "random"}
+    teacher = metrics["settings"]["teacher"]["name"]
+    return preset_settings(metrics["preset"], teacher=teacher, student=student, student_epochs=epochs).with_changes({
+        **PLAIN_KD, **KD, "transfer.copies": 0, "schedule.monitor_examples": 0, "student.embedding_init": "random"})
 
 
 def qat_learning_rate(name, settings):
-    return QAT_LEARNING_RATES.get(name, settings["student_learning_rate"] * settings["qat_learning_rate_scale"])
+    return QAT_LEARNING_RATES.get(name, settings.student.learning_rate * settings.qat.learning_rate_scale)
 
 
 def run_data(metrics):
     """The run's dataset (bundled, or its data file) split with the run's seed, all of its training split."""
-    settings = metrics["settings"]
-    if not settings.get("data"):
-        return datasets.load(settings.get("dataset", "rotten_tomatoes"), seed=metrics["seed"])
-    options = {"text_column": settings.get("text_column", "text"),
-               "label_column": settings.get("label_column", "label"),
-               "user_column": settings.get("user_column"), "test_path": settings.get("test_data")}
-    return datasets.load(settings["data"], seed=metrics["seed"], **options)
+    run = metrics["run"]
+    if not run.get("data"):
+        return datasets.load(run.get("dataset", "rotten_tomatoes"), seed=metrics["seed"])
+    options = {"text_column": run.get("text_column", "text"), "label_column": run.get("label_column", "label"),
+               "user_column": run.get("user_column"), "test_path": run.get("test_data")}
+    return datasets.load(run["data"], seed=metrics["seed"], **options)
 
 
 def evaluate(model, model_bytes, data):
@@ -102,7 +100,7 @@ def main(argv=None):
     data = run_data(metrics)
     cache = TeacherOutputCache(folder.teacher_outputs)
     teacher = load_model(folder.teacher_path)
-    run_student = metrics["settings"]["student"]
+    run_student = metrics["settings"]["student"]["name"]
     students = {run_student: load_model(folder.student_path)}
     if "prado" not in students:
         students["prado"] = distilled_prado(metrics, teacher, data, cache, args.prado_epochs)

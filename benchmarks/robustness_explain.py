@@ -158,7 +158,7 @@ def main(argv=None):
     folder = RunFolder(args.run)
     metrics = folder.load_metrics()
     args.seed = metrics["seed"] if args.seed is None else args.seed
-    dataset = metrics["settings"].get("dataset", "rotten_tomatoes")
+    dataset = metrics["run"].get("dataset", "rotten_tomatoes")
     data = datasets.load(dataset, seed=metrics["seed"])
     models = load_models(args.run)
     os.makedirs(args.out, exist_ok=True)
@@ -171,7 +171,7 @@ def main(argv=None):
         "run": args.run, "preset": metrics.get("preset"), "dataset": dataset, "seed": args.seed,
         "num_examples": len(attacks["student"][args.recipes[0]]["indices"]),
         "num_explain": len(sample), "recipes": args.recipes, "sentence_encoder": args.sentence_encoder,
-        "models": {"teacher": metrics["settings"]["teacher"], "student": metrics["settings"]["student"],
+        "models": {"teacher": metrics["settings"]["teacher"]["name"], "student": metrics["settings"]["student"]["name"],
                    "student_tflite": os.path.join(args.run, os.path.basename(folder.tflite_path))},
         "versions": versions(), "machine": f"{os.cpu_count()} CPU cores",
         "command": "python benchmarks/robustness_explain.py " + " ".join(argv if argv is not None else sys.argv[1:]),

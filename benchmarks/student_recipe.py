@@ -39,8 +39,7 @@ from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.backend import versions
 from tfcompress.evaluation import accuracy
-from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, fingerprint, make_student, preset_settings,
-                                 run)
+from tfcompress.pipeline import PLAIN_KD, RunConfig, RunFolder, distill, make_student, preset_settings, run
 
 RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")
 PRESET_ROWS = ("default", "small")
@@ -69,7 +68,7 @@ def is_current(key, row, args, workspace):
     if name not in PRESET_ROWS:
         return True
     config = preset_config(name, int(seed), args, os.path.join(workspace, f"{name}-seed{seed}"))
-    return row.get("fingerprint") == fingerprint(config.settings())
+    return row.get("fingerprint") == config.fingerprints()[0]
 
 
 def preset_row(preset, seed, args, workspace):
@@ -112,9 +111,10 @@ def plain_kd_row(seed, args, workspace, data):
     source = RunFolder(os.path.join(workspace, f"default-seed{seed}"))
     if not os.path.exists(source.teacher_path):
         raise SystemExit(f"plain_kd at seed {seed} reuses the default row's run: run --rows default first")
-    settings = {**preset_settings("default"), **PLAIN_KD, "monitor_examples": 0}
-    for role in ("student", "teacher"):  # the lengths the default run fitted to the data
-        settings[f"{role}_config"]["max_length"] = _run_settings(source)[f"{role}_config"]["max_length"]
+    fitted = _fitted_lengths(source)  # the lengths the default run fitted to the data
+    settings = preset_settings("default").with_changes({
+        **PLAIN_KD, "schedule.monitor_examples": 0, "student.model.max_length": fitted["student"],
+        "teacher.model.max_length": fitted["teacher"]})
     teacher, cache = load_model(source.teacher_path), TeacherOutputCache(source.teacher_outputs)
     started = time.time()
     student, _ = make_student(settings, teacher, data, seed=seed, cache=cache)
@@ -131,11 +131,12 @@ def plain_kd_row(seed, args, workspace, data):
             "run_seconds": round(time.time() - started)}
 
 
-def _run_settings(folder):
+def _fitted_lengths(folder):
+    """``{"student", "teacher"}``: the max_length each model of a finished run was built with."""
     import json
 
     with open(folder.metrics_path, encoding="utf-8") as handle:
-        return json.load(handle)["settings"]
+        return json.load(handle)["dataset"]["max_length"]
 
 
 def attacked_sentences(workspace):

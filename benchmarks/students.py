@@ -36,7 +36,7 @@ from tfcompress.tflite import convert_to_int8, measure_tflite
 PRESET = "default"
 EVALUATION_STAGES = ("robustness", "explanations", "personalization")
 SINGLE_HASH = {"num_buckets": 5000, "num_hashes": 1}
-TWO_COPIES = {"transfer_copies": 2, "transfer_substitute": 0.0}
+TWO_COPIES = {"transfer.copies": 2, "transfer.substitute": 0.0}
 # name -> (student, its config changes, settings changes); "default" is the preset's own main job.
 VARIANTS = {
     "default": None,
@@ -44,8 +44,8 @@ VARIANTS = {
     "cnn, single hash, 10 copies": ("cnn", SINGLE_HASH, {}),
     "cnn, 2 hashes, 2 copies": ("cnn", {}, TWO_COPIES),
     "cnn, 2 hashes, 10 copies": ("cnn", {}, {}),
-    "cnn, 2 hashes, 10 copies, MSE": ("cnn", {}, {"kd_kind": "mse"}),
-    "cnn, 2 hashes, 20 copies": ("cnn", {}, {"transfer_copies": 20}),
+    "cnn, 2 hashes, 10 copies, MSE": ("cnn", {}, {"distillation.kind": "mse"}),
+    "cnn, 2 hashes, 20 copies": ("cnn", {}, {"transfer.copies": 20}),
     "fastgrnn, single hash, 2 copies (before)": ("fastgrnn", {"num_buckets": 4000, "num_hashes": 1}, TWO_COPIES),
     "fastgrnn, 2 hashes, 10 copies": ("fastgrnn", {}, {}),
     "prado, 10 copies": ("prado", {}, {}),
@@ -71,15 +71,15 @@ def default_row(metrics):
 def variant_settings(name):
     """Plain-KD settings of a variant: the default preset with the variant's changes."""
     student, config, changes = VARIANTS[name]
-    settings = {**preset_settings(PRESET, student=student), **PLAIN_KD, "monitor_examples": 0, **changes}
-    settings["student_config"] = {**settings["student_config"], **config}
-    return settings
+    settings = preset_settings(PRESET, student=student)
+    return settings.with_changes({**PLAIN_KD, "schedule.monitor_examples": 0, **changes,
+                                  "student.model": {**settings.student.model, **config}})
 
 
 def variant_row(name, seed, folder, data):
     """Distil a variant from the main job's teacher (its outputs cached) and measure its int8 file."""
-    settings = variant_settings(name)
-    settings["student_config"]["max_length"] = load_model(folder.student_path).max_length
+    settings = variant_settings(name).with_changes(
+        {"student.model.max_length": load_model(folder.student_path).max_length})
     teacher = load_model(folder.teacher_path)
     cache = TeacherOutputCache(folder.teacher_outputs)
     student, _ = make_student(settings, teacher, data, seed, cache=cache)

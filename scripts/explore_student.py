@@ -6,8 +6,9 @@ Usage:
         [--backup DIR]
 
 The default preset's settings with plain KD (no explanation or adversarial term; ``--objectives``
-keeps them), no transfer copies unless ``--settings`` gives ``transfer_copies``, the monitors off;
-``--student-config`` / ``--settings`` change the student's constructor arguments / the settings.
+keeps them), no transfer copies unless ``--settings`` gives ``transfer.copies``, the monitors off;
+``--student-config`` / ``--settings`` change the student's constructor arguments / the settings (dotted keys, as
+``tfcompress run --set`` takes them: ``{"explanation.weight": 0.5}``).
 Trains through the recipe (``make_student`` + ``distill``) and records validation and test accuracy
 (float Keras) of the best-validation epoch; ``--attack N`` adds accuracy under each attack recipe on N
 seeded *validation* sentences (query budget 500), so settings are chosen without touching the test split. The teacher is a ``.keras`` teacher of the same seed's
@@ -47,9 +48,9 @@ def main():
     data = datasets.load("rotten_tomatoes", seed=args.seed)
     teacher = load_model(args.teacher)
     settings = preset_settings("default", student=args.student)
-    settings.update({**({} if args.objectives else PLAIN_KD), "monitor_examples": 0, "transfer_copies": 0,
-                     **args.settings})
-    settings["student_config"].update(args.student_config)
+    settings = settings.with_changes({**({} if args.objectives else PLAIN_KD), "schedule.monitor_examples": 0,
+                                      "transfer.copies": 0, **args.settings,
+                                      "student.model": {**settings.student.model, **args.student_config}})
     started = time.time()
     student, _ = make_student(settings, teacher, data, args.seed, cache=args.cache)
     result = distill(student, teacher, data, settings, seed=args.seed, cache=args.cache, backup_dir=args.backup)

@@ -4,8 +4,8 @@ Usage:
     .venv/bin/python scripts/explore_teacher.py TAG [--seed 0] [--settings JSON] [--config JSON]
         [--results benchmarks/results/explore/teacher_validation.jsonl]
 
-``--settings`` overrides the preset's teacher settings (``teacher_learning_rate``, ``teacher_epochs``,
-``teacher_batch_size``, ``teacher_optimizer``), ``--config`` the teacher's constructor arguments (e.g.
+``--settings`` overrides the preset's teacher settings (dotted keys: ``teacher.learning_rate``, ``teacher.epochs``,
+``teacher.batch_size``, ``teacher.optimizer.warmup``), ``--config`` the teacher's constructor arguments (e.g.
 ``{"max_length": 64}``); ``--seed`` fixes the initialization of the classification head and the shuffling. Records
 the validation accuracy after each epoch and the test accuracy of the kept (best validation) epoch, so that a
 teacher recipe is chosen on validation; the test figure is reported, never used to choose.
@@ -44,9 +44,8 @@ def main():
                                                           "teacher_validation.jsonl"))
     args = parser.parse_args()
     data = datasets.load("rotten_tomatoes", seed=0)
-    settings = preset_settings("default")
-    settings.update(args.settings)
-    settings["teacher_config"] = {**settings["teacher_config"], **args.config}
+    settings = preset_settings("default").with_changes(args.settings)
+    settings = settings.with_changes({"teacher.model": {**settings.teacher.model, **args.config}})
     per_epoch = ValidationPerEpoch()
     started = time.time()
     teacher = train_teacher(settings, data, seed=args.seed, callbacks=[per_epoch])

@@ -21,6 +21,19 @@ def test_the_catalog_matches_every_registry():
     assert catalog.STRATEGIES == ("one_device", "multi_worker")
 
 
+def test_the_configuration_choices_match_the_code_that_reads_them():
+    from tfcompress.distill.losses import KD_KINDS, MAP_AVERAGES
+    from tfcompress.distill.teacher_explanations import EXPLANATIONS, TEACHER_ATTRIBUTIONS
+    from tfcompress.distill.teacher_precision import PRECISIONS
+    from tfcompress.pipeline.learning_rate import DECAYS, OPTIMIZERS
+    from tfcompress.pipeline.recipe import ROBUST_SETS
+
+    assert (catalog.KD_KINDS, catalog.MAP_AVERAGES) == (KD_KINDS, MAP_AVERAGES)
+    assert (catalog.EXPLANATIONS, catalog.TEACHER_ATTRIBUTIONS) == (EXPLANATIONS, TEACHER_ATTRIBUTIONS)
+    assert (catalog.TEACHER_PRECISIONS, catalog.OPTIMIZERS, catalog.DECAYS) == (PRECISIONS, OPTIMIZERS, DECAYS)
+    assert catalog.ROBUST_SETS == ROBUST_SETS
+
+
 @pytest.mark.parametrize("command", [[], ["run"], ["attack"], ["explain"], ["personalize"], ["export"], ["data"]])
 def test_help_lists_the_models_and_imports_no_tensorflow(command):
     probe = ("import sys\nfrom tfcompress.cli import main\n"

@@ -2,8 +2,6 @@
 import importlib.util
 import os
 
-from tfcompress.pipeline import fingerprint
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -20,8 +18,9 @@ def test_a_preset_row_measured_with_an_earlier_recipe_is_measured_again(tmp_path
     args = benchmark.parse_args(["--out", str(tmp_path)])
     workspace = str(tmp_path / "partial")
     config = benchmark.preset_config("small", 1, args, os.path.join(workspace, "small-seed1"))
-    assert config.settings()["held_out_users"]["count"] == 0 and config.settings()["student_seed"] == 1
-    measured = {"fingerprint": fingerprint(config.settings()), "test_accuracy": 0.8}
+    settings = config.resolve_settings()
+    assert settings.data.held_out_users.count == 0 and config.options(settings)["student_seed"] == 1
+    measured = {"fingerprint": config.fingerprints()[0], "test_accuracy": 0.8}
     assert benchmark.is_current("small/seed1", measured, args, workspace)
     assert not benchmark.is_current("small/seed2", measured, args, workspace)  # another seed trains another student
     assert not benchmark.is_current("small/seed1", {**measured, "fingerprint": "0" * 16}, args, workspace)

@@ -10,3 +10,13 @@ ATTACK_RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")  # tfcompress.r
 EXPLAIN_METHODS = ("shap", "integrated_gradients", "contributions")  # tfcompress.explain
 PERSONALIZATION_METHODS = ("prior", "finetune", "ditto", "interpolate")  # tfcompress.federated.config.METHODS
 STRATEGIES = ("one_device", "multi_worker")  # tfcompress.pipeline.workers.STRATEGIES
+# The allowed values of the run configuration's choice settings (tfcompress.config).
+KD_KINDS = ("kl", "mse")  # tfcompress.distill.losses.KD_KINDS
+EXPLANATIONS = ("contributions", "saliency", "attention", "features")  # tfcompress.distill.teacher_explanations
+TEACHER_ATTRIBUTIONS = ("endpoint_shapley", "occlusion", "alone", "integrated_gradients")  # the same module
+MAP_AVERAGES = ("texts_with_maps", "batch")  # tfcompress.distill.losses.MAP_AVERAGES
+ROBUST_KINDS = ("ibp", "search")  # tfcompress.distill.distiller (the worst-case term)
+ROBUST_SETS = ("wordnet", "teacher_neighbours")  # tfcompress.pipeline.recipe.ROBUST_SETS
+TEACHER_PRECISIONS = ("auto", "float32", "bfloat16")  # tfcompress.distill.teacher_precision.PRECISIONS
+OPTIMIZERS = ("adam", "adamw")  # tfcompress.pipeline.learning_rate.OPTIMIZERS
+DECAYS = ("constant", "linear", "cosine")  # tfcompress.pipeline.learning_rate.DECAYS

@@ -32,8 +32,14 @@ def build_parser():
     run.add_argument("--text-column", default="text", help="text column of --data (default: %(default)s)")
     run.add_argument("--label-column", default="label", help="label column of --data (default: %(default)s)")
     run.add_argument("--user-column", help="optional user/client id column of --data")
-    run.add_argument("--preset", default="quick", choices=PRESETS,
-                     help="quick: a smoke run of minutes; default: the benchmarked models (default: %(default)s)")
+    run.add_argument("--preset", choices=PRESETS,
+                     help="quick: a smoke run of minutes; default: the benchmarked models; small: the larger size "
+                          "tier (default: the --config file's preset, else quick)")
+    run.add_argument("--config", metavar="FILE", help="a JSON or TOML configuration file applied over the preset "
+                                                      "(`tfcompress config init` writes a commented one)")
+    run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="changes",
+                     help="change one setting, after --config (repeatable; values are JSON: 0.5, true, null, "
+                          "[\"wordnet\"]); every key is in docs/configuration.md")
     run.add_argument("--teacher", choices=TEACHERS, help="teacher model, overriding the preset's: one of "
                                                          f"{', '.join(TEACHERS)}")
     run.add_argument("--student", choices=STUDENTS, help="student model, overriding the preset's: one of "
@@ -64,6 +70,21 @@ def build_parser():
     run.add_argument("--held-out-users", type=int, metavar="N", help="users of the user column held out of all "
                      "training as personalization clients (default: the preset's; 0: none, the standard split)")
     run.add_argument("--out", default="runs/latest", help="output folder (default: %(default)s)")
+
+    config = commands.add_parser("config", help="show, write or document the run configuration",
+                                 description="The run configuration: every setting with its type, range and doc.")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    for action, text in (("show", "print a preset's resolved configuration, with the docs, as TOML"),
+                         ("init", "write a commented TOML configuration file to start from")):
+        command = config_commands.add_parser(action, help=text, description=text)
+        command.add_argument("--preset", choices=PRESETS, help="(default: the --config file's preset, else default)")
+        command.add_argument("--config", metavar="FILE", help="a configuration file applied over the preset")
+        command.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="changes",
+                             help="change one setting (repeatable)")
+        if action == "init":
+            command.add_argument("--out", default="tfcompress.toml", help="the file to write (default: %(default)s)")
+            command.add_argument("--force", action="store_true", help="replace the file if it exists")
+    config_commands.add_parser("reference", help="print the configuration reference (docs/configuration.md)")
 
     attack = commands.add_parser("attack", help="attack a .keras or .tflite model with offline textattack recipes",
                                  description="How easily is MODEL fooled? Runs each recipe on a seeded sample of "
@@ -216,6 +237,33 @@ def command_personalize(args):
                       else evaluation, "on_device_training": report["on_device_training"]["path"]}, indent=2))
 
 
+def _changes(texts):
+    from tfcompress.config import parse_set
+
+    return dict(parse_set(text) for text in texts)
+
+
+def command_config(args):
+    from tfcompress.config import load_changes, reference_markdown, starter_file
+    from tfcompress.pipeline import PRESETS, RunConfig
+
+    if args.config_command == "reference":
+        print(reference_markdown(PRESETS), end="")
+        return
+    preset = args.preset or (load_changes(args.config)[0] if args.config else None) or "default"
+    config = RunConfig(preset=preset, config_file=args.config, changes=_changes(args.changes))
+    text = starter_file(config.resolve_settings(), preset=config.preset_name)
+    if args.config_command == "show":
+        print(text, end="")
+        return
+    from tfcompress.atomic import write_text_atomic
+
+    if os.path.exists(args.out) and not args.force:
+        raise FileExistsError(f"file {args.out} exists; pass --force to replace it")
+    write_text_atomic(text, args.out)
+    print(f"wrote {args.out}: edit it, then `tfcompress run --config {args.out}`")
+
+
 def command_run(args):
     from tfcompress.pipeline import RunConfig, run
 
@@ -229,7 +277,8 @@ def command_run(args):
                        explanation_examples=args.explanation_examples, skip=tuple(args.skip),
                        adversarial_texts=not args.no_adversarial_texts, worst_case=not args.no_worst_case,
                        strategy=args.strategy, held_out_users=args.held_out_users, seed=args.seed,
-                       student_seed=args.student_seed)
+                       student_seed=args.student_seed, config_file=args.config, changes=_changes(args.changes))
+    config.resolve_settings()  # a bad key or value stops here, before anything is written
     metrics = run(config)
     summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
                for key in ("teacher", "student", "tflite")}
@@ -246,10 +295,10 @@ def command_export(args):
     if not args.out.endswith(".tflite"):
         raise ValueError(f"--out must name a .tflite file, got {args.out!r}")
     model, run_metrics = load_exportable(args.model)
-    settings = (run_metrics or {}).get("settings", {})
-    source = args.data or settings.get("data") or settings.get("dataset") or "rotten_tomatoes"
+    options = (run_metrics or {}).get("run", {})
+    source = args.data or options.get("data") or options.get("dataset") or "rotten_tomatoes"
     if args.seed is None:
-        args.seed = settings.get("seed", 0)
+        args.seed = options.get("seed", 0)
     data = _dataset(source, args)
     info = export_android(model, args.out, data.train.texts, class_names=data.class_names,
                           description=args.description)
@@ -274,7 +323,7 @@ def main(argv=None):
         for name, value in QUIET_ENVIRONMENT.items():
             os.environ.setdefault(name, value)
     try:
-        {"run": command_run, "data": command_data, "attack": command_attack, "export": command_export,
+        {"run": command_run, "config": command_config, "data": command_data, "attack": command_attack, "export": command_export,
          "explain": command_explain, "personalize": command_personalize}[args.command](args)
     except USER_ERRORS as error:
         print(f"tfcompress: error: {error}", file=sys.stderr)

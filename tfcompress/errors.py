@@ -47,6 +47,11 @@ class OfflineResourceError(RuntimeError):
     """A resource a stage needs is not on this machine (nothing is downloaded)."""
 
 
+class ConfigError(ValueError):
+    """A run configuration that is not allowed: an unknown key (with the nearest known one), a value of the wrong
+    type or out of range. The message names the dotted key (``explanation.weight``) and what is allowed."""
+
+
 class ClusterConfigError(ValueError):
     """A multi-worker run that cannot start: ``TF_CONFIG`` missing or wrong, or too little data to share out."""
 
@@ -76,5 +81,5 @@ class FullStackRequired(ImportError):
 
 
 # What the command line reports as one message and exit code 2.
-USER_ERRORS = (DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
-               FileNotFoundError, ValueError)
+USER_ERRORS = (ConfigError, DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
+               FileExistsError, FileNotFoundError, ValueError)

@@ -141,9 +141,9 @@ def test_the_trained_sets_hold_no_antonym_and_no_polarity_flip(small_data, small
     kept, removed = sentiment_preserving(encoder, {"good": ["bad", "well", "baad"]}, small_teacher)
     assert "bad" not in kept.get("good", []) and "baad" not in kept.get("good", []) and removed["antonym"] == 2
 
-    settings = {**preset_settings("default"), "robust_weight": 0.1}
-    settings, table = worst_case_sets(student, settings, teacher=small_teacher)
-    statistics = settings["robust_set_statistics"]
+    plan = worst_case_sets(student, preset_settings("default"), teacher=small_teacher)
+    table, statistics = plan.table, plan.statistics
+    assert plan.status == "on" and plan.settings.worst_case.weight == 0.1
     assert statistics["words_with_substitutes"] > 50 and 0 <= statistics["share_with_unknown"] <= 1
     words = {index: word for word, index in encoder.word_ids.items()}
     antonyms = wordnet_antonyms(list(encoder.vocabulary))

@@ -8,7 +8,6 @@ import pytest
 
 from tfcompress.datasets.lengths import WORD_CAP, fit_max_length, truncation_share, wordpiece_counts
 from tfcompress.pipeline import Run, RunConfig
-from tfcompress.pipeline.run_folder import fingerprint
 
 WORDS = "the film moves slowly but its ending is honest and quietly moving".split()
 
@@ -38,16 +37,17 @@ def data_stage(capsys, **config):
 
 def test_snippets_follow_the_data_and_warn_about_the_few_truncated(tmp_path, capsys):
     run, data, section, logged = data_stage(capsys, out=str(tmp_path))
-    assert run.settings["max_length"] is None
+    assert run.settings.data.max_length is None
     assert section["fitted"] is True and section["coverage"] == 0.95
     assert section["student"] == section["teacher"] == 40  # bilstm and cnn both read WordTokenizer tokens
-    assert run.settings["student_config"]["max_length"] == run.settings["teacher_config"]["max_length"] == 40
+    assert run.settings.student.model["max_length"] == run.settings.teacher.model["max_length"] == 40
     assert section["units"] == {"student": "word_tokens", "teacher": "word_tokens"}
     share = section["truncated_share"]["student"]
     assert share == pytest.approx(truncation_share(data.train.texts, 40), abs=1e-4) and 0 < share <= 0.05
     assert f"warning: {share:.1%} of training texts are longer than the student's 40 word tokens and are " \
            "truncated" in logged
-    assert run.metrics["settings"] is run.settings  # metrics.json's settings hold the fitted lengths
+    assert run.metrics["settings"] == run.settings.to_dict()  # metrics.json's settings hold the fitted lengths
+    assert run.metrics["settings"]["student"]["model"]["max_length"] == 40
 
 
 def test_long_documents_get_longer_lengths_fitted_on_the_train_split_only(tmp_path, capsys):
@@ -59,7 +59,7 @@ def test_long_documents_get_longer_lengths_fitted_on_the_train_split_only(tmp_pa
     assert section["student"] == fit_max_length(texts) == WORD_CAP > 48
     assert section["units"]["teacher"] == "wordpieces" and section["caps"] == {"student": 256, "teacher": 512}
     assert section["teacher"] == fit_max_length(texts, cap=512, counts=wordpiece_counts(texts)) == 512
-    assert run.settings["student_config"]["max_length"] == 256 and run.settings["teacher_config"]["max_length"] == 512
+    assert run.settings.student.model["max_length"] == 256 and run.settings.teacher.model["max_length"] == 512
     for role, unit in (("student", "word tokens"), ("teacher", "wordpieces")):
         share = section["truncated_share"][role]
         assert share == pytest.approx(sum(len(t.split()) > 300 for t in texts) / len(texts), abs=1e-4) and share > 0
@@ -67,16 +67,16 @@ def test_long_documents_get_longer_lengths_fitted_on_the_train_split_only(tmp_pa
 
 
 def test_a_fixed_max_length_is_kept_and_its_truncation_still_reported(tmp_path, capsys):
-    settings = RunConfig(preset="quick", max_length=48).settings()
-    assert settings["max_length"] == 48
-    assert fingerprint(settings) != fingerprint(RunConfig(preset="quick").settings())
+    config = RunConfig(preset="quick", max_length=48)
+    assert config.resolve_settings().data.max_length == 48 == config.resolve_settings().student.model["max_length"]
+    assert config.fingerprints()[0] != RunConfig(preset="quick").fingerprints()[0]
     train = write_documents(tmp_path / "train.csv", [100 + i for i in range(40)])
     run, _, section, logged = data_stage(capsys, out=str(tmp_path / "run"), data=train, max_length=48)
     assert section["fitted"] is False and section["coverage"] is None
     assert section["student"] == section["teacher"] == 48 and section["truncated_share"]["student"] == 1.0
     assert "warning: 100.0% of training texts are longer than the student's 48" in logged
-    with pytest.raises(ValueError, match="max_length must be a positive integer"):
-        RunConfig(max_length=0).settings()
+    with pytest.raises(ValueError, match=r"setting 'data.max_length' must be int or null \(>= 1\), got 0"):
+        RunConfig(max_length=0).resolve_settings()
 
 
 def test_the_cli_passes_max_length():

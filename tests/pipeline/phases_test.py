@@ -8,22 +8,22 @@ from tfcompress.pipeline.phases import plain_distillation, training_phases
 def test_presets_distil_first_then_ramp_the_objectives_at_a_lower_rate():
     settings = preset_settings("default")
     kd, objectives = training_phases(settings)
-    assert (kd.name, kd.monitor, kd.settings["robust_weight"], kd.settings["explain_weight"]) == \
+    assert (kd.name, kd.monitor, kd.settings.worst_case.weight, kd.settings.explanation.weight) == \
         ("kd", "val_kd_loss", 0.0, 0.0)
-    assert not kd.adversarial_texts and kd.epochs == settings["student_epochs"]
-    assert objectives.settings["robust_weight"] == settings["robust_weight"] > 0
+    assert not kd.adversarial_texts and kd.epochs == settings.student.epochs
+    assert objectives.settings.worst_case.weight == settings.worst_case.weight > 0
     assert objectives.learning_rate < kd.learning_rate and objectives.ramp_epochs == objectives.epochs
     assert objectives.monitor == "val_objective"
-    assert [phase.name for phase in training_phases(plain_distillation({**settings, "adversarial_texts": None}))] \
-        == ["kd"]
+    without_texts = settings.with_changes({"adversarial.texts": None})
+    assert [phase.name for phase in training_phases(plain_distillation(without_texts))] == ["kd"]
     assert [phase.name for phase in training_phases(settings, "qat", 2, 1e-4)] == ["all"]
 
 
 def test_distill_runs_both_phases_and_a_resumed_run_skips_the_finished_one(small_teacher, small_data, tmp_path):
-    settings = {**preset_settings("quick"), "transfer_copies": 0, "monitor_examples": 0, "adversarial_texts": None,
-                "explain_weight": 0.0, "robust_weight": 0.0, "adversarial_weight": 0.1, "student_epochs": 1,
-                "typo_share": 0.0, "embedding_init": "random"}
-    settings["student_config"] = {**settings["student_config"], "max_length": 32}
+    settings = preset_settings("quick").with_changes({
+        "transfer.copies": 0, "schedule.monitor_examples": 0, "adversarial.texts": None, "explanation.weight": 0.0,
+        "worst_case.weight": 0.0, "adversarial.weight": 0.1, "student.epochs": 1, "transfer.typo_share": 0.0,
+        "student.embedding_init": "random", "student.model.max_length": 32})
     student, _ = make_student(settings, small_teacher, small_data)
     backup = str(tmp_path / "backup")
     result = distill(student, small_teacher, small_data, settings, cache=str(tmp_path / "cache"), backup_dir=backup)

@@ -34,8 +34,8 @@ def test_every_part_this_stack_cannot_run_is_named_with_its_switch_and_nothing_i
 def test_parts_switched_off_are_not_asked_for(bare_stack, tmp_path):
     config = RunConfig(out=str(tmp_path / "run"), adversarial_texts=False, worst_case=False,
                        skip=("robustness", "personalization"))
-    settings = config.settings()
-    assert settings["adversarial_texts"] is None and settings["robust_weight"] == 0.0
+    settings = config.resolve_settings()
+    assert settings.adversarial.texts is None and settings.worst_case.weight == 0.0
     Run(config).preflight()
     Run(RunConfig(out=str(tmp_path / "other"), adversarial_texts=False, worst_case=False, robustness_examples=0,
                   skip=("personalization",))).preflight()

@@ -49,13 +49,16 @@ def test_bad_model_paths(tmp_path):
 
 def test_the_teacher_fingerprint_follows_the_teachers_settings_only():
     from tfcompress.pipeline import RunConfig
-    from tfcompress.pipeline.run_folder import teacher_fingerprint
 
-    base = teacher_fingerprint(RunConfig(preset="quick").settings())
-    assert teacher_fingerprint(RunConfig(preset="quick", student="prado", student_epochs=9).settings()) == base
-    assert teacher_fingerprint(RunConfig(preset="quick", adversarial_texts=False).settings()) == base
-    for changed in (dict(teacher_epochs=3), dict(seed=1), dict(max_train_examples=100), dict(teacher="minilm")):
-        assert teacher_fingerprint(RunConfig(preset="quick", **changed).settings()) != base, changed
+    def teacher_fingerprint(**changed):
+        return RunConfig(preset="quick", **changed).fingerprints()[1]
+
+    base = teacher_fingerprint()
+    assert teacher_fingerprint(student="prado", student_epochs=9) == base
+    assert teacher_fingerprint(adversarial_texts=False, changes={"teacher.inference": "float32"}) == base
+    for changed in (dict(teacher_epochs=3), dict(seed=1), dict(max_train_examples=100), dict(teacher="minilm"),
+                    dict(changes={"teacher.learning_rate": 1e-3}), dict(held_out_users=0)):
+        assert teacher_fingerprint(**changed) != base, changed
 
 
 def test_new_student_settings_keep_only_the_teachers_checkpoints(tmp_path):

@@ -32,7 +32,7 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert on_disk["dataset"]["classes"] == ["fresh", "rotten"]
     lengths = on_disk["dataset"]["max_length"]  # fitted on the training texts (tests/pipeline/max_length_test.py)
     assert lengths["fitted"] is True and 0 < lengths["truncated_share"]["student"] <= 0.05
-    assert lengths["student"] == on_disk["settings"]["student_config"]["max_length"] == 40
+    assert lengths["student"] == on_disk["settings"]["student"]["model"]["max_length"] == 40
     for model in ("teacher", "student"):
         assert {"name", "params", "test_accuracy"} <= set(on_disk[model])
         assert on_disk[model]["params"] > 0
@@ -125,7 +125,7 @@ def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be
     # Only the student's settings changed: the teacher is kept, the student trained again.
     assert changed["stages"]["teacher"]["status"] == "reused" and changed["stages"]["distill"]["status"] == "done"
     assert changed["teacher"] == first["teacher"] and changed["distill"]["phases"][0]["epochs_run"] == 2
-    assert changed["settings"]["student_epochs"] == 2
+    assert changed["settings"]["student"]["epochs"] == 2
     for metrics in (first, changed):
         for stage in SKIPPABLE_STAGES:
             assert metrics["stages"][stage]["status"] == "skipped"
@@ -136,9 +136,10 @@ def test_changed_settings_do_not_reuse_stale_models_and_every_later_stage_can_be
 
 def test_skipping_is_refused_for_stages_the_others_are_built_from():
     with pytest.raises(ValueError, match=r"cannot skip stage\(s\) \['teacher'\]"):
-        RunConfig(skip=("teacher",)).settings()
-    assert RunConfig(skip=("personalization", "qat")).settings()["skip"] == ["personalization", "qat"]
-    assert RunConfig(skip=("qat",)).settings()["qat_epochs"] == 0
+        RunConfig(skip=("teacher",)).resolve_settings()
+    config = RunConfig(skip=("qat", "personalization"))
+    assert config.options(config.resolve_settings())["skip"] == ["personalization", "qat"]
+    assert RunConfig(skip=("qat",)).resolve_settings().qat.epochs == 0
 
 
 def test_skip_does_not_change_the_checkpoint_fingerprint(tmp_path):
@@ -153,13 +154,12 @@ def test_the_cli_offers_exactly_the_skippable_stages():
 
 
 def test_evaluation_sizes_do_not_change_the_fingerprint_but_training_settings_do():
-    from tfcompress.pipeline import fingerprint
-
-    base = RunConfig(preset="quick").settings()
-    resized = RunConfig(preset="quick", robustness_examples=500, explanation_examples=0).settings()
-    retrained = RunConfig(preset="quick", student_epochs=9).settings()
-    assert fingerprint(base) == fingerprint(resized)
-    assert fingerprint(base) != fingerprint(retrained)
+    base = RunConfig(preset="quick").fingerprints()
+    resized = RunConfig(preset="quick", robustness_examples=500, explanation_examples=0,
+                        changes={"evaluation.personalization.rounds": 9}).fingerprints()
+    retrained = RunConfig(preset="quick", student_epochs=9).fingerprints()
+    assert base == resized
+    assert base[0] != retrained[0] and base[1] == retrained[1]
 
 
 def test_every_registered_model_has_a_recipe_in_every_preset():
@@ -172,11 +172,11 @@ def test_every_registered_model_has_a_recipe_in_every_preset():
 
 
 def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused():
-    settings = RunConfig(preset="quick", teacher="minilm", student="prado").settings()
-    assert settings["teacher"] == "minilm" and settings["teacher_config"]["pretrained"] is True
-    assert settings["student_config"]["features"] == 64
+    settings = RunConfig(preset="quick", teacher="minilm", student="prado").resolve_settings()
+    assert settings.teacher.name == "minilm" and settings.teacher.model["pretrained"] is True
+    assert settings.student.model["features"] == 64 and settings.vocabulary is None  # PRADO reads no word ids
     with pytest.raises(ValueError, match=r"no training recipe for student 'lstm'"):
-        RunConfig(student="lstm").settings()
+        RunConfig(student="lstm").resolve_settings()
 
 
 @requires_full_stack
@@ -194,8 +194,8 @@ def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
 
 
 def test_evaluation_stages_can_be_skipped():
-    settings = RunConfig(preset="quick", robustness_examples=0, explanation_examples=7).settings()
-    assert settings["robustness"]["num_examples"] == 0 and settings["explanations"]["num_examples"] == 7
+    settings = RunConfig(preset="quick", robustness_examples=0, explanation_examples=7).resolve_settings()
+    assert settings.evaluation.robustness.num_examples == 0 and settings.evaluation.explanations.num_examples == 7
 
 
 def test_quick_run_personalizes_the_held_out_movies_with_their_own_prior(quick_run):
@@ -276,8 +276,10 @@ def test_app_side_vocabulary_ids_match_on_the_runs_adversarial_texts(quick_run):
 
 
 def test_held_out_users_and_the_student_seed_reach_the_settings():
-    settings = RunConfig(preset="default", held_out_users=0, student_seed=2).settings()
-    assert settings["held_out_users"]["count"] == 0 and settings["student_seed"] == 2 and settings["seed"] == 0
-    assert RunConfig(preset="default").settings()["student_seed"] == 0
-    with pytest.raises(ValueError, match="held_out_users must be a count >= 0"):
-        RunConfig(held_out_users=-1).settings()
+    config = RunConfig(preset="default", held_out_users=0, student_seed=2)
+    settings = config.resolve_settings()
+    assert settings.data.held_out_users.count == 0
+    assert config.options(settings)["student_seed"] == 2 and config.options(settings)["seed"] == 0
+    assert RunConfig(preset="default").options(settings)["student_seed"] == 0
+    with pytest.raises(ValueError, match=r"setting 'data.held_out_users.count' must be int \(>= 0\), got -1"):
+        RunConfig(held_out_users=-1).resolve_settings()

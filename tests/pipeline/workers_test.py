@@ -100,7 +100,7 @@ def test_two_local_workers_distil_like_one_process(tmp_path):
     # The same training as on one process, up to the order the shards give the examples in.
     accuracies = (chief["student"]["test_accuracy"], alone["student"]["test_accuracy"])
     assert abs(accuracies[0] - accuracies[1]) <= 0.05, accuracies
-    assert chief["settings"]["strategy"] == "multi_worker" and chief["fingerprint"] == alone["fingerprint"]
+    assert chief["run"]["strategy"] == "multi_worker" and chief["fingerprint"] == alone["fingerprint"]
     assert chief["stages"]["teacher"]["status"] == "reused" and chief["teacher"] == alone["teacher"]
     print("two workers / one process test accuracy", accuracies, "teacher", chief["teacher"]["test_accuracy"],
           alone["teacher"]["test_accuracy"])

@@ -129,10 +129,23 @@ def _training_summary(run_metrics):
         section = run_metrics.get(role)
         summary[role] = {key: section.get(key) for key in ("name", "params", "test_accuracy", "validation_accuracy")
                          if key in section} if isinstance(section, dict) else section
-    summary["settings"] = {key: run_metrics["settings"].get(key) for key in (
-        "teacher", "student", "temperature", "kd_weight", "explain_weight", "explanation", "adversarial_weight",
-        "qat_epochs")} if "settings" in run_metrics else None
+    summary["settings"] = _key_settings(run_metrics.get("settings"))
     return summary
+
+
+def _key_settings(recorded):
+    """The settings a card reader asks about first, from the run's configuration (``Settings.to_dict()``), or
+    ``None`` when the run recorded none this version reads."""
+    from tfcompress.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_dict(recorded)
+    except ConfigError:
+        return None
+    return {"teacher": settings.teacher.name, "student": settings.student.name,
+            "temperature": settings.distillation.temperature, "kd_weight": settings.distillation.kd_weight,
+            "explanation_weight": settings.explanation.weight, "explanation": settings.explanation.kind,
+            "adversarial_weight": settings.adversarial.weight, "qat_epochs": settings.qat.epochs}
 
 
 def card_markdown(card):

@@ -11,10 +11,10 @@ functions, so a change to how models are trained is made here once.
 - ``distill``: the ``Distiller`` with the settings' objectives (KD, explanation, adversarial), the
   teacher-labelled transfer set, teacher word maps, discrete adversarial texts and the monitors.
 
-``settings`` is the flat dict of ``preset_settings`` (or a ``RunConfig``'s ``settings()``).
+``settings`` is a ``Settings`` (``tfcompress.config``): a preset from ``preset_settings``, with changes.
 
 Example:
-    >>> settings = preset_settings("quick")
+    >>> settings = preset_settings("quick").with_changes({"explanation.weight": 0.5})
     >>> teacher = train_teacher(settings, data)
     >>> student, _ = make_student(settings, teacher, data)
     >>> result = distill(student, teacher, data, settings)
@@ -53,9 +53,6 @@ from tfcompress.text.english_words import english_words
 from tfcompress.text.vocabulary_encoder import VocabularyEncoder
 
 VALIDATION_BATCH = 256
-DISTILLER_SETTINGS = ("ce_weight", "kd_weight", "explain_weight", "adversarial_weight", "temperature", "kd_kind",
-                      "explanation", "adversarial_steps", "adversarial_epsilon", "robust_weight", "robust_kind",
-                      "robust_steps", "robust_share", "explain_average")
 
 
 def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True, monitor="val_accuracy",
@@ -106,49 +103,54 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
 
 
 def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0, callbacks=()):
-    """The settings' teacher (``teacher``, ``teacher_config``), trained on ``data.train`` labels (``callbacks``:
-    more Keras callbacks for its fit)."""
+    """The settings' teacher (``settings.teacher``), trained on ``data.train`` labels (``callbacks``: more Keras
+    callbacks for its fit)."""
     keras.utils.set_random_seed(seed)
-    teacher = build_teacher(settings["teacher"], num_classes=data.num_classes, **settings["teacher_config"])
-    return train_classifier(teacher, data.train, data.validation, epochs=settings["teacher_epochs"],
-                            learning_rate=settings["teacher_learning_rate"], batch_size=settings["teacher_batch_size"],
-                            seed=seed, patience=settings.get("teacher_patience", settings["patience"]),
-                            backup_dir=backup_dir, name="teacher", verbose=verbose,
-                            optimizer=settings.get("teacher_optimizer"), callbacks=callbacks)
+    recipe = settings.teacher
+    teacher = build_teacher(recipe.name, num_classes=data.num_classes, **recipe.model)
+    return train_classifier(teacher, data.train, data.validation, epochs=recipe.epochs,
+                            learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
+                            patience=recipe.patience, backup_dir=backup_dir, name="teacher", verbose=verbose,
+                            optimizer=_optimizer_options(recipe.optimizer), callbacks=callbacks)
+
+
+def _optimizer_options(optimizer):
+    return None if optimizer is None else optimizer.to_dict()
 
 
 def word_encoder(settings, data):
-    """The settings' closed-vocabulary encoder (``vocabulary``: ``{"size", "typo_recovery", "keep_real_words"}``)
-    over the training split's most frequent tokens, or ``None`` when the student keeps its own (hashed) encoder.
-    With ``keep_real_words`` the English words that recovery would rewrite into another word are read as
-    unknown instead (``VocabularyEncoder.from_texts``' ``real_words``)."""
-    vocabulary = settings.get("vocabulary")
-    if not vocabulary:
+    """The settings' closed-vocabulary encoder (``settings.vocabulary``) over the training split's most frequent
+    tokens, or ``None`` when the student keeps its own (hashed) encoder. With ``keep_real_words`` the English words
+    that recovery would rewrite into another word are read as unknown instead (``VocabularyEncoder.from_texts``'
+    ``real_words``)."""
+    vocabulary = settings.vocabulary
+    if vocabulary is None:
         return None
-    return VocabularyEncoder.from_texts(data.train.texts, vocabulary["size"], settings["student_config"]["max_length"],
-                                        typo_recovery=vocabulary.get("typo_recovery", True),
-                                        real_words=english_words() if vocabulary.get("keep_real_words") else None)
+    return VocabularyEncoder.from_texts(data.train.texts, vocabulary.size, settings.student.model["max_length"],
+                                        typo_recovery=vocabulary.typo_recovery,
+                                        real_words=english_words() if vocabulary.keep_real_words else None)
 
 
 def build_settings_student(settings, data):
     """The settings' untrained student; with a ``vocabulary`` setting it reads ``word_encoder``'s ids."""
-    config = dict(settings["student_config"])
+    config = dict(settings.student.model)
     encoder = word_encoder(settings, data)
     if encoder is not None:
         if "num_hashes" not in config:
-            raise ValueError(f"the {settings['student']} student reads no word ids, so the 'vocabulary' setting "
+            raise ValueError(f"the {settings.student.name} student reads no word ids, so the 'vocabulary' setting "
                              "cannot apply to it; set vocabulary to null")
         config.update(encoder=encoder, num_buckets=encoder.num_buckets, num_hashes=1)
-    return build_student(settings["student"], num_classes=data.num_classes, **config)
+    return build_student(settings.student.name, num_classes=data.num_classes, **config)
 
 
 def train_baseline(settings, data, seed=0, verbose=0):
     """The settings' student trained on labels alone (no teacher): the cross-entropy baseline."""
     keras.utils.set_random_seed(seed)
     student = build_settings_student(settings, data)
-    return train_classifier(student, data.train, data.validation, epochs=settings["student_epochs"],
-                            learning_rate=settings["student_learning_rate"], batch_size=settings["student_batch_size"],
-                            seed=seed, patience=settings["patience"], name="baseline", verbose=verbose)
+    recipe = settings.student
+    return train_classifier(student, data.train, data.validation, epochs=recipe.epochs,
+                            learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
+                            patience=recipe.patience, name="baseline", verbose=verbose)
 
 
 def make_student(settings, teacher, data, seed=0, cache=None):
@@ -157,12 +159,12 @@ def make_student(settings, teacher, data, seed=0, cache=None):
     Returns ``(student, embedding_init)``, the latter for metrics.json."""
     keras.utils.set_random_seed(seed)
     student = build_settings_student(settings, data)
-    if settings.get("embedding_init") != "teacher" or not hasattr(student, "embedding"):
+    if settings.student.embedding_init != "teacher" or not hasattr(student, "embedding"):
         return student, "random"
     log("distill: initializing the student's word embeddings from the teacher's word vectors")
-    lexicon = teacher_lexicon(teacher) + english_words(settings.get("lexicon_words"))
+    lexicon = teacher_lexicon(teacher) + english_words(settings.student.lexicon_words)
     report = init_embeddings_from_teacher(student, teacher, data.train.texts, lexicon=lexicon, seed=seed,
-                                          logit_dims=settings.get("embedding_logit_dims", 0),
+                                          logit_dims=settings.student.embedding_logit_dims,
                                           cache=cache and _teacher_cache(cache))
     return student, {"from": "teacher", **report}
 
@@ -183,11 +185,11 @@ def adversarial_texts_missing():
 def objective_blockers(settings):
     """The objectives ``settings`` train that this stack cannot: ``[(what, why, command-line switch)]``."""
     blocked = []
-    if settings.get("adversarial_texts"):
+    if settings.adversarial.texts is not None:
         missing = adversarial_texts_missing()
         if missing:
             blocked.append(("discrete adversarial texts", missing, "--no-adversarial-texts"))
-    if settings.get("robust_weight") and "wordnet" in settings.get("robust_sets", ["wordnet"]):
+    if settings.worst_case.weight and "wordnet" in settings.worst_case.sets:
         missing = wordnet_missing()
         if missing:
             blocked.append(("the worst-case term over WordNet swaps", missing, "--no-worst-case"))
@@ -195,102 +197,121 @@ def objective_blockers(settings):
 
 
 def adversarial_texts_enabled(settings):
-    return bool(settings.get("adversarial_texts")) and adversarial_texts_missing() is None
+    return settings.adversarial.texts is not None and adversarial_texts_missing() is None
 
 
 def adversarial_texts_status(settings):
     """What metrics.json records of the discrete adversarial texts: their options, or why they are off."""
-    if not settings.get("adversarial_texts"):
+    if settings.adversarial.texts is None:
         return "off"
     missing = adversarial_texts_missing()
-    return f"off: {missing}" if missing else settings["adversarial_texts"]
+    return f"off: {missing}" if missing else settings.adversarial.texts.to_dict()
 
 
 def distiller_settings(settings):
-    """The ``Distiller.compile`` keywords in ``settings``."""
-    return {key: settings[key] for key in DISTILLER_SETTINGS if key in settings}
+    """The ``Distiller.compile`` keywords of ``settings``: its loss terms' weights and options."""
+    distillation, explanation = settings.distillation, settings.explanation
+    adversarial, worst_case = settings.adversarial, settings.worst_case
+    return {"ce_weight": distillation.ce_weight, "kd_weight": distillation.kd_weight,
+            "temperature": distillation.temperature, "kd_kind": distillation.kind,
+            "explain_weight": explanation.weight, "explanation": explanation.kind,
+            "explain_average": explanation.average,
+            "adversarial_weight": adversarial.weight, "adversarial_steps": adversarial.steps,
+            "adversarial_epsilon": adversarial.epsilon,
+            "robust_weight": worst_case.weight, "robust_kind": worst_case.kind, "robust_steps": worst_case.steps,
+            "robust_share": worst_case.share}
 
 
 def substitution_neighbours(train, settings, teacher, cache, readable=None):
     """The teacher's nearest words for each training word, among the words the student reads (``readable``,
     its vocabulary; ``None``: every training word), or ``None`` when there are no transfer copies to
-    substitute into (``transfer_copies`` or ``transfer_substitute`` 0). A swap to a word the student cannot
+    substitute into (``transfer.copies`` or ``transfer.substitute`` 0). A swap to a word the student cannot
     read would reach it as unknown while the teacher labels the real word."""
-    if not settings.get("transfer_copies") or not settings.get("transfer_substitute"):
+    if not settings.transfer.copies or not settings.transfer.substitute:
         return None
     readable = None if readable is None else set(readable)
     words = sorted({word for text in train.texts for word in teacher.encoder.words(text)
                     if word.isalpha() and (readable is None or word in readable)})
-    return teacher_neighbours(teacher, words, k=settings.get("transfer_neighbours", 8), cache=cache)
+    return teacher_neighbours(teacher, words, k=settings.transfer.neighbours, cache=cache)
 
 
 ROBUST_SETS = ("wordnet", "teacher_neighbours")
 
 
+@dataclasses.dataclass
+class WorstCasePlan:
+    """What the worst-case term trains with: ``settings`` (its weight 0 where it cannot train), the substitution
+    ``table`` (``None``: off), its ``status`` for metrics.json and the sets' ``statistics``."""
+
+    settings: object
+    table: object = None
+    status: str = "off"
+    statistics: dict = None
+
+
 def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None):
-    """(settings, substitution table) for the worst-case term when ``robust_weight`` > 0: the
-    ``robust_sets`` (``wordnet``: PWWS' WordNet swaps; ``teacher_neighbours``: the teacher's nearest
-    words, antonyms and polarity flips removed) through the student's vocabulary. The QAT stage
-    continues without an ``ibp`` term (no bounds through fake-quantized layers), saying so."""
-    if not settings.get("robust_weight"):
-        return settings, None
-    kind = settings.get("robust_kind", "ibp")
-    if not (hasattr(student, "worst_case_logits") if kind == "ibp" else
+    """The ``WorstCasePlan`` when ``worst_case.weight`` > 0: the ``worst_case.sets`` (``wordnet``: PWWS' WordNet
+    swaps; ``teacher_neighbours``: the teacher's nearest words, antonyms and polarity flips removed) through the
+    student's vocabulary. The QAT stage continues without an ``ibp`` term (no bounds through fake-quantized
+    layers), saying so."""
+    options = settings.worst_case
+    if not options.weight:
+        return WorstCasePlan(settings)
+    off = settings.with_changes({"worst_case.weight": 0.0})
+    if not (hasattr(student, "worst_case_logits") if options.kind == "ibp" else
             hasattr(getattr(student, "embedding", None), "embeddings")):
         if stage == "qat":
             log("qat: the worst-case term trains in the distill stage only (no interval bounds through "
                 "fake-quantized layers); QAT continues the other terms")
-            return {**settings, "robust_weight": 0.0}, None
-        raise ValueError(f"robust_weight needs a student with interval bounds (the cnn student), not "
-                         f"{getattr(student, 'registry_name', student.name)!r}; set robust_weight to 0")
+            return WorstCasePlan(off)
+        raise ValueError(f"worst_case.weight needs a student with interval bounds (the cnn student), not "
+                         f"{getattr(student, 'registry_name', student.name)!r}; set worst_case.weight to 0")
     if not hasattr(student.encoder, "vocabulary"):
-        raise ValueError("robust_weight needs a closed-vocabulary student (the 'vocabulary' setting); set "
-                         "robust_weight to 0 or give a vocabulary")
+        raise ValueError("worst_case.weight needs a closed-vocabulary student (the 'vocabulary' section); set "
+                         "worst_case.weight to 0 or give a vocabulary")
     missing = wordnet_missing()
     if missing:  # as the discrete adversarial texts: recorded in metrics.json as off, with the reason
         log(f"{stage}: worst-case term off: {missing}")
-        return {**settings, "robust_weight": 0.0, "robust_status": f"off: {missing}"}, None
-    sets = settings.get("robust_sets", ["wordnet"])
-    unknown = sorted(set(sets) - set(ROBUST_SETS))
-    if unknown or not sets:
-        raise ValueError(f"robust_sets must be a non-empty list of {list(ROBUST_SETS)}, got {sets}")
+        return WorstCasePlan(off, status=f"off: {missing}")
+    sets = options.sets
+    if not sets:
+        raise ValueError(f"worst_case.sets must be a non-empty list of {list(ROBUST_SETS)}, got {sets}")
     vocabulary = student.encoder.vocabulary
     sources, removed = [], None
     if "wordnet" in sets:
         wordnet = wordnet_substitutes(vocabulary)
-        if settings.get("robust_sentiment_filter", True):
+        if options.sentiment_filter:
             wordnet, removed = sentiment_preserving(student.encoder, wordnet, teacher, cache)
         sources.append(wordnet)
     if "teacher_neighbours" in sets:
-        sources.append(neighbour_substitutes(teacher, vocabulary, k=settings.get("robust_neighbours", 8),
-                                             cache=cache))
-    table = substitution_table(student.encoder, merged_substitutes(*sources), settings.get("substitution_width", 48),
-                               keep_unknown=settings.get("robust_unknown", True))
+        sources.append(neighbour_substitutes(teacher, vocabulary, k=options.neighbours, cache=cache))
+    table = substitution_table(student.encoder, merged_substitutes(*sources), options.substitution_width,
+                               keep_unknown=options.keep_unknown)
     statistics = {**substitution_statistics(table), "removed": removed}
-    log(f"{stage}: worst-case term ({kind}) over {' + '.join(sets)} substitutions: {statistics}")
-    return {**settings, "robust_set_statistics": statistics}, table
+    log(f"{stage}: worst-case term ({options.kind}) over {' + '.join(sets)} substitutions: {statistics}")
+    return WorstCasePlan(settings, table, "on", statistics)
 
 
 def transfer_set(train, settings, teacher, cache, seed=0, labeller=None, readable=None):
-    """``train`` plus ``transfer_copies`` perturbed copies of each text (label -1, KD only), and the
-    teacher's logits for all of them; then, with ``typo_share``, that share of the rows is given the
+    """``train`` plus ``transfer.copies`` perturbed copies of each text (label -1, KD only), and the
+    teacher's logits for all of them; then, with ``transfer.typo_share``, that share of the rows is given the
     character attacks' random edits (``typo_rate`` of their words), keeping the logits of the clean text.
     ``labeller`` (``teacher_precision.labelling_teacher``; default the teacher) computes the logits;
     substitutions draw on ``readable`` words only (``substitution_neighbours``).
     Returns ``(texts, logits, clean_texts)``: the split the student reads, the teacher's logits and the
     texts before the edits (where the teacher's word maps are computed; edits keep word positions)."""
-    augmented = with_transfer_copies(train, settings["transfer_copies"], seed,
+    options = settings.transfer
+    augmented = with_transfer_copies(train, options.copies, seed,
                                      neighbours=substitution_neighbours(train, settings, teacher, cache, readable),
-                                     substitute=settings.get("transfer_substitute", 0.0))
+                                     substitute=options.substitute)
     if len(augmented.texts) > len(train.texts):
         log(f"distill: transfer set of {len(augmented.texts) - len(train.texts)} perturbed texts, "
             "labelled by the teacher")
     logits = cache.logits(labeller or teacher, augmented.texts)
     clean_texts = augmented.texts
-    if settings.get("typo_share"):
-        augmented = Split(with_typos(augmented.texts, settings["typo_share"], settings.get("typo_rate", 0.25), seed),
-                          augmented.labels)
-        log(f"distill: random character edits in {settings['typo_share']:.0%} of the transfer set's texts")
+    if options.typo_share:
+        augmented = Split(with_typos(augmented.texts, options.typo_share, options.typo_rate, seed), augmented.labels)
+        log(f"distill: random character edits in {options.typo_share:.0%} of the transfer set's texts")
     return augmented, logits, clean_texts
 
 
@@ -314,12 +335,12 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         teacher: the trained teacher (frozen).
         data: a ``TextDataset``: its ``train`` split (plus transfer copies) is distilled, its
             ``validation`` split drives early stopping and the monitors.
-        settings: the flat settings (``preset_settings``): loss weights, temperature, explanation kind,
-            adversarial options, transfer copies, warm-up, patience, the student's fit budget.
+        settings: a ``Settings`` (``preset_settings``): loss weights, temperature, explanation kind,
+            adversarial options, transfer set, schedule, patience, the student's fit budget.
         seed: fixes shuffling, transfer copies and adversarial samples.
         cache: a ``TeacherOutputCache`` (or a folder for one) so teacher outputs are computed once;
             ``None`` keeps them in a temporary folder.
-        epochs, learning_rate: override the settings' ``student_epochs`` / ``student_learning_rate``.
+        epochs, learning_rate: override the settings' ``student.epochs`` / ``student.learning_rate``.
         backup_dir: where an interrupted fit keeps the state it resumes from.
         stage: the name in progress lines.
         verbose: Keras' fit verbosity.
@@ -339,25 +360,26 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     seconds = {}
     own_train = workers.shard(data.train)
     with timed(seconds, "worst_case_sets"):
-        settings, substitutions = worst_case_sets(student, settings, stage, teacher, cache)
+        worst_case = worst_case_sets(student, settings, stage, teacher, cache)
+    settings, substitutions = worst_case.settings, worst_case.table
     with workers.scope():
         distiller = Distiller(student=student, teacher=teacher)
     with timed(seconds, "teacher_inference"):
-        labeller, inference = labelling_teacher(teacher, settings.get("teacher_inference", "float32"),
+        labeller, inference = labelling_teacher(teacher, settings.teacher.inference,
                                                 data.validation.texts, cache)
     log(f"{stage}: teacher labels and occlusion maps in {inference['precision']}: {describe_inference(inference)}")
     with timed(seconds, "transfer_set"):
         train, train_logits, clean_texts = transfer_set(own_train, settings, teacher, cache, seed, labeller,
                                                         getattr(getattr(student, "encoder", None), "vocabulary", None))
     explanations = _teacher_explanations(settings, teacher, student, cache, labeller)
-    first = min(len(own_train.texts), settings["explain_examples"] // workers.count)
+    first = min(len(own_train.texts), settings.explanation.examples // workers.count)
     pool = AdversarialTextPool(student) if adversarial_texts_enabled(settings) else None
-    if pool is None and settings.get("adversarial_texts"):
+    if pool is None and settings.adversarial.texts is not None:
         log(f"{stage}: discrete adversarial texts off: {adversarial_texts_missing()}")
     with timed(seconds, "teacher_maps"):
         train_maps = explanations and explanations.compute(clean_texts, first=first)
         validation_maps = explanations and explanations.compute(data.validation.texts)
-    batch_size = workers.local_batch_size(settings["student_batch_size"])
+    batch_size = workers.local_batch_size(settings.student.batch_size)
     with timed(seconds, "datasets"):
         train_data = distillation_dataset(train, student, teacher, batch_size, True, seed,
                                           teacher_logits=train_logits, explanations=train_maps,
@@ -380,7 +402,7 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
         phase_summaries.append({"name": phase.name, "epochs_run": len(fit_history.get("loss", [])),
                                 "kept_epoch": best_epoch, "monitor": phase.monitor,
                                 "learning_rate": phase.learning_rate, "ramp_epochs": phase.ramp_epochs})
-    summary = _summary(distiller, history, monitors, settings)
+    summary = _summary(distiller, history, monitors, settings, worst_case)
     summary.update(phases=phase_summaries, seconds=seconds, teacher_inference=inference)
     if workers.count > 1:
         summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
@@ -508,9 +530,9 @@ def _teacher_cache(cache):
 def _teacher_explanations(settings, teacher, student, cache, labeller=None):
     """The explanation term's targets; maps made of forward passes alone (``FORWARD_MAPS``) come from
     ``labeller``, the others (gradients, attention, features) from the float teacher."""
-    if not settings["explain_weight"]:
+    if not settings.explanation.weight:
         return None
-    kind = teacher_map_kind(settings["explanation"], settings.get("teacher_attribution", "endpoint_shapley"))
+    kind = teacher_map_kind(settings.explanation.kind, settings.explanation.teacher_attribution)
     source = labeller if labeller is not None and kind in FORWARD_MAPS else teacher
     return TeacherExplanations(source, kind, student.max_length, cache=cache)
 
@@ -527,36 +549,36 @@ def describe_inference(report):
 def distill_monitors(settings, validation, teacher, pool, seed=0):
     """Callbacks that refresh adversarial texts and measure, before Keras' own ones (``monitor_examples: 0``
     leaves out the measuring ones)."""
-    sample = min(len(validation.texts), settings["monitor_examples"])
+    sample = min(len(validation.texts), settings.schedule.monitor_examples)
     monitors = []
     if sample:
         monitors.append(ExplanationFidelityMonitor(validation.texts[:sample], teacher))
     if pool is not None:
-        options = settings["adversarial_texts"]
-        monitors.append(AdversarialTextRefresh(pool, options["recipes"], options["num_examples"], options["every"],
-                                               options["query_budget"], seed))
+        options = settings.adversarial.texts
+        monitors.append(AdversarialTextRefresh(pool, options.recipes, options.num_examples, options.every,
+                                               options.query_budget, seed))
         if sample:
             monitors.append(RobustnessMonitor(validation.texts[:sample], validation.labels[:sample],
-                                              options["recipes"][0], every=1, query_budget=options["query_budget"],
+                                              options.recipes[0], every=1, query_budget=options.query_budget,
                                               seed=seed))
     return monitors
 
 
-def _summary(distiller, history, monitors, settings):
+def _summary(distiller, history, monitors, settings, worst_case):
     """The ``distill`` section: weights, final per-term losses and what the monitors measured."""
     return {
         **distiller.compile_settings,
         "epochs_run": len(history.get("loss", [])),
         "final": {name: round(float(values[-1]), 5) for name, values in history.items()},
         "adversarial_texts": adversarial_texts_status(settings),
-        "worst_case": settings.get("robust_status", "on" if settings.get("robust_weight") else "off"),
-        "worst_case_sets": settings.get("robust_set_statistics"),
+        "worst_case": worst_case.status,
+        "worst_case_sets": worst_case.statistics,
         "monitors": {type(monitor).__name__: monitor.history for monitor in monitors
                      if hasattr(monitor, "history") and isinstance(monitor.history, list)},
     }
 
 
-__all__ = ["DistillResult", "adversarial_texts_enabled", "adversarial_texts_missing", "adversarial_texts_status",
+__all__ = ["DistillResult", "WorstCasePlan", "adversarial_texts_enabled", "adversarial_texts_missing", "adversarial_texts_status",
            "objective_blockers",
            "distill", "distill_monitors", "distiller_settings", "fit_callbacks", "make_student", "train_baseline",
            "train_classifier", "train_teacher", "transfer_set"]

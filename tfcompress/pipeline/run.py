@@ -24,13 +24,14 @@ from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
 from tfcompress.pipeline import recipe
+from tfcompress.config import Settings, load_changes
 from tfcompress.pipeline.presets import PRESETS, preset_settings
 from tfcompress.pipeline.memory import PeakMemory
 from tfcompress.pipeline.progress import duration, log
 from tfcompress.pipeline.run_folder import RunFolder, fingerprint, teacher_fingerprint
 from tfcompress.pipeline.workers import make_workers
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: settings as the configuration's sections, run options under "run"
 NOT_BUILT = "not_built"
 STAGES = ("data", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
 # The stages that only measure the models; a rerun with the same settings and unchanged models takes their sections
@@ -82,7 +83,8 @@ class RunConfig:
         data: a user CSV/TSV/JSONL file instead of a bundled dataset.
         test_data: optional separate test file for ``data``.
         text_column, label_column, user_column: columns of ``data``.
-        preset: a name in ``PRESETS``: ``quick`` (minutes) or ``default``.
+        preset: a name in ``PRESETS`` (``quick``: minutes; ``default``; ``small``: the larger size tier); ``None``:
+            the configuration file's, else ``quick``.
         teacher, student: registered model names overriding the preset's.
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
         max_train_examples: use only the first N training examples (smoke tests).
@@ -105,12 +107,20 @@ class RunConfig:
         seed: fixes the split, initialization and shuffling.
         student_seed: fixes the student's initialization, transfer set and shuffling; ``None``: ``seed``. Runs
             that differ only in it share the split and the teacher (seeds of one student recipe).
+        settings: a whole ``Settings`` to run instead of the preset's (``preset_settings(...)`` with changes).
+        config_file: a JSON or TOML configuration file (``tfcompress config init`` writes one) whose settings apply
+            over the preset; its ``preset`` key names the preset when ``preset`` is not given.
+        changes: ``{"section.key": value}`` applied after the file (what ``--set`` gives).
+
+    The settings resolve in order: the preset with the named models' recipes, the configuration file, ``changes``,
+    then the explicit arguments above (epochs, sizes, switches). Every value is checked: a misspelled key or a value
+    out of range is a ``ConfigError`` naming it.
 
     A run never leaves out silently what it is set to do: when this stack cannot train an objective or run a
     stage, ``execute`` stops before anything is written, naming each one and the switch that leaves it out.
 
     Example:
-        >>> metrics = run(RunConfig(out="runs/quick", preset="quick", skip=("personalization",)))
+        >>> metrics = run(RunConfig(out="runs/quick", preset="quick", changes={"explanation.weight": 0.5}))
     """
 
     out: str = "runs/latest"
@@ -120,7 +130,7 @@ class RunConfig:
     text_column: str = "text"
     label_column: str = "label"
     user_column: str = None
-    preset: str = "quick"
+    preset: str = None
     teacher: str = None
     student: str = None
     teacher_epochs: int = None
@@ -136,45 +146,80 @@ class RunConfig:
     held_out_users: int = None
     seed: int = 0
     student_seed: int = None
+    settings: Settings = None
+    config_file: str = None
+    changes: dict = None
 
-    def settings(self):
-        """The preset merged with the overrides: everything that determines the result."""
+    def __post_init__(self):
+        self._file = load_changes(self.config_file) if self.config_file else (None, {})
+
+    @property
+    def preset_name(self):
+        """The preset the settings start from: ``preset``, else the configuration file's, else ``quick``."""
+        return self.preset or self._file[0] or "quick"
+
+    def resolve_settings(self):
+        """The run's ``Settings``: the preset (or ``settings``), the file, ``changes``, then the arguments."""
         unknown = sorted(set(self.skip) - set(SKIPPABLE_STAGES))
         if unknown:
             raise ValueError(f"cannot skip stage(s) {unknown}; skippable stages are {list(SKIPPABLE_STAGES)}")
-        settings = preset_settings(self.preset, self.teacher, self.student, self.teacher_epochs, self.student_epochs)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)}")
+        file_changes, changes = self._file[1], dict(self.changes or {})
+        if self.settings is not None:
+            settings = self.settings
+        else:
+            models = {role: getattr(self, role) or _model_named(changes, role) or _model_named(file_changes, role)
+                      for role in ("teacher", "student")}
+            settings = preset_settings(self.preset_name, models["teacher"], models["student"])
+        settings = settings.with_changes(file_changes).with_changes(changes)
+        return settings.with_changes(self._argument_changes(settings))
+
+    def _argument_changes(self, settings):
+        changes = {}
+        for path, value in (("teacher.epochs", self.teacher_epochs), ("student.epochs", self.student_epochs),
+                            ("evaluation.robustness.num_examples", self.robustness_examples),
+                            ("evaluation.explanations.num_examples", self.explanation_examples),
+                            ("data.held_out_users.count", self.held_out_users),
+                            ("data.max_length", self.max_length),
+                            ("data.max_train_examples", self.max_train_examples)):
+            if value is not None:
+                changes[path] = value
+        if "qat" in self.skip:
+            changes["qat.epochs"] = 0
+        if not self.adversarial_texts:
+            changes["adversarial.texts"] = None
+        if not self.worst_case:
+            changes["worst_case.weight"] = 0.0
+        max_length = changes.get("data.max_length", settings.data.max_length)
+        if max_length is not None:  # None: fitted on the training split by the data stage
+            changes.update({"teacher.model.max_length": max_length, "student.model.max_length": max_length})
+        return changes
+
+    def options(self, settings):
+        """What the run reads besides the settings: its data source, seeds, skipped stages and engine."""
         source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
                   "label_column": self.label_column, "user_column": self.user_column} if self.data else \
             {"dataset": self.dataset}
-        for section, override in (("robustness", self.robustness_examples),
-                                  ("explanations", self.explanation_examples)):
-            if override is not None:
-                settings[section]["num_examples"] = int(override)
-        if "qat" in self.skip:
-            settings["qat_epochs"] = 0
-        if not self.adversarial_texts:
-            settings["adversarial_texts"] = None
-        if not self.worst_case:
-            settings["robust_weight"] = 0.0
-        if self.held_out_users is not None:
-            if int(self.held_out_users) != self.held_out_users or self.held_out_users < 0:
-                raise ValueError(f"held_out_users must be a count >= 0, got {self.held_out_users!r}")
-            settings["held_out_users"] = {**(settings.get("held_out_users") or {"min_texts": 0}),
-                                          "count": int(self.held_out_users)}
-        # None: fitted on the training split by the data stage (which then sets both configs' max_length).
-        max_length = self.max_length if self.max_length is not None else settings.get("max_length")
-        if max_length is not None:
-            if int(max_length) != max_length or max_length < 1:
-                raise ValueError(f"max_length must be a positive integer (or None: follow the data), "
-                                 f"got {max_length!r}")
-            for role in ("student", "teacher"):
-                settings[f"{role}_config"]["max_length"] = int(max_length)
-            max_length = int(max_length)
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)}")
-        return {**settings, **source, "max_train_examples": self.max_train_examples, "max_length": max_length,
-                "seed": self.seed, "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
+        return {**source, "max_train_examples": settings.data.max_train_examples,
+                "max_length": settings.data.max_length, "seed": self.seed,
+                "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
                 "skip": sorted(set(self.skip)), "strategy": self.strategy}
+
+    def fingerprints(self):
+        """``(fingerprint, teacher fingerprint)``: the hashes of what this configuration trains (the checkpoints a
+        run keeps) and of what its teacher is trained from."""
+        settings = self.resolve_settings()
+        options, data_files = self.options(settings), (self.data, self.test_data)
+        return fingerprint(settings, options, data_files), teacher_fingerprint(settings, options, data_files)
+
+
+def _model_named(changes, role):
+    """The teacher or student name a set of changes (nested or dotted) gives, if any."""
+    section = changes.get(role)
+    if isinstance(section, dict) and section.get("name"):
+        return section["name"]
+    return changes.get(f"{role}.name")
 
 
 class Run:
@@ -182,17 +227,18 @@ class Run:
 
     def __init__(self, config):
         self.config = config
-        self.settings = config.settings()
+        self.settings = config.resolve_settings()
+        self.options = config.options(self.settings)
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
-        self.student_seed = self.settings["student_seed"]
-        self.fingerprint = fingerprint(self.settings, (config.data, config.test_data))
-        self.teacher_fingerprint = teacher_fingerprint(self.settings, (config.data, config.test_data))
-        self.workers = make_workers(self.settings["strategy"])  # before TensorFlow runs any op (multi_worker)
+        self.student_seed = self.options["student_seed"]
+        self.fingerprint, self.teacher_fingerprint = config.fingerprints()
+        self.workers = make_workers(config.strategy)  # before TensorFlow runs any op (multi_worker)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
-            "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset,
-            "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings,
+            "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset_name,
+            "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings.to_dict(),
+            "run": self.options,
             **{section: NOT_BUILT for section in ("dataset", "teacher", "student", *STAGES[2:])},
             "stages": {},
         }
@@ -207,16 +253,19 @@ class Run:
         except (FileNotFoundError, ValueError):
             return None
         same = isinstance(previous, dict) and previous.get("fingerprint") == self.fingerprint and \
-            isinstance(previous.get("settings"), dict)
+            isinstance(previous.get("settings"), dict) and isinstance(previous.get("run"), dict)
         return previous if same else None
 
     def _same_settings_for(self, name):
         """Whether the previous run measured stage ``name`` with these settings (the sizes of the other measuring
         stages and the skip list aside)."""
-        ignored = {"skip", *(stage for stage in MEASURING_STAGES if stage != name)}
-        mine = {key: value for key, value in json.loads(json.dumps(self.settings)).items() if key not in ignored}
-        theirs = {key: value for key, value in self.previous["settings"].items() if key not in ignored}
-        return mine == theirs
+        def compared(metrics):
+            measured = {stage: section for stage, section in metrics["settings"]["evaluation"].items()
+                        if stage not in MEASURING_STAGES or stage == name}
+            options = {key: value for key, value in metrics["run"].items() if key != "skip"}
+            return {**metrics["settings"], "evaluation": measured}, options
+
+        return compared(json.loads(json.dumps(self.metrics))) == compared(self.previous)
 
     def execute(self):
         try:
@@ -231,8 +280,8 @@ class Run:
         from tfcompress.federated.stack import has_tff
 
         blocked = recipe.objective_blockers(self.settings)
-        skipped = self.settings["skip"]
-        if "robustness" not in skipped and self.settings["robustness"]["num_examples"]:
+        skipped = self.config.skip
+        if "robustness" not in skipped and self.settings.evaluation.robustness.num_examples:
             missing = recipe.adversarial_texts_missing()
             if missing:
                 blocked.append(("the robustness stage", missing, "--skip robustness"))
@@ -270,7 +319,7 @@ class Run:
         log(f"stage {name}: started")
         start = time.time()
         with PeakMemory() as memory:
-            if name in self.settings["skip"]:
+            if name in self.config.skip:
                 result, status = None, "skipped"
                 self.metrics[name] = "skipped: switched off (skip)"
             elif self._measurement_reusable(name):
@@ -322,7 +371,8 @@ class Run:
         personalization stage's natural clients); without one, nothing is held out."""
         from tfcompress.datasets.held_out_users import eligible_users, hold_out_users
 
-        wanted = self.settings.get("held_out_users") or {"count": 0, "min_texts": 0}
+        held_out = self.settings.data.held_out_users
+        wanted = held_out.to_dict() if held_out is not None else {"count": 0, "min_texts": 0}
         if not wanted["count"] or data.train.users is None:
             reason = "no user column" if data.train.users is None else "switched off (count 0)"
             return data, None, f"none: {reason}"
@@ -341,14 +391,14 @@ class Run:
         """Each model's ``max_length`` from the training ``texts`` (unless the settings fix one), set in
         ``student_config`` / ``teacher_config`` before any model is built; warns about the share of
         texts each model truncates. Returns the ``dataset.max_length`` section of metrics.json."""
-        fixed = self.settings["max_length"]
+        fixed = self.settings.data.max_length
         section = {"student": None, "teacher": None, "fitted": fixed is None,
                    "coverage": lengths.COVERAGE if fixed is None else None, "units": {}, "caps": {},
                    "truncated_share": {}}
-        counts = {}
+        counts, fitted = {}, {}
         for role in ("student", "teacher"):
-            config = self.settings[f"{role}_config"]
-            unit = token_unit(role, self.settings[role])
+            config = dict(getattr(self.settings, role).model)
+            unit = token_unit(role, getattr(self.settings, role).name)
             if unit == lengths.WORDPIECES:
                 cap = min(lengths.WORDPIECE_CAP, int(config.get("max_positions", lengths.WORDPIECE_CAP)))
                 if unit not in counts:
@@ -358,7 +408,8 @@ class Run:
                 if unit not in counts:
                     counts[unit] = lengths.word_counts(texts)
             if fixed is None:
-                config["max_length"] = lengths.fit_max_length(texts, cap=cap, counts=counts[unit])
+                config["max_length"] = fitted[f"{role}.model.max_length"] = lengths.fit_max_length(
+                    texts, cap=cap, counts=counts[unit])
             share = lengths.truncation_share(texts, config["max_length"], counts=counts[unit])
             section[role] = config["max_length"]
             section["units"][role], section["caps"][role] = unit, cap
@@ -366,6 +417,8 @@ class Run:
             if share > 0:
                 log(f"warning: {share:.1%} of training texts are longer than the {role}'s {config['max_length']} "
                     f"{unit.replace('_', ' ')} and are truncated")
+        self.settings = self.settings.with_changes(fitted)  # metrics.json's settings hold the fitted lengths
+        self.metrics["settings"] = self.settings.to_dict()
         self._keep_checkpoints_of({"student": section["student"], "teacher": section["teacher"]})
         return section
 
@@ -393,7 +446,7 @@ class Run:
             save_model(teacher, path)
             status = "done"
         self.teacher = teacher
-        self.metrics["teacher"] = {"name": self.settings["teacher"], "params": int(teacher.count_params()),
+        self.metrics["teacher"] = {"name": self.settings.teacher.name, "params": int(teacher.count_params()),
                                    **self._accuracies(teacher, self.teacher_logits)}
         return teacher, status
 
@@ -429,13 +482,14 @@ class Run:
             status = "done"
         test_logits = student.predict_texts(self.data.test.texts)
         self.metrics["student"] = {
-            **previous, "name": settings["student"], "params": int(student.count_params()),
+            **previous, "name": settings.student.name, "params": int(student.count_params()),
             "validation_accuracy": accuracy(student.predict_texts(self.data.validation.texts),
                                             self.data.validation.labels),
             "test_accuracy": accuracy(test_logits, self.data.test.labels),
             "teacher_agreement": argmax_agreement(test_logits, self.teacher_logits(self.data.test.texts)),
-            "distillation": {key: settings[key] for key in ("temperature", "ce_weight", "kd_weight",
-                                                            "transfer_copies")},
+            "distillation": {"temperature": settings.distillation.temperature,
+                             "ce_weight": settings.distillation.ce_weight, "kd_weight": settings.distillation.kd_weight,
+                             "transfer_copies": settings.transfer.copies},
         }
         self.metrics["distill"] = history
         return student, status
@@ -451,7 +505,7 @@ class Run:
         from tfcompress.quantize import load_qat, quantize_student, save_qat
 
         settings, path = self.settings, self.folder.qat_path
-        if not settings["qat_epochs"]:
+        if not settings.qat.epochs:
             self.metrics["qat"] = "off"
             return None, "skipped"
         if os.path.exists(path):
@@ -464,13 +518,13 @@ class Run:
             except NotImplementedError as error:
                 self.metrics["qat"] = f"not supported for this student: {error}"
                 return None, "skipped"
-            learning_rate = settings["student_learning_rate"] * settings["qat_learning_rate_scale"]
-            history = self._distill(qat, "qat", settings["qat_epochs"], learning_rate).summary
+            learning_rate = settings.student.learning_rate * settings.qat.learning_rate_scale
+            history = self._distill(qat, "qat", settings.qat.epochs, learning_rate).summary
             save_qat(qat, path)
             self.folder.save_history("qat", history)
             status = "done"
         self.metrics["qat"] = {
-            "epochs": settings["qat_epochs"], "learning_rate_scale": settings["qat_learning_rate_scale"],
+            "epochs": settings.qat.epochs, "learning_rate_scale": settings.qat.learning_rate_scale,
             **self._accuracies(qat),
             "float_test_accuracy": self.metrics["student"]["test_accuracy"], "training": history,
         }
@@ -524,7 +578,7 @@ class Run:
         user column, else the test split cut into clients by a seeded Dirichlet label skew."""
         from tfcompress.federated import label_prior, make_clients, personalization_report
 
-        options = self.settings["personalization"]
+        options = self.settings.evaluation.personalization.to_dict()
         if self.held_out is not None:
             clients = make_clients([self.held_out], by_user=True, test_fraction=options["test_fraction"],
                                    seed=self.config.seed)
@@ -557,7 +611,7 @@ class Run:
 
     def measure_robustness(self):
         """Every offline recipe against teacher, student and the int8 file, on one seeded test sample."""
-        if not self.settings["robustness"]["num_examples"]:
+        if not self.settings.evaluation.robustness.num_examples:
             self.metrics["robustness"] = "skipped: robustness_examples is 0"
             return None, "skipped"
         missing = recipe.adversarial_texts_missing()
@@ -566,7 +620,7 @@ class Run:
             return None, "skipped"
         from tfcompress.robustness import RECIPE_NAMES, attack_model, outcome_agreement
 
-        options = self.settings["robustness"]
+        options = self.settings.evaluation.robustness.to_dict()
         test = self.data.test
         section = {"num_examples": min(options["num_examples"], len(test.texts)), "seed": self.config.seed,
                    "recipes": list(RECIPE_NAMES), "query_budget": options["query_budget"], "models": {}}
@@ -598,7 +652,7 @@ class Run:
     def teacher_attack(self, recipe_name, attack, csv_path):
         """The teacher's attack result from the teacher's output cache (kept while only student settings change,
         so a run that tries another student does not attack the same teacher again)."""
-        options = self.settings["robustness"]
+        options = self.settings.evaluation.robustness.to_dict()
         labels = hashlib.sha256(np.asarray(self.data.test.labels, np.int64).tobytes()).hexdigest()[:12]
         kind = (f"attack-{recipe_name}-n{options['num_examples']}-q{options['query_budget']}-"
                 f"seed{self.config.seed}-labels{labels}")
@@ -630,7 +684,7 @@ class Run:
         """shap and integrated gradients for teacher and student, fidelity between them, AOPC."""
         from tfcompress.explain import explain_model, fidelity
 
-        options, test = self.settings["explanations"], self.data.test
+        options, test = self.settings.evaluation.explanations.to_dict(), self.data.test
         count = min(options["num_examples"], len(test.texts))
         if not count:
             self.metrics["explanations"] = "skipped: explanation_examples is 0"

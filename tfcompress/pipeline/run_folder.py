@@ -22,36 +22,40 @@ import shutil
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.errors import RunFolderBusy
-from tfcompress.pipeline.presets import EVALUATION_SETTINGS
+from tfcompress.config import Settings
 
 
 # Settings that do not change a trained model: evaluation sizes, which stages are switched off, and the engine
 # (one process or several workers: the same training within numerical tolerance).
-UNTRAINED_SETTINGS = (*EVALUATION_SETTINGS, "skip", "strategy")
+UNTRAINED_SETTINGS = (*Settings().evaluation.to_flat(), "skip", "strategy")
 
 
-# What the teacher is trained from: a run whose other settings change (another student, other loss weights) keeps
-# the teacher and its cached outputs.
-TEACHER_SETTINGS = ("teacher", "teacher_config", "teacher_epochs", "teacher_learning_rate", "teacher_batch_size",
-                    "teacher_optimizer", "teacher_patience", "dataset", "data", "test_data", "text_column",
-                    "label_column", "user_column",
-                    "max_train_examples", "max_length", "held_out_users", "seed")
+# What the teacher is trained from besides its own section: a run whose other settings change (another student,
+# other loss weights) keeps the teacher and its cached outputs.
+TEACHER_RUN_OPTIONS = ("dataset", "data", "test_data", "text_column", "label_column", "user_column",
+                       "max_train_examples", "max_length", "seed")
 TEACHER_MARKER = "teacher_fingerprint.txt"
 # The checkpoints a teacher with the same settings reuses (with the fingerprint they were trained for).
 TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json", TEACHER_MARKER)
 
 
-def teacher_fingerprint(settings, data_files=()):
-    """Hash of the settings the teacher is trained from (``TEACHER_SETTINGS``) and of the user's data files."""
-    teacher = {key: settings.get(key) for key in TEACHER_SETTINGS}
-    if "teacher_patience" not in settings:
-        teacher["patience"] = settings.get("patience")  # the teacher's fit falls back on it
-    return fingerprint(teacher, data_files)
+def teacher_fingerprint(settings, options, data_files=()):
+    """Hash of what the teacher is trained from: ``settings.teacher``, the held-out users, the run ``options`` that
+    choose its data (``TEACHER_RUN_OPTIONS``) and the user's data files."""
+    trained = {key: value for key, value in settings.teacher.to_flat().items()
+               if key != "teacher_inference"}  # the precision of its later passes does not change its training
+    teacher = {**trained, **settings.data.to_flat(), **{key: options.get(key) for key in TEACHER_RUN_OPTIONS}}
+    return _digest(teacher, data_files)
 
 
-def fingerprint(settings, data_files=()):
-    """Hash of the training settings and the contents of the user's data files."""
-    trained = {key: value for key, value in settings.items() if key not in UNTRAINED_SETTINGS}
+def fingerprint(settings, options, data_files=()):
+    """Hash of the training settings (a ``Settings``, in its flat form), the run ``options`` (``RunConfig.options``)
+    and the contents of the user's data files."""
+    return _digest({**settings.to_flat(), **options}, data_files)
+
+
+def _digest(inputs, data_files):
+    trained = {key: value for key, value in inputs.items() if key not in UNTRAINED_SETTINGS}
     digest = hashlib.sha256(json.dumps(trained, sort_keys=True).encode())
     for path in data_files:
         if path:

@@ -35,8 +35,10 @@ def header_section(metrics):
     if glance:
         blocks.append(Facts(glance, cards=True))
     if settings:
-        blocks.append(Details("settings (the preset merged with the command-line overrides)",
-                              json.dumps(settings, indent=2)))
+        blocks.append(Details("settings (the preset with the configuration file, --set changes and command-line "
+                              "arguments)", json.dumps(settings, indent=2)))
+    if isinstance(metrics.get("run"), dict):
+        blocks.append(Details("run options (data, seeds, skipped stages)", json.dumps(metrics["run"], indent=2)))
     return blocks
 
 
