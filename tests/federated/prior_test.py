@@ -45,6 +45,17 @@ def test_the_adoption_margin_is_counted_in_leave_one_out_hits():
     assert strict["best_weight"] == lenient["best_weight"] == 1.0
 
 
+def test_a_prior_that_breaks_texts_the_global_model_gets_right_is_refused_under_max_losses():
+    labels = np.array([1] * 16 + [0] * 4)
+    logits = np.tile([[0.2, 0.0]], (20, 1)).astype(np.float32)
+    logits[16:] = [0.05, 0.0]  # the four class-0 texts sit close to the boundary: the prior turns them into errors
+    loose = _numbers(prior_offset(logits, labels, GLOBAL, 2.5, [0.0, 1.0], 2))
+    assert loose["adopted"] == 1 and loose["loo_losses"] == 4
+    capped = _numbers(prior_offset(logits, labels, GLOBAL, 2.5, [0.0, 1.0], 2, max_losses=1))
+    assert capped["adopted"] == 0 and not capped["offset"].any() and capped["loo_losses"] == 4
+    assert _numbers(prior_offset(logits, labels, GLOBAL, 2.5, [0.0, 1.0], 2, max_losses=4))["adopted"] == 1
+
+
 def test_the_prior_method_needs_the_global_prior(small_student, skewed_clients):
     with pytest.raises(ValueError, match="global model's training prior"):
         personalize_keras(small_student, skewed_clients[0], PersonalizationConfig())
@@ -64,17 +75,20 @@ def test_the_keras_copy_carries_the_offset_in_its_bias_and_the_global_model_is_u
     assert changed == [False] * (len(changed) - 1) + [True]  # only the head's bias
 
 
-def test_the_on_device_signature_reproduces_the_keras_personal_prior(small_student, skewed_clients, tmp_path):
+@pytest.mark.parametrize("config", [PersonalizationConfig(), PersonalizationConfig(prior_weights=(0.0, 0.5),
+                                                                                  min_holdout_gain=1, max_loo_losses=0)])
+def test_the_on_device_signature_reproduces_the_keras_personal_prior(small_student, skewed_clients, tmp_path, config):
     path = tmp_path / "trainable.tflite"
-    export = export_on_device_training(small_student, path, global_prior=GLOBAL)
+    export = export_on_device_training(small_student, path, global_prior=GLOBAL, config=config)
     assert "adapt_prior" in export["signatures"] and export["builtin_ops_only"]
-    assert export["prior"]["weights"] == [0.0, 0.5, 1.0]
+    assert export["prior"]["weights"] == list(config.prior_weights)
+    assert export["prior"]["max_losses"] == config.max_loo_losses
     for client in skewed_clients[:4]:
         ids, labels = client.encoded(small_student.encoder.encode, "train")
         test_ids, _ = client.encoded(small_student.encoder.encode, "test")
         device = TFLiteTrainer(path)
         chosen = device.adapt_prior(ids, labels)
-        personal, result = personalize_keras(small_student, client, PersonalizationConfig(), GLOBAL)
+        personal, result = personalize_keras(small_student, client, config, GLOBAL)
         assert float(chosen["weight"]) == pytest.approx(result["weight"]) and int(chosen["adopted"]) == result["adopted"]
         np.testing.assert_allclose(device.predict(test_ids), personal(test_ids, training=False).numpy(), atol=1e-4)
 

@@ -35,6 +35,8 @@ class PersonalizationConfig:
         prior_strength: pseudo-counts of the global prior in the client's prior (``prior``). 2.5 is close to
             the Beta fitted by moments to the training movies' fresh rates (a + b = 2.4 and 2.2 on seeds 0, 1).
         prior_weights: the grid the client picks its prior's weight from; starts at 0 (the global model).
+        max_loo_losses: the prior is kept only when it turns at most this many of the client's leave-one-out
+            texts that the global model gets right into errors (``None``: no limit).
         proximal: Ditto's pull towards the global weights (``ditto``).
         mix_weights: the grid of the local model's share in ``interpolate``.
 
@@ -54,6 +56,7 @@ class PersonalizationConfig:
     seed: int = 0
     prior_strength: float = 2.5
     prior_weights: tuple = (0.0, 0.5, 1.0)
+    max_loo_losses: int = None
     proximal: float = 0.1
     mix_weights: tuple = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -72,6 +75,8 @@ class PersonalizationConfig:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not 0.0 <= self.holdout_fraction < 1.0:
             raise ValueError(f"holdout_fraction must be in [0, 1), got {self.holdout_fraction}")
+        if self.max_loo_losses is not None and self.max_loo_losses < 0:
+            raise ValueError(f"max_loo_losses must be >= 0 or None, got {self.max_loo_losses}")
         if self.min_holdout_gain < 1:
             raise ValueError(f"min_holdout_gain must be at least 1 example, got {self.min_holdout_gain}")
         if self.epochs < 0 or self.batch_size < 1 or self.learning_rate <= 0:
@@ -81,6 +86,11 @@ class PersonalizationConfig:
     def trained_part(self):
         """What fine-tuning trains: ``head`` or ``whole`` (ditto trains the whole model, interpolate the head)."""
         return {"ditto": "whole", "interpolate": "head"}.get(self.method, self.mode)
+
+    def prior_options(self):
+        """The ``prior_offset`` keywords of this configuration."""
+        return {"strength": self.prior_strength, "weights": self.prior_weights, "min_gain": self.min_holdout_gain,
+                "max_losses": self.max_loo_losses}
 
     def to_dict(self):
         config = dataclasses.asdict(self)

@@ -189,8 +189,7 @@ def _personal_prior(logits_fn, bias, train_data, test_data, config, global_prior
     classes = bias.shape[0]
     train_logits, train_labels = predict_dataset(logits_fn, train_data, classes)
     test_logits, test_labels = predict_dataset(logits_fn, test_data, classes)
-    chosen = prior_offset(train_logits, train_labels, global_prior, config.prior_strength, config.prior_weights,
-                          config.min_holdout_gain)
+    chosen = prior_offset(train_logits, train_labels, global_prior, **config.prior_options())
     bias.assign_add(chosen["offset"])
     count, test_count = _count(train_labels), _count(test_labels)
     would_be = test_logits + chosen["best_weight"] * chosen["shift"]

@@ -70,8 +70,7 @@ class OnDeviceTrainer(tf.Module):
         return {"loss": loss}
 
     def _adapt_prior(self, x, y):
-        chosen = prior_offset(self._logits(x)[1], y, self.global_prior, self.config.prior_strength,
-                              self.config.prior_weights, self.config.min_holdout_gain)
+        chosen = prior_offset(self._logits(x)[1], y, self.global_prior, **self.config.prior_options())
         self.bias.assign_add(chosen["offset"])
         return {"offset": chosen["offset"], "weight": chosen["weight"], "adopted": chosen["adopted"]}
 

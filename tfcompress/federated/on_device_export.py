@@ -66,8 +66,9 @@ def export_on_device_training(model, path, learning_rate=0.1, global_prior=None,
     write_bytes_atomic(model_bytes, path)
     interpreter = tf.lite.Interpreter(model_content=model_bytes)
     prior = None if global_prior is None else {
-        "global_prior": [round(float(p), 6) for p in trainer.global_prior], "strength": trainer.config.prior_strength,
-        "weights": list(trainer.config.prior_weights), "min_gain": trainer.config.min_holdout_gain}
+        "global_prior": [round(float(p), 6) for p in trainer.global_prior],
+        **{key: list(value) if isinstance(value, tuple) else value
+           for key, value in trainer.config.prior_options().items()}}
     return {"path": os.fspath(path), "bytes": len(model_bytes), "learning_rate": learning_rate, "prior": prior,
             "signatures": interpreter.get_signature_list(), "ops": op_names(model_bytes),
             "builtin_ops_only": uses_builtin_ops_only(model_bytes),

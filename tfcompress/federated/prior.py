@@ -10,7 +10,8 @@ client's prior pi_c gives logits + log(pi_c / pi_g). The device uses
 (``s`` pseudo-counts of the global prior shrink a small client towards it) and picks ``w`` from a short
 grid by leave-one-out on its own training texts: each text is predicted with the prior of the others.
 The smallest ``w`` with the most leave-one-out hits is kept only when it gets ``min_holdout_gain`` more
-of them right than ``w = 0`` (the global model); otherwise the client keeps the global model.
+of them right than ``w = 0`` (the global model) and, with ``max_loo_losses``, turns at most that many of the
+texts the global model gets right into errors; otherwise the client keeps the global model.
 
 Everything here is TensorFlow ops on logits the model has already computed, so the same function runs
 eagerly (Keras), inside TFF's per-client computation and inside the on-device ``.tflite`` (builtin ops).
@@ -31,7 +32,7 @@ def label_prior(labels, num_classes):
     return (counts / counts.sum()).astype(np.float32)
 
 
-def prior_offset(logits, labels, global_prior, strength, weights, min_gain):
+def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_losses=None):
     """The logit offset a client adds, chosen by leave-one-out on its own labelled examples.
 
     Args:
@@ -41,12 +42,14 @@ def prior_offset(logits, labels, global_prior, strength, weights, min_gain):
         strength: pseudo-counts ``s`` of the global prior in the client's estimate.
         weights: the grid of ``w``; the first must be 0 (the global model).
         min_gain: leave-one-out hits ``w`` must add over ``w = 0`` to be adopted.
+        max_losses: the most leave-one-out texts ``w`` may get wrong that ``w = 0`` gets right (``None``: any).
 
     Returns:
         A dict of tensors: ``offset`` ``[classes]`` (zeros when not adopted), ``shift`` (the offset at
         ``w = 1``), ``weight`` (the ``w``
-        used), ``best_weight`` (the leave-one-out choice before the ``min_gain`` rule), ``adopted``
-        (0/1), ``loo_correct_global`` and ``loo_correct_best`` (hits out of ``n``).
+        used), ``best_weight`` (the leave-one-out choice before the adoption rule), ``adopted``
+        (0/1), ``loo_correct_global`` and ``loo_correct_best`` (hits out of ``n``), ``loo_losses`` (texts the
+        best ``w`` gets wrong that the global model gets right).
 
     Example:
         >>> prior_offset(logits, labels, label_prior(train_labels, 2), 2.5, [0.0, 0.5, 1.0], 2)["offset"]
@@ -64,15 +67,20 @@ def prior_offset(logits, labels, global_prior, strength, weights, min_gain):
     loo_shift = tf.math.log(others) - log_global[None, :]
     shifted = logits[None, :, :] + weights[:, None, None] * loo_shift[None, :, :]
     predictions = tf.argmax(shifted, axis=-1, output_type=tf.int32)
-    hits = tf.reduce_sum(tf.cast(tf.equal(predictions, labels[None, :]), tf.int32), axis=1)
+    correct = tf.equal(predictions, labels[None, :])
+    hits = tf.reduce_sum(tf.cast(correct, tf.int32), axis=1)
     best = tf.argmax(hits, output_type=tf.int32)  # the first (smallest w) of the ties
+    losses = tf.reduce_sum(tf.cast(tf.logical_and(correct[0], tf.logical_not(correct[best])), tf.int32))
     adopted = hits[best] >= hits[0] + int(min_gain)
+    if max_losses is not None:
+        adopted = tf.logical_and(adopted, losses <= int(max_losses))
     weight = tf.where(adopted, weights[best], 0.0)
     client_prior = (counts + strength * global_prior) / (count + strength)
     offset = weight * (tf.math.log(client_prior) - log_global)
     return {"offset": offset, "shift": tf.math.log(client_prior) - log_global, "weight": weight,
             "best_weight": weights[best],
-            "adopted": tf.cast(adopted, tf.int32), "loo_correct_global": hits[0], "loo_correct_best": hits[best]}
+            "adopted": tf.cast(adopted, tf.int32), "loo_correct_global": hits[0], "loo_correct_best": hits[best],
+            "loo_losses": losses}
 
 
 def client_offset(predict_logits, ids, labels, global_prior, config):
@@ -81,5 +89,4 @@ def client_offset(predict_logits, ids, labels, global_prior, config):
     Example:
         >>> result = client_offset(lambda x: student(x, training=False), ids, labels, prior, PersonalizationConfig())
     """
-    return prior_offset(predict_logits(ids), labels, global_prior, config.prior_strength, config.prior_weights,
-                        config.min_holdout_gain)
+    return prior_offset(predict_logits(ids), labels, global_prior, **config.prior_options())
