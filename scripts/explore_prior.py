@@ -1,7 +1,8 @@
 """Adoption rules for the personal class prior, compared on a run's held-out users over seeded client draws.
 
 Usage:
-    .venv/bin/python scripts/explore_prior.py RUN [--draws 3] [--clients 50] [--partitions 5] [--first-partition 0]
+    .venv/bin/python scripts/explore_prior.py RUN [--setting natural|dirichlet] [--draws 3] [--clients 50]
+        [--partitions 5] [--first-partition 0]
         [--rules JSON] [--results benchmarks/results/explore/prior_rules.jsonl]
 
 RUN is a ``tfcompress run`` folder trained with held-out users (``--held-out-users N``). Its student's logits on the
@@ -92,6 +93,19 @@ def summary(outcome):
             "adopted_share": round(float(np.mean(outcome["adopted"])), 4)}
 
 
+def draw_clients(pool, args, draw, seed):
+    """One draw's clients: ``--clients`` seeded users of the held-out pool (natural), or the test split cut into
+    ``--clients`` clients by a Dirichlet(0.3) label skew (dirichlet); ``seed`` cuts each into train and test parts."""
+    if args.setting == "dirichlet":
+        return make_clients([pool], num_clients=args.clients, alpha=0.3, by_user=False, test_fraction=TEST_FRACTION,
+                            seed=1000 * draw + seed)
+    users = sorted(set(pool.users))
+    chosen = set(np.random.default_rng(draw).choice(users, size=min(args.clients, len(users)), replace=False))
+    rows = [i for i, user in enumerate(pool.users) if user in chosen]
+    split = datasets.Split([pool.texts[i] for i in rows], pool.labels[rows], [pool.users[i] for i in rows])
+    return make_clients([split], by_user=True, test_fraction=TEST_FRACTION, seed=seed)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -100,12 +114,15 @@ def main():
     parser.add_argument("--partitions", type=int, default=5)
     parser.add_argument("--first-partition", type=int, default=0,
                         help="the first partition seed: choose a rule on partitions other than those it is judged on")
+    parser.add_argument("--setting", choices=("natural", "dirichlet"), default="natural",
+                        help="natural: the held-out users; dirichlet: the test split cut by a Dirichlet(0.3) label skew")
     parser.add_argument("--rules", type=json.loads, help="a JSON list of rules to compare instead of the grid")
     parser.add_argument("--results", default=os.path.join("benchmarks", "results", "explore", "prior_rules.jsonl"))
     args = parser.parse_args()
     data, held_out = held_out_split(args.run)
     student = load_model(RunFolder(args.run).student_path)
-    texts = list(held_out.texts)
+    pool = held_out if args.setting == "natural" else data.test
+    texts = list(pool.texts)
     logits = student.predict_texts(texts)
     index = {text: row for row, text in enumerate(texts)}
 
@@ -113,22 +130,17 @@ def main():
         return logits[[index[text] for text in client_texts]]
 
     global_prior = label_prior(data.train.labels, data.num_classes).astype(np.float64)
-    users = sorted(set(held_out.users))
     draws = []
     for draw, partition in itertools.product(range(args.draws), range(args.partitions)):
-        chosen = set(np.random.default_rng(draw).choice(users, size=min(args.clients, len(users)), replace=False))
-        rows = [i for i, user in enumerate(held_out.users) if user in chosen]
-        split = datasets.Split([texts[i] for i in rows], held_out.labels[rows], [held_out.users[i] for i in rows])
         seed = args.first_partition + partition
-        draws.append((draw, seed, make_clients([split], by_user=True, test_fraction=TEST_FRACTION, seed=seed),
-                      logits_of))
+        draws.append((draw, seed, draw_clients(pool, args, draw, seed), logits_of))
     grid = args.rules or [{"strength": strength, "weights": weights, "min_gain": gain, "max_losses": losses}
                           for strength in (2.5, 5.0, 10.0, "fitted")
                           for weights in ((0.0, 0.5, 1.0), (0.0, 0.25, 0.5), (0.0, 0.5))
                           for gain in (2, 3, 4)
                           for losses in (0, 1, None)]
     for rule in grid:
-        row = {"run": args.run, "draws": args.draws, "partitions": args.partitions,
+        row = {"run": args.run, "setting": args.setting, "draws": args.draws, "partitions": args.partitions,
                "first_partition": args.first_partition, "rule": rule,
                **evaluate(rule, draws, global_prior, data.num_classes)}
         append_json_line_atomic(row, args.results)
