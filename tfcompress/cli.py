@@ -244,14 +244,15 @@ def _changes(texts):
 
 
 def command_config(args):
-    from tfcompress.config import load_changes, reference_markdown, starter_file
+    from tfcompress.config import reference_markdown, starter_file
     from tfcompress.pipeline import PRESETS, RunConfig
 
     if args.config_command == "reference":
         print(reference_markdown(PRESETS), end="")
         return
-    preset = args.preset or (load_changes(args.config)[0] if args.config else None) or "default"
-    config = RunConfig(preset=preset, config_file=args.config, changes=_changes(args.changes))
+    config = RunConfig(preset=args.preset, config_file=args.config, changes=_changes(args.changes))
+    if config.preset is None and config.file_preset is None:
+        config.preset = "default"  # the configuration commands start from the default preset
     text = starter_file(config.resolve_settings(), preset=config.preset_name)
     if args.config_command == "show":
         print(text, end="")
@@ -278,8 +279,7 @@ def command_run(args):
                        adversarial_texts=not args.no_adversarial_texts, worst_case=not args.no_worst_case,
                        strategy=args.strategy, held_out_users=args.held_out_users, seed=args.seed,
                        student_seed=args.student_seed, config_file=args.config, changes=_changes(args.changes))
-    config.resolve_settings()  # a bad key or value stops here, before anything is written
-    metrics = run(config)
+    metrics = run(config)  # a bad key or value stops it before anything is written
     summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
                for key in ("teacher", "student", "tflite")}
     tflite = metrics["tflite"] if isinstance(metrics["tflite"], dict) else {}

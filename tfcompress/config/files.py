@@ -108,7 +108,7 @@ def _section_lines(lines, key, section, field):
     nested = []
     for child in dataclasses.fields(section):
         value = getattr(section, child.name)
-        if isinstance(value, Section) or (value is None and _is_section_field(section, child.name)):
+        if is_section_type(optional_inner(child.type)[0]):
             nested.append((child, value))
             continue
         lines.append(_comment(child))
@@ -117,10 +117,6 @@ def _section_lines(lines, key, section, field):
     lines.append("")
     for child, value in nested:
         _section_lines(lines, f"{key}.{child.name}", value, child)
-
-
-def _is_section_field(section, name):
-    return is_section_type(optional_inner(type(section).field_type(name))[0])
 
 
 def _markdown_value(value):
@@ -157,18 +153,9 @@ def reference_markdown(presets):
                 values.append(_markdown_value(presets[name].get_path(key)))
             except (AttributeError, KeyError, TypeError):
                 values.append("(off)")
-        annotation = _field_annotation(first, key)
-        lines.append(f"| `{key}` | {type_name(annotation)} | {describe_allowed(field) or 'any'} | "
+        lines.append(f"| `{key}` | {type_name(field.type)} | {describe_allowed(field) or 'any'} | "
                      + " | ".join(values) + f" | {field.metadata['doc']} |")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _field_annotation(settings, key):
-    parts = key.split(".")
-    owner = type(settings)
-    for name in parts[:-1]:
-        owner = optional_inner(owner.field_type(name))[0]
-    return owner.field_type(parts[-1])
 
 
 __all__ = ["FILE_FORMATS", "load_changes", "parse_set", "reference_markdown", "starter_file", "toml_value"]

@@ -60,14 +60,16 @@ class StudentSettings(Section):
                               "two-phase schedule.", minimum=1, flat="student_epochs")
     learning_rate: float = setting(2e-3, "The peak learning rate.", minimum=0.0, flat="student_learning_rate")
     batch_size: int = setting(64, "Texts per step.", minimum=1, flat="student_batch_size")
-    optimizer: Optional[OptimizerSettings] = setting(None, "The student's optimizer (null: Adam; the schedule "
-                                                           "decays the rate).", flat="student_optimizer")
+    optimizer: Optional[OptimizerSettings] = setting(None, "The optimizer of the label-only baseline (null: Adam at "
+                                                           "a constant rate); distillation's rate follows schedule.",
+                                                     flat="student_optimizer")
     patience: Optional[int] = setting(3, "Epochs without improvement before a distillation phase stops "
                                          "(null: never).", minimum=1, flat="patience")
     embedding_init: str = setting("teacher", "Start the student's word embeddings from the teacher's word vectors "
                                              "(teacher) or at random.", choices=("teacher", "random"))
-    lexicon_words: Optional[int] = setting(None, "English words added to the teacher's lexicon for the embedding "
-                                                 "start (null: none).", minimum=0, fingerprint_default=False)
+    lexicon_words: Optional[int] = setting(None, "The most frequent English words added to the teacher's lexicon "
+                                                 "for the embedding start (null: all 28,482).", minimum=0,
+                                           fingerprint_default=False)
     embedding_logit_dims: int = setting(0, "Embedding dimensions started from the teacher's logits of each word.",
                                         minimum=0, fingerprint_default=False)
 

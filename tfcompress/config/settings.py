@@ -56,16 +56,6 @@ class Settings(Section):
             settings = settings.with_path(path, value)
         return settings
 
-    @property
-    def objectives_on(self):
-        """Whether any term beyond KD and cross-entropy is trained (or discrete adversarial texts are made)."""
-        return bool(self.explanation.weight or self.adversarial.weight or self.worst_case.weight
-                    or self.adversarial.texts)
-
-    def without_objectives(self):
-        """A copy with the explanation, adversarial and worst-case terms off (plain distillation)."""
-        return self.with_changes({"explanation.weight": 0.0, "adversarial.weight": 0.0, "worst_case.weight": 0.0})
-
 
 # The changes that turn any preset into plain distillation (KD and cross-entropy only): the baseline the objectives
 # are measured against.

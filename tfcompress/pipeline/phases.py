@@ -51,12 +51,13 @@ class TrainingPhase:
 
 def has_objectives(settings):
     """Whether ``settings`` train any term beyond KD and CE (or discrete adversarial texts)."""
-    return settings.objectives_on
+    return bool(settings.explanation.weight or settings.adversarial.weight or settings.worst_case.weight
+                or settings.adversarial.texts)
 
 
 def plain_distillation(settings):
     """``settings`` with the explanation, adversarial and worst-case terms off."""
-    return settings.without_objectives()
+    return settings.with_changes({"explanation.weight": 0.0, "adversarial.weight": 0.0, "worst_case.weight": 0.0})
 
 
 def full_objective_weights(settings):

@@ -111,7 +111,7 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
         settings = settings.with_changes({role: {"name": name, "model": recipe.model, "epochs": epochs or recipe.epochs,
                                                  "learning_rate": recipe.learning_rate,
                                                  "batch_size": recipe.batch_size,
-                                                 "optimizer": recipe.optimizer and recipe.optimizer.to_dict()}})
+                                                 "optimizer": recipe.optimizer}})
         if role == "student":
             settings = settings.with_changes(STUDENT_CHANGES.get(name, {}))
     return settings

@@ -150,7 +150,8 @@ def train_baseline(settings, data, seed=0, verbose=0):
     recipe = settings.student
     return train_classifier(student, data.train, data.validation, epochs=recipe.epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
-                            patience=recipe.patience, name="baseline", verbose=verbose)
+                            patience=recipe.patience, name="baseline", verbose=verbose,
+                            optimizer=_optimizer_options(recipe.optimizer))
 
 
 def make_student(settings, teacher, data, seed=0, cache=None):
@@ -257,13 +258,12 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     options = settings.worst_case
     if not options.weight:
         return WorstCasePlan(settings)
-    off = settings.with_changes({"worst_case.weight": 0.0})
     if not (hasattr(student, "worst_case_logits") if options.kind == "ibp" else
             hasattr(getattr(student, "embedding", None), "embeddings")):
         if stage == "qat":
             log("qat: the worst-case term trains in the distill stage only (no interval bounds through "
                 "fake-quantized layers); QAT continues the other terms")
-            return WorstCasePlan(off)
+            return WorstCasePlan(settings.with_changes({"worst_case.weight": 0.0}))
         raise ValueError(f"worst_case.weight needs a student with interval bounds (the cnn student), not "
                          f"{getattr(student, 'registry_name', student.name)!r}; set worst_case.weight to 0")
     if not hasattr(student.encoder, "vocabulary"):
@@ -272,7 +272,7 @@ def worst_case_sets(student, settings, stage="distill", teacher=None, cache=None
     missing = wordnet_missing()
     if missing:  # as the discrete adversarial texts: recorded in metrics.json as off, with the reason
         log(f"{stage}: worst-case term off: {missing}")
-        return WorstCasePlan(off, status=f"off: {missing}")
+        return WorstCasePlan(settings.with_changes({"worst_case.weight": 0.0}), status=f"off: {missing}")
     sets = options.sets
     if not sets:
         raise ValueError(f"worst_case.sets must be a non-empty list of {list(ROBUST_SETS)}, got {sets}")

@@ -154,9 +154,14 @@ class RunConfig:
         self._file = load_changes(self.config_file) if self.config_file else (None, {})
 
     @property
+    def file_preset(self):
+        """The preset the configuration file names, or ``None``."""
+        return self._file[0]
+
+    @property
     def preset_name(self):
         """The preset the settings start from: ``preset``, else the configuration file's, else ``quick``."""
-        return self.preset or self._file[0] or "quick"
+        return self.preset or self.file_preset or "quick"
 
     def resolve_settings(self):
         """The run's ``Settings``: the preset (or ``settings``), the file, ``changes``, then the arguments."""
@@ -206,10 +211,10 @@ class RunConfig:
                 "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
                 "skip": sorted(set(self.skip)), "strategy": self.strategy}
 
-    def fingerprints(self):
+    def fingerprints(self, settings=None):
         """``(fingerprint, teacher fingerprint)``: the hashes of what this configuration trains (the checkpoints a
-        run keeps) and of what its teacher is trained from."""
-        settings = self.resolve_settings()
+        run keeps) and of what its teacher is trained from; ``settings``: its already resolved ``Settings``."""
+        settings = settings or self.resolve_settings()
         options, data_files = self.options(settings), (self.data, self.test_data)
         return fingerprint(settings, options, data_files), teacher_fingerprint(settings, options, data_files)
 
@@ -232,7 +237,7 @@ class Run:
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
         self.student_seed = self.options["student_seed"]
-        self.fingerprint, self.teacher_fingerprint = config.fingerprints()
+        self.fingerprint, self.teacher_fingerprint = config.fingerprints(self.settings)
         self.workers = make_workers(config.strategy)  # before TensorFlow runs any op (multi_worker)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
@@ -265,7 +270,8 @@ class Run:
             options = {key: value for key, value in metrics["run"].items() if key != "skip"}
             return {**metrics["settings"], "evaluation": measured}, options
 
-        return compared(json.loads(json.dumps(self.metrics))) == compared(self.previous)
+        mine = json.loads(json.dumps({"settings": self.metrics["settings"], "run": self.metrics["run"]}))
+        return compared(mine) == compared(self.previous)
 
     def execute(self):
         try:
