@@ -2,6 +2,20 @@
 
 Usage: .venv/bin/python benchmarks/personalization.py [--natural-clients 120] [--min-reviews 30]
        [--dirichlet-clients 50] [--alpha 0.3] [--rounds 5] [--seed 2] [--out benchmarks/results]
+       .venv/bin/python benchmarks/personalization.py --run RUN --name NAME [--draws 3] [--draw-clients 50]
+
+With ``--run``: the default personalization (the personal prior) on a ``tfcompress run`` folder's own distilled
+student, the run trained with held-out users (``data.held_out_users``). Draw ``d`` (``--draws`` of them) takes
+``--draw-clients`` of the run's held-out users (all of them when it held out no more; seeded by ``d``) and cuts each
+into a private train part and a 35% test part with partition seed ``d``, as the run's own personalization stage does
+with its seed (draw 0 of a seed-0 run is the run's own draw); the Dirichlet setting cuts the run's test split into
+``--dirichlet-clients`` clients with seed ``d``. Reports per draw and pooled: mean, median and worst gain, clients
+made worse, the most test texts one client lost, the decision error rate, and whether the acceptance bounds hold
+(natural: mean and pooled gain >= +3 points; Dirichlet: mean >= +8; both: at most 5% of clients worse, none by more
+than one test text). Then the on-device ``adapt_prior`` against the Keras prior on draw 0's natural clients.
+Writes OUT/personalization_NAME.json and .md.
+
+Without ``--run``:
 
 1. rotten_tomatoes (seed-0 split); ``--natural-clients`` seeded movies with at least ``--min-reviews`` reviews
    are held out of every split (``hold_out_users``): no model reads their texts. Each is a natural client, its
@@ -41,8 +55,9 @@ from tfcompress.evaluation import accuracy
 from tfcompress.federated import (PersonalizationConfig, TFLiteTrainer, export_on_device_training, label_prior,
                                   make_clients, personalization_eval, personalize_keras, run_federated)
 from tfcompress.federated.fedper import run_fedper
+from tfcompress.federated.personalization import summarize
 from tfcompress.models import build_student, load_model, save_model
-from tfcompress.pipeline import STUDENT_CONFIGS, train_classifier
+from tfcompress.pipeline import STUDENT_CONFIGS, RunFolder, train_classifier
 
 DATA_SEED = 0
 TEST_FRACTION = 0.35
@@ -183,6 +198,100 @@ def pooled_accuracy(student, clients):
     return round(accuracy(student(ids, training=False).numpy(), labels), 4), int(len(labels))
 
 
+NATURAL_MEAN, DIRICHLET_MEAN, MOST_WORSE_SHARE, MOST_LOST = 3.0, 8.0, 0.05, 1
+
+
+def natural_draw(held_out, draw, count):
+    """Draw ``draw``'s natural clients: ``count`` seeded users of the held-out pool, cut with partition seed ``draw``."""
+    users = sorted(set(held_out.users))
+    chosen = set(np.random.default_rng(draw).choice(users, size=min(count, len(users)), replace=False))
+    rows = [i for i, user in enumerate(held_out.users) if user in chosen]
+    split = datasets.Split([held_out.texts[i] for i in rows], held_out.labels[rows], [held_out.users[i] for i in rows])
+    return make_clients([split], by_user=True, test_fraction=TEST_FRACTION, seed=draw)
+
+
+def bounds(summary, setting):
+    """Which acceptance bounds ``summary`` (a ``summarize`` dict) meets."""
+    pooled = round(100 * (summary["pooled_accuracy_personalized"] - summary["pooled_accuracy_before"]), 2)
+    mean_bar = NATURAL_MEAN if setting == "natural" else DIRICHLET_MEAN
+    checks = {f"mean gain >= {mean_bar:+g}": summary["mean_gain_points"] >= mean_bar,
+              f"share worse <= {MOST_WORSE_SHARE:.0%}": summary["share_worse"] <= MOST_WORSE_SHARE,
+              f"most test texts lost <= {MOST_LOST}": summary["most_test_examples_lost"] <= MOST_LOST}
+    if setting == "natural":
+        checks[f"pooled gain >= {NATURAL_MEAN:+g}"] = pooled >= NATURAL_MEAN
+    return {"pooled_gain_points": pooled, "checks": checks, "met": all(checks.values())}
+
+
+def measure_run(args):
+    """The default personalization on ``args.run``'s student over ``args.draws`` draws (resumable)."""
+    folder = RunFolder(args.run)
+    data, held_out = folder.load_data()
+    if held_out is None:
+        raise SystemExit(f"{args.run} held out no users: run it with data.held_out_users (e.g. --held-out-users 50)")
+    student = load_model(folder.student_path)
+    prior = label_prior(data.train.labels, data.num_classes)
+    config = PersonalizationConfig()
+    cache = ResumableCache(os.path.join(args.out, f".personalization_{args.name}.partial"))
+    key = {"run": folder.load_metrics()["fingerprint"], "config": config.to_dict(), "clients": args.draw_clients,
+           "dirichlet_clients": args.dirichlet_clients, "alpha": args.alpha}
+    report = {"command": f"python benchmarks/personalization.py --run {args.run} --name {args.name} --draws "
+                         f"{args.draws} --draw-clients {args.draw_clients} --dirichlet-clients {args.dirichlet_clients}",
+              "run": args.run, "preset": folder.load_metrics()["preset"], "config": config.to_dict(),
+              "versions": versions(), "global_prior": prior.tolist(), "held_out_users": len(set(held_out.users))}
+    for setting in ("natural", "dirichlet"):
+        draws, rows = [], []
+        for draw in range(args.draws):
+            clients = natural_draw(held_out, draw, args.draw_clients) if setting == "natural" else make_clients(
+                [data.test], num_clients=args.dirichlet_clients, alpha=args.alpha, by_user=False,
+                test_fraction=TEST_FRACTION, seed=draw)
+            name = f"{setting}.draw{draw}.json"
+            result = cache.load(name, key)
+            if result is None:
+                print(f"{setting}: draw {draw}", flush=True)
+                result = cache.keep(name, key, personalization_eval(student, clients, config, prior))
+            draws.append({"draw": draw, "summary": result["summary"], **bounds(result["summary"], setting),
+                          "clients": result["clients"]})
+            rows += result["clients"]
+        pooled = summarize(rows)
+        report[setting] = {"draws": draws, "pooled": {"summary": pooled, **bounds(pooled, setting)},
+                           "every_draw_met": all(draw["met"] for draw in draws)}
+    report["on_device"] = cache.load("on_device.json", key) or cache.keep(
+        "on_device.json", key, on_device_prior(student, natural_draw(held_out, 0, args.draw_clients), prior, config))
+    write_json_atomic(report, os.path.join(args.out, f"personalization_{args.name}.json"), indent=1)
+    write_text_atomic(run_markdown(report), os.path.join(args.out, f"personalization_{args.name}.md"))
+    print(run_markdown(report))
+
+
+RUN_HEADER = ("draw", "clients", "mean gain (points)", "pooled gain", "median", "worst", "clients worse",
+              "most test texts lost", "decision error rate", "adopted", "bounds met")
+
+
+def run_markdown(report):
+    lines = [f"# Personalization on the `{report['preset']}` preset's student ({report['run']})", "",
+             f"Command: `{report['command']}`", "",
+             f"Method: the default personal prior, {report['config']['prior_min_evidence']:g} nats of leave-one-out "
+             f"evidence (strength {report['config']['prior_strength']:g}, weights "
+             f"{', '.join(f'{w:g}' for w in report['config']['prior_weights'])}).", ""]
+    for setting, title in (("natural", "Natural clients (the run's held-out movies)"),
+                           ("dirichlet", "Dirichlet alpha 0.3 clients (the run's test split)")):
+        section = report[setting]
+        table = [(draw["draw"], *_run_cells(draw)) for draw in section["draws"]] + [("pooled", *_run_cells(section["pooled"]))]
+        lines += [f"## {title}", "", markdown_table(RUN_HEADER, table), "",
+                  f"Every draw meets the bounds: {'yes' if section['every_draw_met'] else 'no'}.", ""]
+    device = report["on_device"]
+    lines += [f"On-device `adapt_prior` vs Keras on draw 0's natural clients: {device['clients_with_identical_predictions']}"
+              f" of {len(device['clients'])} with identical test predictions.", ""]
+    return "\n".join(lines)
+
+
+def _run_cells(entry):
+    s = entry["summary"]
+    failed = [name for name, ok in entry["checks"].items() if not ok]
+    return (s["clients"], s["mean_gain_points"], entry["pooled_gain_points"], s["median_gain_points"],
+            s["worst_gain_points"], f"{s['clients_worse']} ({s['share_worse']:.0%})", s["most_test_examples_lost"],
+            s.get("decisions", {}).get("error_rate"), s["adopted"], "yes" if not failed else "no: " + "; ".join(failed))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--natural-clients", type=int, default=120)
@@ -195,7 +304,13 @@ def main():
     parser.add_argument("--dp-clip", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=2, help="held-out draw and client partition seed")
     parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--run", help="measure the default personalization on this run folder's student")
+    parser.add_argument("--name", default="run", help="with --run: results go to personalization_NAME.{json,md}")
+    parser.add_argument("--draws", type=int, default=3, help="with --run: seeded client draws")
+    parser.add_argument("--draw-clients", type=int, default=50, help="with --run: natural clients per draw")
     args = parser.parse_args()
+    if args.run:
+        return measure_run(args)
     started = time.perf_counter()
     cache = ResumableCache(os.path.join(args.out, ".personalization.partial"))
     key = {name: value for name, value in vars(args).items() if name not in ("out", "rounds", "dp_noise", "dp_clip")}

@@ -8,8 +8,8 @@ Usage:
 RUN is a ``tfcompress run`` folder trained with held-out users (``--held-out-users N``). Its student's logits on the
 held-out users' texts are computed once; each draw takes ``--clients`` of those users (seeded), and each
 partition seed cuts every client's texts into a private train part and a 35% test part, as the run does. A rule
-(``tfcompress.federated.prior_offset``'s strength, weight grid, minimum leave-one-out gain and most leave-one-out
-losses; ``fitted``: the strength of a Beta prior fitted by moments to the draw's train parts) decides from the train
+(``tfcompress.federated.prior_offset``'s strength, weight grid, minimum leave-one-out gain, most leave-one-out
+losses and optional ``min_evidence`` in nats; ``fitted``: the strength of a Beta prior fitted by moments to the draw's train parts) decides from the train
 part alone; its gain is measured on the test part against the global model.
 
 Per rule, pooled over draws and partitions and for each of them: mean, median and worst gain (points), clients made
@@ -24,7 +24,6 @@ import numpy as np
 
 from tfcompress import datasets
 from tfcompress.atomic import append_json_line_atomic
-from tfcompress.datasets import hold_out_users
 from tfcompress.federated import label_prior, make_clients, prior_offset
 from tfcompress.models import load_model
 from tfcompress.pipeline import RunFolder
@@ -33,19 +32,14 @@ TEST_FRACTION = 0.35
 
 
 def held_out_split(folder):
-    """The run's data and held-out users' split, rebuilt from its metrics.json."""
-    metrics = RunFolder(folder).load_metrics()
-    run, held = metrics["run"], metrics["settings"]["data"]["held_out_users"]
-    data = datasets.load(run["dataset"], seed=run["seed"])
-    section = metrics["dataset"]["held_out_users"]
-    data, held_out = hold_out_users(data, section["users"], held["min_texts"], seed=run["seed"])
-    return data, held_out
+    """The run's data and held-out users' split."""
+    return RunFolder(folder).load_data()
 
 
 def decide(logits, labels, global_prior, rule):
     """``(offset, adopted)`` of a client under ``rule``: the package's ``prior_offset``."""
     chosen = prior_offset(logits, labels, global_prior, rule["strength"], rule["weights"], rule["min_gain"],
-                          rule["max_losses"])
+                          rule["max_losses"], rule.get("min_evidence", 0.0))
     return chosen["offset"].numpy(), bool(chosen["adopted"].numpy())
 
 

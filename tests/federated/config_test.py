@@ -13,7 +13,8 @@ def test_defaults_and_dict():
 
 @pytest.mark.parametrize("options", [{"mode": "tail"}, {"holdout_fraction": 1.0}, {"learning_rate": 0.0},
                                      {"batch_size": 0}, {"method": "fedsomething"}, {"prior_weights": (0.5, 1.0)},
-                                     {"mix_weights": (0.0, -1.0)}, {"prior_strength": 0.0}, {"proximal": -1.0}])
+                                     {"mix_weights": (0.0, -1.0)}, {"prior_strength": 0.0}, {"proximal": -1.0},
+                                     {"prior_min_evidence": -1.0}, {"prior_min_gain": 0}])
 def test_bad_values_are_rejected(options):
     with pytest.raises(ValueError):
         PersonalizationConfig(**options)

@@ -25,7 +25,33 @@ def test_a_one_sided_client_adopts_an_offset_towards_its_class():
     assert result["adopted"] == 1 and result["loo_correct_global"] == 4 and result["loo_correct_best"] == 16
     client = (np.array([4, 16]) + 2.5 * GLOBAL) / (20 + 2.5)
     np.testing.assert_allclose(result["offset"], result["weight"] * np.log(client / GLOBAL), rtol=1e-5)
-    assert result["weight"] == 0.5  # the smallest weight with the most leave-one-out hits
+    assert result["weight"] == 1.0  # the weight with the largest leave-one-out log-likelihood
+    assert result["loo_evidence"] == pytest.approx(_loo_evidence(logits, labels, 2.5, 1.0), rel=1e-4)
+
+
+def _loo_evidence(logits, labels, strength, weight):
+    """The leave-one-out log-likelihood gain of ``weight`` over the global model, computed text by text."""
+    gain = 0.0
+    for row, label in enumerate(labels):
+        others = np.delete(labels, row)
+        prior = (np.bincount(others, minlength=2) + strength * GLOBAL) / (len(others) + strength)
+        shifted = logits[row] + weight * np.log(prior / GLOBAL)
+        gain += (shifted[label] - np.log(np.exp(shifted).sum())) - (
+            logits[row][label] - np.log(np.exp(logits[row]).sum()))
+    return gain
+
+
+def test_weak_evidence_keeps_the_global_model_under_min_evidence():
+    # 12 of 20 texts are class 1 and the model is already confident on most: the prior fixes one text, barely.
+    labels = np.array([1] * 12 + [0] * 8)
+    logits = np.where(labels[:, None] == np.arange(2)[None], 1.5, -1.5).astype(np.float32)
+    logits[0] = [0.05, 0.0]  # one class-1 text just on the wrong side
+    evidence = _loo_evidence(logits, labels, 5.0, 1.0)
+    assert 0.0 < evidence < 3.0
+    lenient = _numbers(prior_offset(logits, labels, GLOBAL, 5.0, [0.0, 1.0], 1))
+    strict = _numbers(prior_offset(logits, labels, GLOBAL, 5.0, [0.0, 1.0], 1, min_evidence=3.0))
+    assert lenient["adopted"] == 1 and lenient["loo_evidence"] == pytest.approx(evidence, rel=1e-4)
+    assert strict["adopted"] == 0 and not strict["offset"].any() and strict["best_weight"] == 1.0
 
 
 def test_a_client_like_the_global_data_keeps_the_global_model():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import requires_full_stack, stack_run_config
-from tfcompress.pipeline import NOT_BUILT, SKIPPABLE_STAGES, Run, RunConfig, run
+from tfcompress.pipeline import NOT_BUILT, SKIPPABLE_STAGES, Run, RunConfig, RunFolder, run
 from tfcompress.pipeline.run import MEASURING_STAGES
 
 
@@ -240,6 +240,9 @@ def test_the_held_out_movies_texts_reach_no_model_and_no_metric(quick_run):
     out, metrics = quick_run
     _, held = datasets.hold_out_users(datasets.load("rotten_tomatoes", seed=0), 20, 30, seed=0)
     assert metrics["dataset"]["held_out_users"]["texts"] == len(held)
+    data, rebuilt = RunFolder(str(out)).load_data()  # what benchmarks measure the run's student on
+    assert rebuilt.texts == held.texts and list(rebuilt.users) == list(held.users)
+    assert len(data.test) == metrics["dataset"]["splits"]["test"]
     if isinstance(metrics["personalization"], dict):
         assert {row["client"] for row in metrics["personalization"]["client_table"]} == set(held.users)
     written = (out / "metrics.json").read_text() + (out / "report.md").read_text()

@@ -97,3 +97,17 @@ def test_sections_given_as_strings_are_shown_as_those_strings(quick_report, tmp_
     markdown, page = read_report(tmp_path)
     assert "**personalization:** skipped: no clients" in markdown
     assert image_sources(page) == [] and os.listdir(tmp_path / "report_files") == []
+
+
+def test_the_gain_plot_counts_and_names_the_clients_made_worse():
+    from matplotlib.figure import Figure
+
+    from tfcompress.report.plots import draw_personalization_gains
+
+    rows = [{"client": f"movie_{i}", "gain_points": gain}
+            for i, gain in enumerate([0.0] * 26 + [9.1, 16.7, -8.3, -9.1])]
+    figure = Figure()
+    draw_personalization_gains(figure, rows)
+    axes = figure.axes[0]
+    assert axes.get_title().endswith("2 of 30 clients made worse")
+    assert sorted(text.get_text() for text in axes.texts) == ["movie_28", "movie_29"]

@@ -14,8 +14,9 @@ class PersonalizationConfig:
     """How one client personalizes, used in TFF, in Keras and by the on-device export.
 
     ``method`` ``prior`` (the default): the client adds its own shrunk class prior to the global logits
-    with a weight chosen by leave-one-out on its training data (``prior_strength``, ``prior_weights``,
-    ``min_holdout_gain``; see ``tfcompress.federated.prior``); nothing is trained. The other methods
+    with a weight chosen by leave-one-out on its training data and kept only on strong evidence
+    (``prior_strength``, ``prior_weights``, ``prior_min_evidence``, ``prior_min_gain``, ``max_loo_losses``; see
+    ``tfcompress.federated.prior``); nothing is trained. The other methods
     fine-tune, with this policy: hold out the first ``holdout_fraction`` of the client's (pre-shuffled) training data,
     fine-tune on the rest with plain SGD, and keep the fine-tuned weights only when they classify at
     least ``min_holdout_gain`` more held-out examples correctly than the global model; otherwise the
@@ -30,11 +31,14 @@ class PersonalizationConfig:
         batch_size: examples per step.
         holdout_fraction: share of local training data held out for the keep/revert decision.
         select: apply the keep/revert decision.
-        min_holdout_gain: extra held-out examples the fine-tuned model must get right to be kept.
+        min_holdout_gain: extra held-out examples the fine-tuned model must get right to be kept (fine-tuning
+            methods).
         seed: shuffle seed of the fine-tuning batches.
-        prior_strength: pseudo-counts of the global prior in the client's prior (``prior``). 2.5 is close to
-            the Beta fitted by moments to the training movies' fresh rates (a + b = 2.4 and 2.2 on seeds 0, 1).
+        prior_strength: pseudo-counts of the global prior in the client's prior (``prior``).
         prior_weights: the grid the client picks its prior's weight from; starts at 0 (the global model).
+        prior_min_evidence: the leave-one-out log-likelihood gain (nats) the prior needs over the global model
+            to be kept.
+        prior_min_gain: the extra leave-one-out texts the prior must get right to be kept.
         max_loo_losses: the prior is kept only when it turns at most this many of the client's leave-one-out
             texts that the global model gets right into errors (``None``: no limit).
         proximal: Ditto's pull towards the global weights (``ditto``).
@@ -54,8 +58,10 @@ class PersonalizationConfig:
     select: bool = True
     min_holdout_gain: int = 2
     seed: int = 0
-    prior_strength: float = 2.5
+    prior_strength: float = 5.0
     prior_weights: tuple = (0.0, 0.5, 1.0)
+    prior_min_evidence: float = 3.0
+    prior_min_gain: int = 1
     max_loo_losses: int = None
     proximal: float = 0.1
     mix_weights: tuple = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -77,6 +83,9 @@ class PersonalizationConfig:
             raise ValueError(f"holdout_fraction must be in [0, 1), got {self.holdout_fraction}")
         if self.max_loo_losses is not None and self.max_loo_losses < 0:
             raise ValueError(f"max_loo_losses must be >= 0 or None, got {self.max_loo_losses}")
+        if self.prior_min_evidence < 0 or self.prior_min_gain < 1:
+            raise ValueError(f"prior_min_evidence must be >= 0 and prior_min_gain >= 1, got {self.prior_min_evidence}, "
+                             f"{self.prior_min_gain}")
         if self.min_holdout_gain < 1:
             raise ValueError(f"min_holdout_gain must be at least 1 example, got {self.min_holdout_gain}")
         if self.epochs < 0 or self.batch_size < 1 or self.learning_rate <= 0:
@@ -89,8 +98,8 @@ class PersonalizationConfig:
 
     def prior_options(self):
         """The ``prior_offset`` keywords of this configuration."""
-        return {"strength": self.prior_strength, "weights": self.prior_weights, "min_gain": self.min_holdout_gain,
-                "max_losses": self.max_loo_losses}
+        return {"strength": self.prior_strength, "weights": self.prior_weights, "min_gain": self.prior_min_gain,
+                "max_losses": self.max_loo_losses, "min_evidence": self.prior_min_evidence}
 
     def to_dict(self):
         config = dataclasses.asdict(self)

@@ -9,9 +9,12 @@ client's prior pi_c gives logits + log(pi_c / pi_g). The device uses
 
 (``s`` pseudo-counts of the global prior shrink a small client towards it) and picks ``w`` from a short
 grid by leave-one-out on its own training texts: each text is predicted with the prior of the others.
-The smallest ``w`` with the most leave-one-out hits is kept only when it gets ``min_holdout_gain`` more
-of them right than ``w = 0`` (the global model) and, with ``max_loo_losses``, turns at most that many of the
-texts the global model gets right into errors; otherwise the client keeps the global model.
+The weight with the largest leave-one-out log-likelihood gain over ``w = 0`` (the global model) is the
+candidate; it is kept only when the evidence is strong: that gain is at least ``min_evidence`` nats (3 nats is a
+likelihood ratio of about 20), it gets at least ``min_gain`` more leave-one-out texts right and, with
+``max_losses``, it turns at most that many of the texts the global model gets right into errors. Otherwise the
+client keeps the global model. The log-likelihood uses the model's confidence on every text, so it separates a
+real shift from luck far better than counting hits on ~20 texts.
 
 Everything here is TensorFlow ops on logits the model has already computed, so the same function runs
 eagerly (Keras), inside TFF's per-client computation and inside the on-device ``.tflite`` (builtin ops).
@@ -32,7 +35,7 @@ def label_prior(labels, num_classes):
     return (counts / counts.sum()).astype(np.float32)
 
 
-def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_losses=None):
+def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_losses=None, min_evidence=0.0):
     """The logit offset a client adds, chosen by leave-one-out on its own labelled examples.
 
     Args:
@@ -43,16 +46,17 @@ def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_
         weights: the grid of ``w``; the first must be 0 (the global model).
         min_gain: leave-one-out hits ``w`` must add over ``w = 0`` to be adopted.
         max_losses: the most leave-one-out texts ``w`` may get wrong that ``w = 0`` gets right (``None``: any).
+        min_evidence: the leave-one-out log-likelihood gain (nats) ``w`` needs over ``w = 0`` to be adopted.
 
     Returns:
         A dict of tensors: ``offset`` ``[classes]`` (zeros when not adopted), ``shift`` (the offset at
-        ``w = 1``), ``weight`` (the ``w``
-        used), ``best_weight`` (the leave-one-out choice before the adoption rule), ``adopted``
-        (0/1), ``loo_correct_global`` and ``loo_correct_best`` (hits out of ``n``), ``loo_losses`` (texts the
-        best ``w`` gets wrong that the global model gets right).
+        ``w = 1``), ``weight`` (the ``w`` used), ``best_weight`` (the candidate before the adoption rule),
+        ``adopted`` (0/1), ``loo_evidence`` (the candidate's log-likelihood gain, nats), ``loo_correct_global``
+        and ``loo_correct_best`` (hits out of ``n``), ``loo_losses`` (texts the candidate gets wrong that the
+        global model gets right).
 
     Example:
-        >>> prior_offset(logits, labels, label_prior(train_labels, 2), 2.5, [0.0, 0.5, 1.0], 2)["offset"]
+        >>> prior_offset(logits, labels, label_prior(train_labels, 2), 5.0, [0.0, 0.5, 1.0], 1, min_evidence=3.0)
     """
     logits = tf.convert_to_tensor(logits, tf.float32)
     labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
@@ -66,21 +70,22 @@ def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_
     others = (counts[None, :] - onehot + strength * global_prior[None, :]) / tf.maximum(count - 1.0 + strength, 1e-6)
     loo_shift = tf.math.log(others) - log_global[None, :]
     shifted = logits[None, :, :] + weights[:, None, None] * loo_shift[None, :, :]
-    predictions = tf.argmax(shifted, axis=-1, output_type=tf.int32)
-    correct = tf.equal(predictions, labels[None, :])
+    log_likelihood = tf.reduce_sum(tf.nn.log_softmax(shifted, axis=-1) * onehot[None, :, :], axis=[1, 2])
+    evidence = log_likelihood - log_likelihood[0]
+    best = tf.argmax(evidence, output_type=tf.int32)  # the first (smallest w) of the ties, so w = 0 when none gains
+    correct = tf.equal(tf.argmax(shifted, axis=-1, output_type=tf.int32), labels[None, :])
     hits = tf.reduce_sum(tf.cast(correct, tf.int32), axis=1)
-    best = tf.argmax(hits, output_type=tf.int32)  # the first (smallest w) of the ties
     losses = tf.reduce_sum(tf.cast(tf.logical_and(correct[0], tf.logical_not(correct[best])), tf.int32))
-    adopted = hits[best] >= hits[0] + int(min_gain)
+    adopted = tf.logical_and(evidence[best] >= float(min_evidence), hits[best] >= hits[0] + int(min_gain))
+    adopted = tf.logical_and(adopted, best > 0)
     if max_losses is not None:
         adopted = tf.logical_and(adopted, losses <= int(max_losses))
     weight = tf.where(adopted, weights[best], 0.0)
     client_prior = (counts + strength * global_prior) / (count + strength)
     offset = weight * (tf.math.log(client_prior) - log_global)
     return {"offset": offset, "shift": tf.math.log(client_prior) - log_global, "weight": weight,
-            "best_weight": weights[best],
-            "adopted": tf.cast(adopted, tf.int32), "loo_correct_global": hits[0], "loo_correct_best": hits[best],
-            "loo_losses": losses}
+            "best_weight": weights[best], "adopted": tf.cast(adopted, tf.int32), "loo_evidence": evidence[best],
+            "loo_correct_global": hits[0], "loo_correct_best": hits[best], "loo_losses": losses}
 
 
 def client_offset(predict_logits, ids, labels, global_prior, config):

@@ -211,6 +211,28 @@ class RunFolder:
         with open(self.metrics_path, encoding="utf-8") as handle:
             return json.load(handle)
 
+    def load_data(self):
+        """``(data, held_out)``: the finished run's dataset split with its seed and its held-out users (``None``
+        when it held none out), rebuilt from metrics.json, e.g. to measure its student on the same clients.
+
+        Example:
+            >>> data, held_out = RunFolder("runs/default").load_data()
+        """
+        from tfcompress import datasets
+        from tfcompress.datasets.held_out_users import hold_out_users
+
+        metrics = self.load_metrics()
+        run = metrics["run"]
+        if run.get("data"):
+            data = datasets.load_file(run["data"], run.get("text_column", "text"), run.get("label_column", "label"),
+                                      run.get("user_column"), test_path=run.get("test_data"), seed=run["seed"])
+        else:
+            data = datasets.load(run.get("dataset", "rotten_tomatoes"), seed=run["seed"])
+        section = metrics["dataset"]["held_out_users"]
+        if not isinstance(section, dict):
+            return data, None
+        return hold_out_users(data, section["users"], section["min_texts"], seed=run["seed"])
+
     def save_history(self, stage, history):
         write_json_atomic(history, self.history_path(stage))
 

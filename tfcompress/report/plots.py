@@ -122,11 +122,16 @@ def draw_personalization_gains(figure, rows):
     if len(rows) > 24:
         axes.set_xticks([])
         axes.set_xlabel(f"{len(rows)} clients, sorted by gain")
+        for index, gain in enumerate(gains):  # name every client made worse, the ones a user asks about
+            if gain < 0:
+                axes.annotate(str(rows[index].get("client")), (index, gain), xytext=(2, -10), textcoords="offset points",
+                              fontsize=7, color="#c44e52")
     else:
         axes.set_xticks(range(len(rows)), [str(row.get("client")) for row in rows], rotation=45 if crowded else 0,
                         ha="right" if crowded else "center", fontsize=8)
     axes.set_ylabel("accuracy gain (points)")
-    axes.set_title("Per-client accuracy gain from personalization")
+    worse = sum(gain < 0 for gain in gains)
+    axes.set_title(f"Per-client accuracy gain from personalization: {worse} of {len(rows)} clients made worse")
     axes.legend([Patch(color="#55a868"), Patch(color="#c44e52"),
                  Line2D([], [], marker="x", color="black", linestyle="none"),
                  Line2D([], [], color="#c44e52", linewidth=0.8, linestyle=":")],

@@ -410,6 +410,18 @@ def describe_dp(dp):
             f"epsilon {fmt(dp.get('epsilon'), '{:.2f}')} at delta {dp.get('delta')}")
 
 
+def prior_rule(config):
+    """One sentence on how a client decides to keep its personal prior (older runs recorded fewer settings)."""
+    rule = ("Each client adds its own class prior, shrunk towards the global one, to the student's logits, with a "
+            "weight chosen by leave-one-out on its own training texts, and keeps it only if ")
+    if "prior_min_evidence" in config:
+        rule += (f"the leave-one-out log-likelihood rises by at least {config['prior_min_evidence']:g} nats and at least "
+                 f"{config.get('prior_min_gain', 1)} more of those texts are right")
+    else:
+        rule += f"that gets at least {config.get('min_holdout_gain', 2)} more of them right"
+    return rule + "; accuracy is measured on the client's test texts."
+
+
 def evaluation_blocks(evaluation, assets):
     blocks = [Heading("Per-client personalization", 3)]
     if not isinstance(evaluation, dict):
@@ -417,10 +429,7 @@ def evaluation_blocks(evaluation, assets):
     summary, rows = evaluation.get("summary") or {}, evaluation.get("clients") or []
     method = (evaluation.get("config") or {}).get("method", "finetune")
     blocks.append(Paragraph(
-        "Each client adds its own class prior, shrunk towards the global one, to the student's logits, with a "
-        "weight chosen by leave-one-out on its own training texts, and keeps it only if that gets at least "
-        f"{(evaluation.get('config') or {}).get('min_holdout_gain', 2)} more of them right; accuracy is measured on "
-        "the client's test texts." if method == "prior" else
+        prior_rule(evaluation.get("config") or {}) if method == "prior" else
         f"Each client personalizes the global student ({method}) on its own training data and keeps the result "
         "only if it helps on a held-out part of that data; accuracy is measured on the client's test data."))
     blocks.append(Facts([
