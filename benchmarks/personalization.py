@@ -234,9 +234,11 @@ def measure_run(args):
     cache = ResumableCache(os.path.join(args.out, f".personalization_{args.name}.partial"))
     key = {"run": folder.load_metrics()["fingerprint"], "config": config.to_dict(), "clients": args.draw_clients,
            "dirichlet_clients": args.dirichlet_clients, "alpha": args.alpha}
+    metrics = folder.load_metrics()
     report = {"command": f"python benchmarks/personalization.py --run {args.run} --name {args.name} --draws "
                          f"{args.draws} --draw-clients {args.draw_clients} --dirichlet-clients {args.dirichlet_clients}",
-              "run": args.run, "preset": folder.load_metrics()["preset"], "config": config.to_dict(),
+              "run": args.run, "preset": metrics["preset"], "seed": metrics["run"]["seed"],
+              "student_test_accuracy": (metrics.get("student") or {}).get("test_accuracy"), "config": config.to_dict(),
               "versions": versions(), "global_prior": prior.tolist(), "held_out_users": len(set(held_out.users))}
     for setting in ("natural", "dirichlet"):
         draws, rows = [], []
@@ -269,6 +271,8 @@ RUN_HEADER = ("draw", "clients", "mean gain (points)", "pooled gain", "median", 
 def run_markdown(report):
     lines = [f"# Personalization on the `{report['preset']}` preset's student ({report['run']})", "",
              f"Command: `{report['command']}`", "",
+             f"The run: `tfcompress run --preset {report['preset']} --seed {report['seed']} --held-out-users "
+             f"{report['held_out_users']}` (float student test accuracy {report['student_test_accuracy']:.4f}).", "",
              f"Method: the default personal prior, {report['config']['prior_min_evidence']:g} nats of leave-one-out "
              f"evidence (strength {report['config']['prior_strength']:g}, weights "
              f"{', '.join(f'{w:g}' for w in report['config']['prior_weights'])}).", ""]
