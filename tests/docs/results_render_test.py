@@ -8,7 +8,7 @@ import re
 from tests.docs.user_text import REPO
 
 # Measured figures: accuracies and shares with 3+ decimals, byte counts, seconds, microseconds.
-FIGURE = re.compile(r"\b0\.\d{3,}\b|\b\d[\d,]* bytes\b|(?<!every )(?<![\d.,])\b\d[\d,.]* ?(?:s|us|ms|seconds|minutes|hours)\b(?! ?[(/])")
+FIGURE = re.compile(r"\b0\.\d{3,}\b|(?<![-\w])\d[\d,]* bytes\b|(?<!every )(?<![\d.,])\b\d[\d,.]* ?(?:s|us|ms|seconds|minutes|hours)\b(?! ?[(/])")
 GENERATED = re.compile(r"<!-- generated: (\w+) -->.*?<!-- end generated: \1 -->", re.DOTALL)
 CODE = re.compile(r"```.*?```", re.DOTALL)
 # Pages that are generated whole (results by benchmarks/render.py, settings by `tfcompress config reference`).
@@ -54,4 +54,4 @@ def test_prose_outside_the_generated_blocks_quotes_no_measured_figure():
 def test_the_figure_pattern_finds_figures_and_leaves_settings_alone():
     assert FIGURE.findall("test accuracy 0.7662, 96,218 bytes, 128 s, 37.6 us") == \
         ["0.7662", "96,218 bytes", "128 s", "37.6 us"]
-    assert FIGURE.findall("Python 3.11, TF 2.14, weight 0.5, <= 100 KB, 3,000 words, tests/ (slow)") == []
+    assert FIGURE.findall("Python 3.11, TF 2.14, weight 0.5, <= 100 KB, 3,000 words, UTF-8 bytes, every 0.2 s") == []
