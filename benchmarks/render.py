@@ -86,15 +86,18 @@ def seconds(value):
 
 
 def spread(summary, key, fmt=accuracy):
-    """'mean ± std (n seeds)' of a summarized figure; the mean alone for one value; '-' when missing."""
+    """'mean ± std' of a summarized figure over seeds (the mean alone when they agree); '-' when missing."""
     figure = summary.get(key) if summary else None
     if not isinstance(figure, dict):
         return fmt(figure)
-    if figure.get("n", 1) < 2:
+    if figure.get("n", 1) < 2 or not figure.get("std"):
         return fmt(figure.get("mean"))
-    if not figure.get("std"):
-        return f"{fmt(figure['mean'])} ({figure['n']} seeds)"
-    return f"{fmt(figure['mean'])} ± {fmt(figure['std'])} ({figure['n']} seeds)"
+    return f"{fmt(figure['mean'])} ± {fmt(figure['std'])}"
+
+
+def seeds(summary, key="test_accuracy"):
+    figure = (summary or {}).get(key)
+    return cell(figure.get("n") if isinstance(figure, dict) else 1)
 
 
 def source_line(relative, data, what):
@@ -124,11 +127,12 @@ def headline(recipe):
     """The README's table: each preset's int8 student against its peers, with the run time of each preset."""
     relative = os.path.join(RESULTS, "student_recipe.json")
     summary = recipe.get("summary", {})
-    rows = [(title, spread(summary.get(key), "test_accuracy"), spread(summary.get(key), "bytes", size),
-             spread(summary.get(key), "deepwordbug", share), spread(summary.get(key), "pwws", share),
-             spread(summary.get(key), "fidelity", share)) for key, title in RECIPE_ROWS if key in summary]
-    table = markdown_table(("model", "test accuracy (int8 file)", "bytes", "under DeepWordBug", "under PWWS",
-                            "on-device explanation vs teacher's shap (Spearman)"), rows)
+    rows = [(title, seeds(summary.get(key)), spread(summary.get(key), "test_accuracy"),
+             spread(summary.get(key), "bytes", size), spread(summary.get(key), "deepwordbug", share),
+             spread(summary.get(key), "pwws", share), spread(summary.get(key), "fidelity", share))
+            for key, title in RECIPE_ROWS if key in summary]
+    table = markdown_table(("model", "seeds", "test accuracy (int8 file)", "bytes", "under DeepWordBug",
+                            "under PWWS", "on-device explanation vs teacher's shap (Spearman)"), rows)
     return "\n".join((
         source_line(relative, recipe, "The bundled rotten_tomatoes data, standard split (1,276 test texts), "
                     f"distilled from the fine-tuned MiniLM teacher (test accuracy {teacher_accuracy(recipe)}); "
@@ -288,7 +292,8 @@ def robustness_explain_section(measured):
 
 def students_section(students):
     relative = os.path.join(RESULTS, "students.json")
-    rows = [(row.get("variant"), spread(row, "test_accuracy_int8"), spread(row, "test_accuracy_float"),
+    rows = [(row.get("variant"), cell(row.get("seeds")), spread(row, "test_accuracy_int8"),
+             spread(row, "test_accuracy_float"),
              size(row.get("tflite_bytes")), accuracy(row.get("parity_min")), cell(row.get("latency_us"), "{:.1f}"))
             for row in students.get("rows", [])]
     teachers = ", ".join(accuracy(value) for value in students.get("teacher_test_accuracy", []))
@@ -297,7 +302,7 @@ def students_section(students):
         source_line(relative, students, "`benchmarks/students.py`: students reading hashed words (the encoding "
                     f"before the closed vocabulary), plain KD from a MiniLM teacher (test accuracy {teachers}), "
                     "post-training int8"), "",
-        markdown_table(("variant", "int8 test acc.", "float test acc.", "int8 bytes", "parity (min)",
+        markdown_table(("variant", "seeds", "int8 test acc.", "float test acc.", "int8 bytes", "parity (min)",
                         "latency (us)"), rows)))
 
 
