@@ -444,14 +444,14 @@ def blocks():
 def _block_pattern(name, python):
     start, end = (f"# generated: {name}", f"# end generated: {name}") if python else \
         (f"<!-- generated: {name} -->", f"<!-- end generated: {name} -->")
-    return re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.DOTALL), start, end
+    return re.escape(start) + r"\n.*?" + re.escape(end), start, end
 
 
 def fill_blocks(text, python=False):
     """``text`` with every generated block it holds rewritten from the results."""
     for name, body in blocks().items():
         pattern, start, end = _block_pattern(name, python)
-        text = pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+        text = re.sub(pattern, lambda _: f"{start}\n{body}\n{end}", text, flags=re.DOTALL)
     return text
 
 
