@@ -343,21 +343,22 @@ def teacher_precision_section(precision):
 
 # --- personalization -----------------------------------------------------------------------------------------
 
+def _summary_cells(summary):
+    """The per-client figures of a personalization summary: clients, gains, clients worse, pooled accuracy."""
+    return (cell(summary.get("clients")), cell(summary.get("mean_gain_points"), "{:+.2f}"),
+            cell(summary.get("median_gain_points"), "{:+.2f}"), cell(summary.get("worst_gain_points"), "{:+.2f}"),
+            cell(summary.get("clients_worse")), cell(summary.get("most_test_examples_lost")),
+            f"{accuracy(summary.get('pooled_accuracy_before'))} -> {accuracy(summary.get('pooled_accuracy_personalized'))}",
+            cell(summary.get("adopted")), share((summary.get("decisions") or {}).get("error_rate")))
+
+
 def personalization_rows(methods):
     rows = []
     for name, result in methods.items():
         summary = result.get("summary") if isinstance(result, dict) else None
-        if not isinstance(summary, dict):
-            continue
-        decisions = summary.get("decisions", {}) or {}
-        rows.append((name, cell(summary.get("clients")), cell(summary.get("mean_gain_points"), "{:+.2f}"),
-                     cell(summary.get("median_gain_points"), "{:+.2f}"), cell(summary.get("worst_gain_points"), "{:+.2f}"),
-                     cell(summary.get("clients_worse")), cell(summary.get("most_test_examples_lost")),
-                     f"{accuracy(summary.get('pooled_accuracy_before'))} -> "
-                     f"{accuracy(summary.get('pooled_accuracy_personalized'))}",
-                     cell(summary.get("adopted")), share(decisions.get("error_rate")),
-                     cell(result.get("seconds_per_round"), "{:.1f}"),
-                     size(result.get("bytes_sent_per_client_per_round"))))
+        if isinstance(summary, dict):
+            rows.append((name, *_summary_cells(summary), cell(result.get("seconds_per_round"), "{:.1f}"),
+                         size(result.get("bytes_sent_per_client_per_round"))))
     return rows
 
 
@@ -399,6 +400,45 @@ def personalization_block(personalization):
     return "\n".join(parts)
 
 
+DRAW_HEADER = ("draw", "clients", "mean gain (points)", "median", "worst", "clients worse", "most test texts lost",
+               "pooled accuracy", "adopted", "decision error rate", "bounds met")
+
+
+def _bounds(entry):
+    missed = [name for name, met in (entry.get("checks") or {}).items() if not met]
+    return "yes" if entry.get("met") else "no: " + "; ".join(missed) if missed else cell(entry.get("met"))
+
+
+def draw_rows(kind):
+    """One row per seeded client draw, then the draws pooled."""
+    rows = [(cell(draw.get("draw")), *_summary_cells(draw.get("summary") or {}), _bounds(draw))
+            for draw in kind.get("draws", []) if isinstance(draw, dict)]
+    pooled = kind.get("pooled")
+    if isinstance(pooled, dict):
+        rows.append(("pooled", *_summary_cells(pooled.get("summary") or {}), _bounds(pooled)))
+    return rows
+
+
+def run_personalization_section(relative, data):
+    """A run's own student personalized over seeded client draws (``benchmarks/personalization.py --run``)."""
+    parts = [f"## Personalization of the `{data.get('preset', '-')}` preset's own student", "",
+             source_line(relative, data, f"`benchmarks/personalization.py` on run `{data.get('run', '-')}` (seed "
+                         f"{data.get('seed', '-')}, {data.get('held_out_users', '-')} held-out users, student test "
+                         f"accuracy {accuracy(data.get('student_test_accuracy'))})")]
+    for key, title in CLIENT_KINDS:
+        kind = data.get(key)
+        if isinstance(kind, dict) and draw_rows(kind):
+            parts += ["", f"{title}:", "", markdown_table(DRAW_HEADER, draw_rows(kind))]
+    return "\n".join(parts)
+
+
+def run_personalization_files():
+    """The committed results of ``benchmarks/personalization.py --run``: ``personalization_<name>.json``."""
+    folder = os.path.join(REPO, RESULTS)
+    return [os.path.join(RESULTS, name) for name in sorted(os.listdir(folder))
+            if name.startswith("personalization_") and name.endswith(".json")]
+
+
 # --- the page and the blocks ---------------------------------------------------------------------------------
 
 SECTIONS = (("student_recipe.json", recipe_section), (CARD, card_section),
@@ -424,6 +464,9 @@ def results_page():
         data = _results(name)
         if data is not None:
             parts += ["", render(data)]
+        if name == "personalization.json":
+            parts += ["\n" + run_personalization_section(relative, load(relative))
+                      for relative in run_personalization_files()]
     return "\n".join(parts) + "\n"
 
 
@@ -438,6 +481,10 @@ def blocks():
         data = _results(name)
         if data is not None:
             found[block] = render(data)
+    runs = [run_personalization_section(relative, load(relative)) for relative in run_personalization_files()]
+    if runs:  # a run's own student, over seeded client draws: after the stand-in student's tables
+        found["personalization"] = "\n\n".join(([found["personalization"]] if "personalization" in found else [])
+                                                 + runs)
     return found
 
 
