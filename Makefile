@@ -1,5 +1,6 @@
 # make run   - set up the full stack (if missing) and run the main job on rotten_tomatoes
 # make test  - set up both stacks (if missing), run the app-side Kotlin tests and the test suite on each stack
+# make wheel - build dist/tfcompress-<version>-py3-none-any.whl (offline)
 # make saved-model - train the default preset (reusing runs/default) and export saved_models/rotten_tomatoes/
 SHELL := /bin/bash
 PY311 ?= $(firstword $(shell command -v python3.11) python3)
@@ -16,13 +17,18 @@ PYTEST_WORKERS ?= 2
 PYTEST := -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 export NLTK_DATA
 
-.PHONY: setup run test test-full test-current test-android nltk-data saved-model lock-full lock-current clean
+.PHONY: wheel setup run test test-full test-current test-android nltk-data saved-model lock-full lock-current clean
 
 SYSTEM := .cache/.system-packages
 # Debian packages: WordNet (textattack's PWWS/TextFooler, offline), libusb (imported by tflite-support's
 # metadata library), Chromium (renders the run report in the screenshot test), Kotlin, a JDK and JUnit 4 (compile
 # and test the app-side code in android/).
 DEBIAN_PACKAGES := wordnet-base wordnet-sense-index libusb-1.0-0 chromium kotlin default-jdk-headless junit4
+
+# The wheel needs only setuptools (>= 64) in the Python that builds it: the full stack's, else python3.11's.
+WHEEL_PY ?= $(firstword $(wildcard $(FULL)/bin/python) $(PY311))
+wheel:
+	$(WHEEL_PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .
 
 setup: $(FULL)/.installed $(CURRENT)/.installed $(NLTK_DATA)/.built
 

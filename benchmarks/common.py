@@ -10,10 +10,14 @@ Example:
 """
 import json
 import os
+import sys
 import time
 
-from tfcompress.atomic import write_json_atomic
-from tfcompress.backend import keras
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from tables import cell, markdown_table  # noqa: E402,F401 (the benchmarks import them from here)
+from tfcompress.atomic import write_json_atomic  # noqa: E402
+from tfcompress.backend import keras  # noqa: E402
 
 
 class ResumableCache:
@@ -59,30 +63,6 @@ class ResumableCache:
 def _as_json(value):
     """``value`` as JSON gives it back (tuples become lists), so kept and given keys compare equal."""
     return json.loads(json.dumps(value))
-
-
-def markdown_table(header, rows):
-    """A GitHub markdown table (no final newline): ``header`` titles, then one line per row of cells.
-
-    Example:
-        >>> markdown_table(("recipe", "agreement"), [("pwws", "0.990")])
-        '| recipe | agreement |\\n|---|---|\\n| pwws | 0.990 |'
-    """
-    lines = [_table_line(header), "|" + "---|" * len(header)]
-    for row in rows:
-        if len(row) != len(header):
-            raise ValueError(f"a row of {len(row)} cells in a table of {len(header)} columns: {row!r}")
-        lines.append(_table_line(row))
-    return "\n".join(lines)
-
-
-def _table_line(cells):
-    return "| " + " | ".join(str(cell) for cell in cells) + " |"
-
-
-def cell(value, fmt="{}", missing="-"):
-    """``value`` formatted with ``fmt``, or ``missing`` when it is ``None``."""
-    return missing if value is None else fmt.format(value)
 
 
 class FitTimer(keras.callbacks.Callback):

@@ -366,7 +366,7 @@ HEADER = ("model", "clean acc.", "DeepWordBug acc.", "Pruthi acc.", "PWWS acc.",
 
 
 def results_table(table):
-    """The markdown table of ``table_rows`` (the README shows the committed one)."""
+    """The markdown table of ``table_rows`` (docs/results.md renders the committed one: benchmarks/render.py)."""
     def line(r):
         size = _fmt(r["bytes"]) + (" *" if r["note"].startswith("float32") else "")
         return (r["model"], _fmt(r["clean_accuracy"]), _fmt(r["deepwordbug_accuracy"], 3),

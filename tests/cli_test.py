@@ -49,7 +49,7 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
              zip(rotten_tomatoes.train.texts[:400], rotten_tomatoes.train.labels[:400])]
     data.write_text("review\tverdict\n" + "\n".join(lines) + "\n")
     out = tmp_path / "run"
-    code = main(["run", "--data", str(data), "--text-column", "review", "--label-column", "verdict",
+    code = main(["run", "--preset", "quick", "--data", str(data), "--text-column", "review", "--label-column", "verdict",
                  "--teacher-epochs", "1", "--student-epochs", "1", "--robustness-examples", "0",
                  "--explanation-examples", "2", "--skip", "qat", "--skip", "personalization", "--out", str(out),
                  *STACK_FLAGS])
@@ -165,3 +165,36 @@ def test_export_command_refuses_bad_models_and_outputs(saved_student, tmp_path, 
 
 def report_config(out):
     return json.loads((out / "personalization.json").read_text())["config"]
+
+
+NATIVE_PROBE = """
+import os, sys
+from tfcompress.cli import _show_native_output, hold_native_output
+held = hold_native_output()
+os.write(2, b"fully_quantize: 0, inference_type: 6 (native chatter)\\n")
+print("[tfcompress] own progress", file=sys.stderr)
+if sys.argv[1:] == ["failed"]:
+    _show_native_output(held)
+"""
+
+
+@pytest.mark.parametrize("failed", [False, True])
+def test_native_output_is_held_and_shown_only_when_the_command_fails(failed):
+    out = subprocess.run([sys.executable, "-c", NATIVE_PROBE, *(["failed"] if failed else [])], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and "[tfcompress] own progress" in out.stderr
+    assert ("native chatter" in out.stderr) == failed
+
+
+def test_run_help_says_how_long_each_preset_takes_and_that_default_is_the_default(capsys):
+    from tfcompress.catalog import PRESET_SECONDS
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for preset, seconds in PRESET_SECONDS.items():
+        assert f"{preset}: " in text and f"about {max(1, round(seconds / 60))} min" in text
+    assert "else default" in text and build_parser().parse_args(["run"]).preset is None
+    from tfcompress.pipeline.run import RunConfig
+
+    assert RunConfig().preset_name == "default"

@@ -20,3 +20,8 @@ ROBUST_SETS = ("wordnet", "teacher_neighbours")  # tfcompress.pipeline.recipe.RO
 TEACHER_PRECISIONS = ("auto", "float32", "bfloat16")  # tfcompress.distill.teacher_precision.PRECISIONS
 OPTIMIZERS = ("adam", "adamw")  # tfcompress.pipeline.learning_rate.OPTIMIZERS
 DECAYS = ("constant", "linear", "cosine")  # tfcompress.pipeline.learning_rate.DECAYS
+# generated: preset_seconds
+# Seconds of a cold `tfcompress run` per preset, from benchmarks/results/main_job.json
+# (2026-12-04, Intel(R) Xeon(R) Processor, 2 CPU cores).
+PRESET_SECONDS = {"default": 2141, "quick": 128}
+# end generated: preset_seconds

@@ -8,18 +8,32 @@ import json
 import os
 import sys
 
-from tfcompress.catalog import (ATTACK_RECIPES, EXPLAIN_METHODS, PERSONALIZATION_METHODS, PRESETS, SKIPPABLE_STAGES,
-                                STRATEGIES, STUDENTS, TEACHERS)
+from tfcompress.catalog import (ATTACK_RECIPES, EXPLAIN_METHODS, PERSONALIZATION_METHODS, PRESET_SECONDS, PRESETS,
+                                SKIPPABLE_STAGES, STRATEGIES, STUDENTS, TEACHERS)
 from tfcompress.errors import USER_ERRORS
 
 QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # TensorFlow's C++ logging (CUDA probes, oneDNN notices) off
+
+
+def _minutes(preset):
+    return f"about {max(1, round(PRESET_SECONDS[preset] / 60))} min" if preset in PRESET_SECONDS else "not measured"
+
+
+def preset_help():
+    """What each preset trains and how long a run of it takes (measured, docs/performance.md)."""
+    return (f"quick: a smoke test of the whole pipeline with a small BiLSTM teacher ({_minutes('quick')}); "
+            f"default: the recommended recipe, a fine-tuned MiniLM teacher ({_minutes('default')} from scratch, less "
+            "when a rerun reuses the teacher); small: the <= 300 KB size tier, the default recipe with a larger "
+            "student (a little longer than default). Times: a cold run on 2 CPU cores, see docs/performance.md. "
+            "Default: the --config file's preset, else default")
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="tfcompress", description=(
         "Compress a text classifier into a small, robust, explainable int8 TFLite model. "
         f"Teachers: {', '.join(TEACHERS)}; students: {', '.join(STUDENTS)}; presets: {', '.join(PRESETS)}."))
-    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's own log messages")
+    parser.add_argument("--verbose", action="store_true", help="also show what TensorFlow, the TFLite converter and "
+                                                                "the interpreter print themselves")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="train teacher, distill student, export int8 TFLite, write metrics.json",
@@ -32,9 +46,7 @@ def build_parser():
     run.add_argument("--text-column", default="text", help="text column of --data (default: %(default)s)")
     run.add_argument("--label-column", default="label", help="label column of --data (default: %(default)s)")
     run.add_argument("--user-column", help="optional user/client id column of --data")
-    run.add_argument("--preset", choices=PRESETS,
-                     help="quick: a smoke run of minutes; default: the benchmarked models; small: the larger size "
-                          "tier (default: the --config file's preset, else quick)")
+    run.add_argument("--preset", choices=PRESETS, help=preset_help())
     run.add_argument("--config", metavar="FILE", help="a JSON or TOML configuration file applied over the preset "
                                                       "(`tfcompress config init` writes a commented one)")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="changes",
@@ -339,8 +351,41 @@ def command_line():
     own teardown (freeing TensorFlow's graphs, torch and the other imported modules one by one) would add 3-7 s
     to every command and change nothing.
     """
-    code = main()
+    native = None if "--verbose" in sys.argv[1:] else hold_native_output()
+    try:
+        code = main()
+    except BaseException:
+        _show_native_output(native)
+        raise
+    if code not in (0, 2):
+        _show_native_output(native)
     _exit_now(code)
+
+
+def hold_native_output():
+    """Keep what native code prints (TensorFlow's C++ logging, the TFLite converter's and interpreter's notices,
+    helper processes) off the terminal: file descriptor 2 goes to a temporary file, and ``sys.stderr`` is reopened
+    on a copy of the terminal's descriptor, so the command's own progress, warnings and errors still show.
+
+    Returns the temporary file (``_show_native_output`` prints its end when the command fails unexpectedly).
+    """
+    import tempfile
+
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    held = tempfile.TemporaryFile()
+    os.dup2(held.fileno(), 2)
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+    return held
+
+
+def _show_native_output(held, lines=40):
+    if held is None:
+        return
+    held.seek(0)
+    tail = held.read().decode("utf-8", "replace").splitlines()[-lines:]
+    if tail:
+        print("tfcompress: what native code printed last:", *tail, sep="\n", file=sys.stderr)
 
 
 def _exit_now(code):

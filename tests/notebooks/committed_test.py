@@ -20,12 +20,14 @@ def test_committed_notebook_is_clean_and_starts_with_the_colab_install(path):
         assert cell.outputs == [] and cell.execution_count is None, f"committed outputs in cell {cell.id}"
     install, parameters = cells[0], cells[1]
     assert '"google.colab" in sys.modules' in install.source
-    assert 'TFCOMPRESS_PIP_SPEC = "tfcompress"' in install.source.splitlines()[0]
-    assert "pip" in install.source and "TFCOMPRESS_PIP_SPEC" in install.source.split("IN_COLAB:")[1]
+    assert install.source.splitlines()[0].startswith('TFCOMPRESS_SOURCE = ""')
+    colab = install.source.split("if IN_COLAB:")[1]
+    for step in ("git", "clone", ".whl", '"pip", "install"', '[full]'):  # the README's install, from a clone or a wheel
+        assert step in colab, step
     assert parameters.metadata.get("tags") == ["parameters"]
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in nb.cells) == 1
     code = "\n".join(cell.source for cell in cells)
-    for local in ("/work/", "/home/", "/tmp/", "/content/", "file://", ".venv", "C:\\"):
+    for local in ("/work/", "/home/", "/tmp/", "/content/", "file://", ".venv", "C:\\", "<owner>", "<repo>"):
         assert local not in code, f"local path {local!r} in the code of {path}"
     if os.path.basename(path) in SMALL:
         assert assigned_names(parameters.source) == set(SMALL[os.path.basename(path)])

@@ -14,7 +14,7 @@ def _csv(path, users, per_user):
 
 def test_a_file_with_few_users_gives_half_of_them_and_says_so(tmp_path, capsys):
     path = _csv(tmp_path / "mine.csv", users=6, per_user=40)
-    run = Run(RunConfig(out=str(tmp_path / "run"), data=str(path), user_column="who"))
+    run = Run(RunConfig(out=str(tmp_path / "run"), preset="quick", data=str(path), user_column="who"))
     data = datasets.load_file(path, user_column="who")
     kept, held, section = run.hold_out_users(data)
     assert section["users"] == 3 and section["requested"] == 20 and len(set(held.users)) == 3

@@ -16,7 +16,7 @@ from tfcompress.backend import keras, tf
 # What ``teacher_inference`` accepts: ``auto`` is bfloat16 for a teacher ``faster_in_bfloat16`` on a CPU that
 # multiplies it in hardware (and no GPU), float32 otherwise.
 PRECISIONS = ("auto", "float32", "bfloat16")
-# The least share of validation texts on which the bfloat16 copy must predict the float teacher's class (issue 18).
+# The least share of validation texts on which the bfloat16 copy must predict the float teacher's class.
 MIN_AGREEMENT = 0.99
 # /proc/cpuinfo flags of hardware bfloat16 matrix products.
 BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16")

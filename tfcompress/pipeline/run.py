@@ -83,8 +83,8 @@ class RunConfig:
         data: a user CSV/TSV/JSONL file instead of a bundled dataset.
         test_data: optional separate test file for ``data``.
         text_column, label_column, user_column: columns of ``data``.
-        preset: a name in ``PRESETS`` (``quick``: minutes; ``default``; ``small``: the larger size tier); ``None``:
-            the configuration file's, else ``quick``.
+        preset: a name in ``PRESETS`` (``quick``: a smoke test; ``default``; ``small``: the larger size tier);
+            ``None``: the configuration file's, else ``default``.
         teacher, student: registered model names overriding the preset's.
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
         max_train_examples: use only the first N training examples (smoke tests).
@@ -160,8 +160,8 @@ class RunConfig:
 
     @property
     def preset_name(self):
-        """The preset the settings start from: ``preset``, else the configuration file's, else ``quick``."""
-        return self.preset or self.file_preset or "quick"
+        """The preset the settings start from: ``preset``, else the configuration file's, else ``default``."""
+        return self.preset or self.file_preset or "default"
 
     def resolve_settings(self):
         """The run's ``Settings``: the preset (or ``settings``), the file, ``changes``, then the arguments."""
