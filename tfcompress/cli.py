@@ -40,10 +40,13 @@ def build_parser():
     run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="changes",
                      help="change one setting, after --config (repeatable; values are JSON: 0.5, true, null, "
                           "[\"wordnet\"]); every key is in docs/configuration.md")
-    run.add_argument("--teacher", choices=TEACHERS, help="teacher model, overriding the preset's: one of "
-                                                         f"{', '.join(TEACHERS)}")
-    run.add_argument("--student", choices=STUDENTS, help="student model, overriding the preset's: one of "
-                                                         f"{', '.join(STUDENTS)}")
+    run.add_argument("--teacher", metavar="TEACHER",
+                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), or your own, used "
+                          "as it is: a SavedModel folder, a .keras file, or module:attribute of a function or model "
+                          "(docs/teachers.md)")
+    run.add_argument("--student", metavar="STUDENT",
+                     help=f"student, overriding the preset's: {', '.join(STUDENTS)}, or module:Class of your own "
+                          "TextClassifier subclass (docs/students.md)")
     run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
     run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
