@@ -355,6 +355,11 @@ def import_attribute(spec):
     return value
 
 
+def object_name(value):
+    """How a teacher object is named: its ``name`` (models), else its ``__name__`` (functions), else its type's."""
+    return str(getattr(value, "name", None) or getattr(value, "__name__", None) or type(value).__name__)
+
+
 def as_teacher(value, name, class_names=None, max_length=48):
     """``value`` as a teacher to distil from: a ``TextTeacher`` or trained ``TextClassifier`` as it is, a tf_keras
     model on string input (``from_keras``), or any callable (a ``TextTeacher`` of it)."""
@@ -406,7 +411,7 @@ def ready_teacher(spec, registered=(), class_names=None, max_length=48):
     from tfcompress.models.text_classifier import TextClassifier
 
     if not isinstance(spec, str):
-        return as_teacher(spec, getattr(spec, "name", type(spec).__name__), class_names, max_length)
+        return as_teacher(spec, object_name(spec), class_names, max_length)
     if spec in registered:
         return None
     if is_attribute_spec(spec):
@@ -433,4 +438,4 @@ def check_teacher_classes(teacher, class_names):
 
 
 __all__ = ["OUTPUTS", "PROBE_TEXTS", "TextTeacher", "WholeTextEncoder", "as_teacher", "check_teacher_classes",
-           "import_attribute", "is_attribute_spec", "ready_teacher", "teacher_from_path"]
+           "import_attribute", "is_attribute_spec", "object_name", "ready_teacher", "teacher_from_path"]

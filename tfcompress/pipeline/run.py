@@ -23,7 +23,7 @@ from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
-from tfcompress.models.user_teacher import TextTeacher, check_teacher_classes
+from tfcompress.models.user_teacher import TextTeacher, check_teacher_classes, object_name
 from tfcompress.pipeline import recipe
 from tfcompress.config import Settings, load_changes
 from tfcompress.pipeline.presets import PRESETS, preset_settings
@@ -232,7 +232,7 @@ def _spec_name(model):
     """The name a ``teacher``/``student`` argument puts in the settings: itself, or a teacher object's name."""
     if model is None or isinstance(model, str):
         return model
-    return str(getattr(model, "name", type(model).__name__))
+    return object_name(model)
 
 
 def _model_named(changes, role):
