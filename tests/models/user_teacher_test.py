@@ -1,6 +1,4 @@
 """Teachers you bring: the adapters, the checks on their outputs, and the errors a bad one gets (exit code 2)."""
-import csv
-
 import numpy as np
 import pytest
 
@@ -140,28 +138,17 @@ def test_what_a_logits_only_teacher_switches_off_is_listed():
         "explanation.teacher_attribution"]
 
 
-@pytest.fixture(scope="module")
-def tiny_csv(tmp_path_factory, rotten_tomatoes):
-    path = tmp_path_factory.mktemp("data") / "tiny.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        for text, label in zip(rotten_tomatoes.train.texts[:80], rotten_tomatoes.train.labels[:80]):
-            writer.writerow([text, rotten_tomatoes.class_names[label]])
-    return str(path)
-
-
 @pytest.mark.parametrize("attribute, problem", [
     ("wrong_shape", "returned shape (4,) for 4 texts"),
     ("with_nan", "returned NaN or infinite scores for 1 of 4 texts"),
     ("three_classes", "returns 3 class scores per text, but the data has 2 classes ['fresh', 'rotten']"),
     ("numbers_only", "failed on a batch of 4 strings (ValueError"),
 ])
-def test_the_cli_refuses_a_bad_teacher_with_one_message_and_writes_nothing(attribute, problem, tiny_csv, tmp_path,
+def test_the_cli_refuses_a_bad_teacher_with_one_message_and_writes_nothing(attribute, problem, reviews_csv, tmp_path,
                                                                           capsys):
     out = tmp_path / "out"
     spec = f"tests.models.user_teacher_test:{attribute}"
-    code = main(["run", "--data", tiny_csv, "--teacher", spec, "--out", str(out), *STACK_FLAGS])
+    code = main(["run", "--data", reviews_csv, "--teacher", spec, "--out", str(out), *STACK_FLAGS])
     captured = capsys.readouterr()
     errors = [line for line in captured.err.splitlines() if line.startswith("tfcompress: error: ")]
     assert code == 2 and errors == [captured.err.splitlines()[-1]], captured.err

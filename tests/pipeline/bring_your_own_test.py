@@ -1,6 +1,5 @@
 """Distilling a teacher defined here (a tf_keras model saved as a SavedModel, a plain function) into a registered
 student and into a student class defined here, through the Python API and the command line; the .tflite loads."""
-import csv
 import json
 
 import numpy as np
@@ -44,18 +43,6 @@ class MeanOfWordsStudent(TextClassifier):
 
 
 @pytest.fixture(scope="module")
-def tiny_csv(tmp_path_factory, rotten_tomatoes):
-    """300 labelled rows of rotten_tomatoes (240 train, 30 validation, 30 test)."""
-    path = tmp_path_factory.mktemp("data") / "reviews.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        for text, label in zip(rotten_tomatoes.train.texts[:300], rotten_tomatoes.train.labels[:300]):
-            writer.writerow([text, rotten_tomatoes.class_names[label]])
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def saved_model_teacher(tmp_path_factory, rotten_tomatoes):
     """A small tf_keras classifier on raw strings, trained briefly here and saved as a TensorFlow SavedModel."""
     keras.utils.set_random_seed(0)
@@ -85,9 +72,9 @@ def _check_tflite(metrics):
     assert runner.predict_texts(texts).shape == (2, 2)
 
 
-def test_api_distils_a_saved_model_teacher_with_every_objective_on(saved_model_teacher, tiny_csv, tmp_path):
+def test_api_distils_a_saved_model_teacher_with_every_objective_on(saved_model_teacher, reviews_csv, tmp_path):
     metrics = run(RunConfig(**stack_run_config(
-        out=str(tmp_path / "run"), data=tiny_csv, preset="quick", teacher=saved_model_teacher, student="cnn",
+        out=str(tmp_path / "run"), data=reviews_csv, preset="quick", teacher=saved_model_teacher, student="cnn",
         student_epochs=1, robustness_examples=0, explanation_examples=2, skip=("personalization",),
         changes=SMALL)))
     teacher = metrics["teacher"]
@@ -107,9 +94,9 @@ def test_api_distils_a_saved_model_teacher_with_every_objective_on(saved_model_t
     _check_tflite(metrics)
 
 
-def test_api_distils_a_function_into_a_student_class_of_the_users(tiny_csv, tmp_path):
+def test_api_distils_a_function_into_a_student_class_of_the_users(reviews_csv, tmp_path):
     metrics = run(RunConfig(**stack_run_config(
-        out=str(tmp_path / "run"), data=tiny_csv, preset="quick", teacher=lexicon_scores,
+        out=str(tmp_path / "run"), data=reviews_csv, preset="quick", teacher=lexicon_scores,
         student="mean_of_words_test", student_epochs=1, robustness_examples=0, explanation_examples=0,
         skip=("personalization", "qat"), changes=SMALL)))
     assert metrics["teacher"]["name"] == "lexicon_scores" and metrics["student"]["name"] == "mean_of_words_test"
@@ -123,11 +110,11 @@ def test_api_distils_a_function_into_a_student_class_of_the_users(tiny_csv, tmp_
     ("saved_model", "tests.pipeline.bring_your_own_test:MeanOfWordsStudent"),
     ("tests.models.user_teacher_test:lexicon_scores", "cnn"),
 ])
-def test_the_cli_distils_a_teacher_you_bring(teacher, student, saved_model_teacher, tiny_csv, tmp_path, capsys):
+def test_the_cli_distils_a_teacher_you_bring(teacher, student, saved_model_teacher, reviews_csv, tmp_path, capsys):
     teacher = saved_model_teacher if teacher == "saved_model" else teacher
     out = tmp_path / "run"
     changes = [argument for key, value in SMALL.items() for argument in ("--set", f"{key}={value}")]
-    code = main(["run", "--data", tiny_csv, "--teacher", teacher, "--student", student, "--student-epochs", "1",
+    code = main(["run", "--data", reviews_csv, "--teacher", teacher, "--student", student, "--student-epochs", "1",
                  "--robustness-examples", "0", "--explanation-examples", "0", "--skip", "qat",
                  "--skip", "personalization", "--out", str(out), *changes, *STACK_FLAGS])
     assert code == 0, capsys.readouterr().err
@@ -135,3 +122,27 @@ def test_the_cli_distils_a_teacher_you_bring(teacher, student, saved_model_teach
     assert metrics["teacher"]["name"] == teacher and metrics["student"]["name"] == student
     assert metrics["run"]["teacher"]["given"] == teacher
     _check_tflite(metrics)
+
+
+def test_keras_native_distillation_from_a_function_teacher_on_the_users_tf_data(rotten_tomatoes):
+    from tfcompress.distill import BestWeights, Distiller, ExplanationFidelityMonitor, LossWeightScheduler
+    from tfcompress.models import CNNStudent, TextTeacher
+
+    keras.utils.set_random_seed(0)
+    teacher = TextTeacher(lexicon_scores, class_names=rotten_tomatoes.class_names)
+    student = CNNStudent(num_buckets=1000, max_length=32, embedding_dim=8, filters=8, pooling="attention")
+    distiller = Distiller(student=student, teacher=teacher)
+    distiller.compile(keras.optimizers.Adam(5e-3), [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                      ce_weight=0.1, kd_weight=0.9, adversarial_weight=0.2)
+    train, validation = rotten_tomatoes.train, rotten_tomatoes.validation
+    texts = list(train.texts[:512])
+    train_data = tf.data.Dataset.from_tensor_slices((texts, np.asarray(train.labels[:512]))).shuffle(512, seed=0)
+    validation_data = tf.data.Dataset.from_tensor_slices((list(validation.texts[:128]),
+                                                          np.asarray(validation.labels[:128])))
+    history = distiller.fit(train_data.batch(32), validation_data=validation_data.batch(64), epochs=3, verbose=0,
+                            callbacks=[LossWeightScheduler(2), ExplanationFidelityMonitor(validation.texts[:10], teacher),
+                                       BestWeights("val_kd_loss", "min", target=student)]).history
+    assert history["kd_loss"][-1] < history["kd_loss"][0] and history["adv_loss"][-1] > 0
+    assert len(history["explanation_fidelity"]) == 3
+    agreement = np.mean(student.predict_texts(texts).argmax(-1) == teacher.predict_texts(texts).argmax(-1))
+    assert agreement > 0.6
