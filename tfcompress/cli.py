@@ -29,6 +29,9 @@ def build_parser():
     source.add_argument("--dataset", default="rotten_tomatoes", help="bundled dataset name (default: %(default)s)")
     source.add_argument("--data", metavar="FILE", help="your own CSV/TSV/JSONL file instead of a bundled dataset")
     run.add_argument("--test-data", metavar="FILE", help="separate test file for --data (same columns)")
+    run.add_argument("--unlabelled-data", metavar="FILE",
+                     help="in-domain texts without labels (its --text-column): the teacher labels them for "
+                          "distillation; validation and test still come from the labelled data")
     run.add_argument("--text-column", default="text", help="text column of --data (default: %(default)s)")
     run.add_argument("--label-column", default="label", help="label column of --data (default: %(default)s)")
     run.add_argument("--user-column", help="optional user/client id column of --data")
@@ -272,8 +275,9 @@ def command_run(args):
     from tfcompress.pipeline import RunConfig, run
 
     config = RunConfig(out=args.out, dataset=args.dataset, data=args.data, test_data=args.test_data,
-                       text_column=args.text_column, label_column=args.label_column,
-                       user_column=args.user_column, preset=args.preset, teacher=args.teacher,
+                       unlabelled_data=args.unlabelled_data, text_column=args.text_column,
+                       label_column=args.label_column, user_column=args.user_column, preset=args.preset,
+                       teacher=args.teacher,
                        student=args.student, teacher_epochs=args.teacher_epochs,
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
                        max_length=args.max_length,

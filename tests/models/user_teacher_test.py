@@ -138,6 +138,17 @@ def test_what_a_logits_only_teacher_switches_off_is_listed():
         "explanation.teacher_attribution"]
 
 
+def test_data_without_labels_is_refused_with_what_to_do(tmp_path, capsys):
+    texts = tmp_path / "texts.csv"
+    texts.write_text("text\na good film\na dull mess\n")
+    code = main(["run", "--data", str(texts), "--teacher", "tests.models.user_teacher_test:lexicon_scores",
+                 "--out", str(tmp_path / "out"), *STACK_FLAGS])
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert code == 2 and f"file {texts}, column 'label': no such column" in error
+    assert "labels are needed to choose and test the student" in error and "unlabelled data" in error
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("attribute, problem", [
     ("wrong_shape", "returned shape (4,) for 4 texts"),
     ("with_nan", "returned NaN or infinite scores for 1 of 4 texts"),
@@ -154,3 +165,26 @@ def test_the_cli_refuses_a_bad_teacher_with_one_message_and_writes_nothing(attri
     assert code == 2 and errors == [captured.err.splitlines()[-1]], captured.err
     assert f"tfcompress: error: teacher {spec}: {problem}" in errors[0] and "Traceback" not in captured.err
     assert not out.exists()
+
+
+def _keras_3():
+    try:
+        import keras as keras_3
+    except ImportError:
+        return None
+    return keras_3 if int(keras_3.__version__.split(".")[0]) >= 3 else None
+
+
+@pytest.mark.skipif(_keras_3() is None, reason="Keras 3 is on the current stack only (the full stack has Keras 2.14)")
+def test_a_keras_3_model_exported_as_a_saved_model_is_a_teacher(tmp_path):
+    keras_3 = _keras_3()
+    vectorize = keras_3.layers.TextVectorization(max_tokens=50, output_sequence_length=8)
+    vectorize.adapt(["a good film", "a dull mess", "great fun"])
+    texts = keras_3.Input((1,), dtype="string")
+    pooled = keras_3.layers.GlobalAveragePooling1D()(keras_3.layers.Embedding(50, 4)(vectorize(texts)))
+    model = keras_3.Model(texts, keras_3.layers.Dense(2)(pooled))
+    path = str(tmp_path / "exported")
+    model.export(path)
+    teacher = ready_teacher(path, registered=())
+    expected = np.asarray(model(tf.constant([["a good film"], ["a dull mess"]])))
+    np.testing.assert_allclose(teacher.predict_texts(["a good film", "a dull mess"]), expected, atol=1e-5)

@@ -106,21 +106,37 @@ def test_api_distils_a_function_into_a_student_class_of_the_users(reviews_csv, t
     _check_tflite(metrics)
 
 
-@pytest.mark.parametrize("teacher, student", [
-    ("saved_model", "tests.pipeline.bring_your_own_test:MeanOfWordsStudent"),
-    ("tests.models.user_teacher_test:lexicon_scores", "cnn"),
+@pytest.fixture(scope="module")
+def unlabelled_csv(tmp_path_factory, rotten_tomatoes):
+    """200 reviews with no label column."""
+    path = tmp_path_factory.mktemp("unlabelled") / "texts.csv"
+    rows = [text.replace('"', "'") for text in rotten_tomatoes.train.texts[2300:2500]]
+    path.write_text("text\n" + "".join(f'"{text}"\n' for text in rows), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("teacher, student, unlabelled", [
+    ("saved_model", "tests.pipeline.bring_your_own_test:MeanOfWordsStudent", False),
+    ("tests.models.user_teacher_test:lexicon_scores", "cnn", True),
 ])
-def test_the_cli_distils_a_teacher_you_bring(teacher, student, saved_model_teacher, reviews_csv, tmp_path, capsys):
+def test_the_cli_distils_a_teacher_you_bring(teacher, student, unlabelled, saved_model_teacher, reviews_csv,
+                                             unlabelled_csv, tmp_path, capsys):
     teacher = saved_model_teacher if teacher == "saved_model" else teacher
     out = tmp_path / "run"
     changes = [argument for key, value in SMALL.items() for argument in ("--set", f"{key}={value}")]
+    more = ["--unlabelled-data", unlabelled_csv] if unlabelled else []
     code = main(["run", "--data", reviews_csv, "--teacher", teacher, "--student", student, "--student-epochs", "1",
                  "--robustness-examples", "0", "--explanation-examples", "0", "--skip", "qat",
-                 "--skip", "personalization", "--out", str(out), *changes, *STACK_FLAGS])
+                 "--skip", "personalization", "--out", str(out), *more, *changes, *STACK_FLAGS])
     assert code == 0, capsys.readouterr().err
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["teacher"]["name"] == teacher and metrics["student"]["name"] == student
     assert metrics["run"]["teacher"]["given"] == teacher
+    if unlabelled:  # the teacher labels 200 more training texts; validation and test stay labelled
+        assert metrics["dataset"]["unlabelled"]["texts"] == 200
+        assert metrics["dataset"]["splits"] == {"train": 440, "validation": 30, "test": 30}
+    else:
+        assert metrics["dataset"]["unlabelled"] == "none"
     _check_tflite(metrics)
 
 

@@ -104,12 +104,12 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
 
 
 def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0, callbacks=()):
-    """The settings' teacher (``settings.teacher``), trained on ``data.train`` labels (``callbacks``: more Keras
-    callbacks for its fit)."""
+    """The settings' teacher (``settings.teacher``), trained on the labelled rows of ``data.train`` (``callbacks``:
+    more Keras callbacks for its fit)."""
     keras.utils.set_random_seed(seed)
     recipe = settings.teacher
     teacher = build_teacher(recipe.name, num_classes=data.num_classes, **recipe.model)
-    return train_classifier(teacher, data.train, data.validation, epochs=recipe.epochs,
+    return train_classifier(teacher, data.train.labelled(), data.validation, epochs=recipe.epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
                             patience=recipe.patience, backup_dir=backup_dir, name="teacher", verbose=verbose,
                             optimizer=_optimizer_options(recipe.optimizer), callbacks=callbacks)
@@ -149,7 +149,7 @@ def train_baseline(settings, data, seed=0, verbose=0):
     keras.utils.set_random_seed(seed)
     student = build_settings_student(settings, data)
     recipe = settings.student
-    return train_classifier(student, data.train, data.validation, epochs=recipe.epochs,
+    return train_classifier(student, data.train.labelled(), data.validation, epochs=recipe.epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
                             patience=recipe.patience, name="baseline", verbose=verbose,
                             optimizer=_optimizer_options(recipe.optimizer))

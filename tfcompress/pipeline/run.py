@@ -84,6 +84,10 @@ class RunConfig:
         dataset: a bundled dataset name, used when ``data`` is not given.
         data: a user CSV/TSV/JSONL file instead of a bundled dataset.
         test_data: optional separate test file for ``data``.
+        unlabelled_data: optional CSV/TSV/JSONL file of in-domain texts without labels (its ``text_column``): they
+            join the training split unlabelled, so the teacher labels them for distillation (the cross-entropy
+            term and a teacher trained here use the labelled rows only). The validation and test splits still come
+            from the labelled ``data`` (or dataset): choosing and testing the student needs labels.
         text_column, label_column, user_column: columns of ``data``.
         preset: a name in ``PRESETS`` (``quick``: minutes; ``default``; ``small``: the larger size tier); ``None``:
             the configuration file's, else ``quick``.
@@ -135,6 +139,7 @@ class RunConfig:
     dataset: str = "rotten_tomatoes"
     data: str = None
     test_data: str = None
+    unlabelled_data: str = None
     text_column: str = "text"
     label_column: str = "label"
     user_column: str = None
@@ -214,6 +219,8 @@ class RunConfig:
         source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
                   "label_column": self.label_column, "user_column": self.user_column} if self.data else \
             {"dataset": self.dataset}
+        if self.unlabelled_data:
+            source["unlabelled_data"] = self.unlabelled_data
         return {**source, "max_train_examples": settings.data.max_train_examples,
                 "max_length": settings.data.max_length, "seed": self.seed,
                 "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
@@ -224,7 +231,7 @@ class RunConfig:
         run keeps) and of what its teacher is trained from; ``settings``, ``options``: its already resolved
         ``Settings`` and ``options``."""
         settings = settings or self.resolve_settings()
-        options, data_files = options or self.options(settings), (self.data, self.test_data)
+        options, data_files = options or self.options(settings), (self.data, self.test_data, self.unlabelled_data)
         return fingerprint(settings, options, data_files), teacher_fingerprint(settings, options, data_files)
 
 
@@ -401,9 +408,23 @@ class Run:
             log("checkpoints: the settings changed but not the teacher's: keeping the teacher and its outputs")
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
+        data, unlabelled_section = self.with_unlabelled(data)
         self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
-                                   "max_length": self.fit_lengths(data.train.texts)}
+                                   "unlabelled": unlabelled_section, "max_length": self.fit_lengths(data.train.texts)}
         return data, "done"
+
+    def with_unlabelled(self, data):
+        """``(data, section)``: the training split followed by the ``unlabelled_data`` file's texts (label -1,
+        labelled by the teacher), and what metrics.json records of them."""
+        path = self.config.unlabelled_data
+        if not path:
+            return data, "none"
+        texts = datasets.read_unlabelled_texts(path, self.config.text_column)
+        log(f"data: {len(texts)} unlabelled texts join the {len(data.train)} labelled training texts; the teacher "
+            "labels them")
+        section = {"path": path, "texts": len(texts), "labelled_train_texts": len(data.train),
+                   "labels": "the teacher's (distillation terms only; cross-entropy reads the labelled rows)"}
+        return dataclasses.replace(data, train=data.train.with_unlabelled(texts)), section
 
     def hold_out_users(self, data):
         """``(data, held_out, section)``: with a user column, the settings' users leave every split (they are the
@@ -649,7 +670,7 @@ class Run:
         student = load_model(self.folder.student_path)
         section = personalization_report(
             student, clients, options, self.folder.trainable_tflite_path, self.config.seed,
-            global_prior=label_prior(self.data.train.labels, self.data.num_classes),
+            global_prior=label_prior(self.data.train.labelled().labels, self.data.num_classes),
             progress=lambda record: log(f"personalization: round {record.get('round')} done"))
         section["data"] = source
         self.metrics["personalization"] = section
