@@ -260,9 +260,9 @@ class Run:
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
         self.student_seed = self.options["student_seed"]
+        self.workers = make_workers(config.strategy)  # before TensorFlow runs any op (multi_worker)
         self.given_teacher = self._given_teacher()  # checked on a few texts before anything is written
         self.fingerprint, self.teacher_fingerprint = config.fingerprints(self.settings, self.options)
-        self.workers = make_workers(config.strategy)  # before TensorFlow runs any op (multi_worker)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset_name,
