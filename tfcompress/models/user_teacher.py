@@ -388,8 +388,9 @@ def teacher_from_path(path, class_names=None, max_length=48):
     try:
         model = load_model(path) if path.endswith(".keras") else keras.models.load_model(path, compile=False)
     except Exception as error:  # Keras raises many kinds for a file it cannot read
-        raise TeacherError(path, f"tf_keras (Keras 2) cannot load it ({_first_line(error)}); a Keras 3 model can "
-                                 "be exported with model.export(folder) and given as that SavedModel folder") from None
+        raise TeacherError(path, f"tf_keras (Keras 2) cannot load it ({_first_line(error)}); save the model as a "
+                                 "SavedModel (tf.saved_model.save, or model.export for Keras 3) and give that "
+                                 "folder") from None
     if isinstance(model, TextClassifier):
         return model
     return TextTeacher.from_keras(model, class_names, name=path, max_length=max_length)
