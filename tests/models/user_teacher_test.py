@@ -1,8 +1,12 @@
 """Teachers you bring: the adapters, the checks on their outputs, and the errors a bad one gets (exit code 2)."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
 from tests.conftest import FULL_STACK, STACK_FLAGS
+from tests.models.teacher_functions import lexicon_scores, numbers_only, three_classes, with_nan, wrong_shape
 from tfcompress.backend import keras, tf
 from tfcompress.cli import main
 from tfcompress.errors import TeacherError
@@ -10,38 +14,6 @@ from tfcompress.models import TextTeacher
 from tfcompress.models.user_teacher import check_teacher_classes, ready_teacher, teacher_from_path
 from tfcompress.pipeline.presets import preset_settings
 from tfcompress.pipeline.teacher_features import settings_for_teacher
-
-POSITIVE = {"good", "great", "best", "fun", "funny", "moving", "beautiful", "wonderful", "smart", "entertaining"}
-NEGATIVE = {"bad", "dull", "worst", "boring", "mess", "flat", "tedious", "lame", "fails", "stupid"}
-
-
-def lexicon_scores(texts):
-    """A plain-function teacher: (fresh, rotten) logits from counting a few polar words."""
-    rows = []
-    for text in texts:
-        words = text.lower().split()
-        polarity = sum(word in POSITIVE for word in words) - sum(word in NEGATIVE for word in words)
-        rows.append([polarity, -polarity])
-    return np.asarray(rows, np.float32)
-
-
-def wrong_shape(texts):
-    return np.zeros(len(texts))
-
-
-def with_nan(texts):
-    scores = lexicon_scores(texts)
-    scores[[index for index, text in enumerate(texts) if "dull" in text], 0] = np.nan
-    return scores
-
-
-def three_classes(texts):
-    return np.zeros((len(texts), 3), np.float32)
-
-
-def numbers_only(texts):
-    return np.asarray([[float(text), 0.0] for text in texts])
-
 
 def test_a_function_teacher_gives_logits_and_its_scores_are_checked():
     teacher = TextTeacher(lexicon_scores, class_names=["fresh", "rotten"])
@@ -86,6 +58,26 @@ def test_a_class_count_other_than_the_datas_is_refused():
     named = TextTeacher(lexicon_scores, class_names=["rotten", "fresh"], name="swapped")
     with pytest.raises(TeacherError, match=r"scores the classes \['rotten', 'fresh'\], the data has"):
         check_teacher_classes(named, ["fresh", "rotten"])
+
+
+def test_a_teacher_served_in_its_own_process_gives_its_scores_and_its_errors():
+    repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    environment = {**os.environ, "PYTHONPATH": repository}
+
+    def served(attribute):
+        return [sys.executable, "-m", "tfcompress.teacher_process", f"tests.models.teacher_functions:{attribute}"]
+
+    teacher = TextTeacher.from_process(served("lexicon_scores"), class_names=["fresh", "rotten"], env=environment)
+    try:
+        texts = ["a good film", "a dull mess", "Ünïcode, \"quoted\"\ntext"]
+        np.testing.assert_allclose(teacher.predict_texts(texts), lexicon_scores(texts))
+        assert teacher.name == "tests.models.teacher_functions:lexicon_scores" and teacher.outputs == "logits"
+    finally:
+        teacher.close()
+    assert teacher._predict.process.returncode == 0
+    with pytest.raises(TeacherError, match=r"failed on a batch of 4 strings \(RuntimeError: ValueError: could not "
+                                           r"convert string to float"):
+        TextTeacher.from_process(served("numbers_only"), env=environment)
 
 
 def string_model():
@@ -145,7 +137,7 @@ def test_what_a_logits_only_teacher_switches_off_is_listed():
 def test_data_without_labels_is_refused_with_what_to_do(tmp_path, capsys):
     texts = tmp_path / "texts.csv"
     texts.write_text("text\na good film\na dull mess\n")
-    code = main(["run", "--data", str(texts), "--teacher", "tests.models.user_teacher_test:lexicon_scores",
+    code = main(["run", "--data", str(texts), "--teacher", "tests.models.teacher_functions:lexicon_scores",
                  "--out", str(tmp_path / "out"), *STACK_FLAGS])
     error = capsys.readouterr().err.splitlines()[-1]
     assert code == 2 and f"file {texts}, column 'label': no such column" in error
@@ -162,7 +154,7 @@ def test_data_without_labels_is_refused_with_what_to_do(tmp_path, capsys):
 def test_the_cli_refuses_a_bad_teacher_with_one_message_and_writes_nothing(attribute, problem, reviews_csv, tmp_path,
                                                                           capsys):
     out = tmp_path / "out"
-    spec = f"tests.models.user_teacher_test:{attribute}"
+    spec = f"tests.models.teacher_functions:{attribute}"
     code = main(["run", "--data", reviews_csv, "--teacher", spec, "--out", str(out), *STACK_FLAGS])
     captured = capsys.readouterr()
     errors = [line for line in captured.err.splitlines() if line.startswith("tfcompress: error: ")]

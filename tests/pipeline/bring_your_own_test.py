@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FULL_STACK, STACK_FLAGS, stack_run_config
-from tests.models.user_teacher_test import lexicon_scores
+from tests.models.teacher_functions import lexicon_scores
 from tfcompress.backend import keras, tf
 from tfcompress.cli import main
 from tfcompress.models import TextClassifier, register_student
@@ -117,7 +117,7 @@ def unlabelled_csv(tmp_path_factory, rotten_tomatoes):
 
 @pytest.mark.parametrize("teacher, student, unlabelled", [
     ("saved_model", "tests.pipeline.bring_your_own_test:MeanOfWordsStudent", False),
-    ("tests.models.user_teacher_test:lexicon_scores", "cnn", True),
+    ("tests.models.teacher_functions:lexicon_scores", "cnn", True),
 ])
 def test_the_cli_distils_a_teacher_you_bring(teacher, student, unlabelled, saved_model_teacher, reviews_csv,
                                              unlabelled_csv, tmp_path, capsys):

@@ -19,9 +19,12 @@ Example:
     >>> teacher.predict_texts(["a fine film"]).shape
     (1, 2)
 """
+import atexit
 import hashlib
 import importlib
+import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -239,6 +242,12 @@ class TextTeacher:
                                           "NaN); it returns finite (words, dim) vectors")
         return vectors
 
+    def close(self):
+        """Release what the teacher holds: a teacher served in its own process (``from_process``) ends it."""
+        close = getattr(self._predict, "close", None)
+        if close is not None:
+            close()
+
     def count_params(self):
         return self.params
 
@@ -306,6 +315,69 @@ class TextTeacher:
             return loaded.signatures[signature](**{key: _string_batch(texts, rank)})[output]
 
         return cls(predict, class_names, outputs, **options)
+
+    @classmethod
+    def from_process(cls, command, class_names=None, outputs="auto", env=None, **options):
+        """A teacher served in its own process (``tfcompress.teacher_process``): another Python environment, e.g. one
+        with Keras 3 or PyTorch, whatever this one runs.
+
+        Args:
+            command: the server's command line; its last part is the teacher's name unless ``name`` is given.
+            env: the server's environment (``None``: this process's).
+            class_names, outputs, **options: as for ``TextTeacher``.
+
+        Example:
+            >>> teacher = TextTeacher.from_process(["/opt/keras3/bin/python", "-m", "tfcompress.teacher_process",
+            ...                                     "my_teachers:scores"], class_names=["neg", "pos"])
+        """
+        function = ProcessFunction(command, env)
+        options.setdefault("name", function.command[-1])
+        try:
+            return cls(function, class_names, outputs, **options)
+        except Exception:
+            function.close()
+            raise
+
+
+class ProcessFunction:
+    """A callable that sends each batch of texts to a teacher serving in its own process
+    (``tfcompress.teacher_process``) and returns its scores; the process is stopped by ``close`` or at exit.
+
+    Args:
+        command: the server's command line, e.g. ``[python, "-m", "tfcompress.teacher_process", "module:attr"]``.
+        env: its environment (``None``: this process's).
+    """
+
+    def __init__(self, command, env=None):
+        self.command = [str(part) for part in command]
+        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        encoding="utf-8", env=env)
+        atexit.register(self.close)
+
+    def __call__(self, texts):
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the teacher process ended (exit code {self.process.returncode})")
+        self.process.stdin.write(json.dumps(list(texts)) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the teacher process ended without replying (its messages are above)")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return np.asarray(answer["scores"], np.float64)
+
+    def close(self):
+        """End the process (its input closes, then it is killed if it has not ended within 10 s)."""
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        atexit.unregister(self.close)
 
 
 def _string_batch(texts, rank):
