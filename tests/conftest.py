@@ -34,6 +34,20 @@ def rotten_tomatoes():
 
 
 @pytest.fixture(scope="session")
+def reviews_csv(tmp_path_factory, rotten_tomatoes):
+    """A CSV of 300 labelled rows of rotten_tomatoes (240 train, 30 validation, 30 test when a run splits it)."""
+    import csv
+
+    path = tmp_path_factory.mktemp("reviews") / "reviews.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for text, label in zip(rotten_tomatoes.train.texts[:300], rotten_tomatoes.train.labels[:300]):
+            writer.writerow([text, rotten_tomatoes.class_names[label]])
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def small_data(rotten_tomatoes):
     """3,000 train / 200 validation / 300 test examples of the bundled dataset."""
     import dataclasses

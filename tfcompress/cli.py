@@ -43,6 +43,9 @@ def build_parser():
     source.add_argument("--dataset", default="rotten_tomatoes", help="bundled dataset name (default: %(default)s)")
     source.add_argument("--data", metavar="FILE", help="your own CSV/TSV/JSONL file instead of a bundled dataset")
     run.add_argument("--test-data", metavar="FILE", help="separate test file for --data (same columns)")
+    run.add_argument("--unlabelled-data", metavar="FILE",
+                     help="in-domain texts without labels (its --text-column): the teacher labels them for "
+                          "distillation; validation and test still come from the labelled data")
     run.add_argument("--text-column", default="text", help="text column of --data (default: %(default)s)")
     run.add_argument("--label-column", default="label", help="label column of --data (default: %(default)s)")
     run.add_argument("--user-column", help="optional user/client id column of --data")
@@ -52,10 +55,13 @@ def build_parser():
     run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="changes",
                      help="change one setting, after --config (repeatable; values are JSON: 0.5, true, null, "
                           "[\"wordnet\"]); every key is in docs/configuration.md")
-    run.add_argument("--teacher", choices=TEACHERS, help="teacher model, overriding the preset's: one of "
-                                                         f"{', '.join(TEACHERS)}")
-    run.add_argument("--student", choices=STUDENTS, help="student model, overriding the preset's: one of "
-                                                         f"{', '.join(STUDENTS)}")
+    run.add_argument("--teacher", metavar="TEACHER",
+                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), or your own, used "
+                          "as it is: a SavedModel folder, a .keras file, or module:attribute of a function or model "
+                          "(docs/teachers.md)")
+    run.add_argument("--student", metavar="STUDENT",
+                     help=f"student, overriding the preset's: {', '.join(STUDENTS)}, or module:Class of your own "
+                          "TextClassifier subclass (docs/students.md)")
     run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
     run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
@@ -281,8 +287,9 @@ def command_run(args):
     from tfcompress.pipeline import RunConfig, run
 
     config = RunConfig(out=args.out, dataset=args.dataset, data=args.data, test_data=args.test_data,
-                       text_column=args.text_column, label_column=args.label_column,
-                       user_column=args.user_column, preset=args.preset, teacher=args.teacher,
+                       unlabelled_data=args.unlabelled_data, text_column=args.text_column,
+                       label_column=args.label_column, user_column=args.user_column, preset=args.preset,
+                       teacher=args.teacher,
                        student=args.student, teacher_epochs=args.teacher_epochs,
                        student_epochs=args.student_epochs, max_train_examples=args.max_train_examples,
                        max_length=args.max_length,

@@ -52,6 +52,20 @@ class ConfigError(ValueError):
     type or out of range. The message names the dotted key (``explanation.weight``) and what is allowed."""
 
 
+class TeacherError(ValueError):
+    """A teacher you bring that distillation cannot use: it fails on a batch of strings, returns the wrong shape,
+    NaN or infinite values, probabilities that are not probabilities, or another number of classes than the data.
+
+    Args:
+        teacher: what names the teacher (its path, ``module:attribute`` or name).
+        problem: what is wrong, in words a user can act on.
+    """
+
+    def __init__(self, teacher, problem):
+        self.teacher = teacher
+        super().__init__(f"teacher {teacher}: {problem}")
+
+
 class ClusterConfigError(ValueError):
     """A multi-worker run that cannot start: ``TF_CONFIG`` missing or wrong, or too little data to share out."""
 
@@ -81,5 +95,5 @@ class FullStackRequired(ImportError):
 
 
 # What the command line reports as one message and exit code 2.
-USER_ERRORS = (ConfigError, DataError, ModelFileError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
+USER_ERRORS = (ConfigError, DataError, ModelFileError, TeacherError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
                FileExistsError, FileNotFoundError, ValueError)

@@ -112,3 +112,18 @@ def test_errors_leave_the_input_file_untouched(tmp_path):
     with pytest.raises(DataError):
         datasets.load_file(path)
     assert path.read_bytes() == before
+
+
+def test_unlabelled_texts_join_a_split_that_still_gives_back_its_labelled_rows(tmp_path):
+    path = write(tmp_path / "texts.jsonl", "".join(json.dumps({"review": f"text {i}", "stars": "x"}) + "\n"
+                                                   for i in range(3)))
+    texts = datasets.read_unlabelled_texts(path, text_column="review")
+    assert texts == ["text 0", "text 1", "text 2"]
+    split = datasets.Split(["good", "bad"], [1, 0], users=("a", "b"))
+    joined = split.with_unlabelled(texts)
+    assert list(joined.labels) == [1, 0, -1, -1, -1] and joined.users == ("a", "b", None, None, None)
+    labelled = joined.labelled()
+    assert labelled.texts == split.texts and list(labelled.labels) == [1, 0] and labelled.users == split.users
+    assert split.labelled() is split
+    with pytest.raises(DataError, match=r"column 'text': no such column; the columns are \['review', 'stars'\]"):
+        datasets.read_unlabelled_texts(path)

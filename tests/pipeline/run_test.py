@@ -185,12 +185,15 @@ def test_every_registered_model_has_a_recipe_in_every_preset():
         assert set(recipes) == set(TEACHERS) | set(STUDENTS)
 
 
-def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused():
+def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused(tmp_path):
     settings = RunConfig(preset="quick", teacher="minilm", student="prado").resolve_settings()
     assert settings.teacher.name == "minilm" and settings.teacher.model["pretrained"] is True
     assert settings.student.model["features"] == 64 and settings.vocabulary is None  # PRADO reads no word ids
-    with pytest.raises(ValueError, match=r"no training recipe for student 'lstm'"):
+    with pytest.raises(ValueError, match=r"unknown student 'lstm'"):
         RunConfig(student="lstm").resolve_settings()
+    with pytest.raises(ValueError, match=r"unknown teacher 'lstm'"):
+        Run(RunConfig(teacher="lstm", out=str(tmp_path / "out")))
+    assert not (tmp_path / "out").exists()
 
 
 @requires_full_stack

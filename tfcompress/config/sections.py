@@ -29,8 +29,9 @@ class OptimizerSettings(Section):
 class TeacherSettings(Section):
     """The teacher and how it is fine-tuned on the training labels."""
 
-    name: str = setting("minilm", "A registered teacher: minilm (pretrained all-MiniLM-L6-v2), bilstm, or your own.",
-                        flat="teacher")
+    name: str = setting("minilm", "A registered teacher, trained here: minilm (pretrained all-MiniLM-L6-v2), bilstm; "
+                                  "or your own, used as it is: a SavedModel folder, a .keras file or module:attribute "
+                                  "(docs/teachers.md).", flat="teacher")
     model: dict = setting({"max_length": 48, "pretrained": True},
                           "The teacher's constructor arguments (see its class).", flat="teacher_config")
     epochs: int = setting(3, "Passes over the training split (the epoch of best validation accuracy is kept).",
@@ -51,8 +52,8 @@ class TeacherSettings(Section):
 class StudentSettings(Section):
     """The student and its fit budget."""
 
-    name: str = setting("cnn", "A registered student: cnn (self-explaining), prado, fastgrnn, or your own.",
-                        flat="student")
+    name: str = setting("cnn", "A registered student: cnn (self-explaining), prado, fastgrnn; or module:Class of your "
+                               "own TextClassifier subclass (docs/students.md).", flat="student")
     model: dict = setting({"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16,
                            "filters": 64, "pooling": "attention"},
                           "The student's constructor arguments (see its class).", flat="student_config")

@@ -90,7 +90,9 @@ def read_labelled_texts(path, text_column="text", label_column="label", user_col
         raise DataError("has no data rows", path=path)
     for column in (text_column, label_column, user_column):
         if column is not None and column not in columns:
-            raise DataError(f"no such column; the columns are {list(columns)}", path=path, column=column)
+            needed = ("; labels are needed to choose and test the student (texts without labels can join the "
+                      "training texts as unlabelled data, labelled by the teacher)") if column == label_column else ""
+            raise DataError(f"no such column; the columns are {list(columns)}{needed}", path=path, column=column)
     texts, labels, users, numbers = [], [], [], []
     for number, row in rows:
         texts.append(_required_string(row, text_column, path, number))
@@ -99,6 +101,21 @@ def read_labelled_texts(path, text_column="text", label_column="label", user_col
             users.append(_required_string(row, user_column, path, number))
         numbers.append(number)
     return texts, labels, (users if user_column is not None else None), numbers
+
+
+def read_unlabelled_texts(path, text_column="text", fmt=None):
+    """The texts of a user file that has no labels (any other columns are ignored), validated.
+
+    Raises:
+        DataError: missing file or column, undecodable bytes, malformed rows, an empty text.
+    """
+    fmt = fmt or infer_format(path)
+    columns, rows = read_table(path, fmt)
+    if not rows:
+        raise DataError("has no data rows", path=path)
+    if text_column not in columns:
+        raise DataError(f"no such column; the columns are {list(columns)}", path=path, column=text_column)
+    return [_required_string(row, text_column, path, number) for number, row in rows]
 
 
 def _required_string(row, column, path, number):

@@ -34,6 +34,26 @@ class Split:
     def __len__(self):
         return len(self.texts)
 
+    def labelled(self):
+        """The rows with a label (unlabelled rows, label -1, are texts only the teacher labels)."""
+        if (self.labels >= 0).all():
+            return self
+        rows = np.flatnonzero(self.labels >= 0)
+        users = None if self.users is None else tuple(self.users[row] for row in rows)
+        return Split(tuple(self.texts[row] for row in rows), self.labels[rows], users)
+
+    def with_unlabelled(self, texts):
+        """This split followed by ``texts`` as unlabelled rows (label -1): the teacher labels them for distillation,
+        the cross-entropy term skips them.
+
+        Example:
+            >>> len(split.with_unlabelled(["an unlabelled review"]).labelled()) == len(split)
+            True
+        """
+        texts = tuple(texts)
+        users = None if self.users is None else self.users + (None,) * len(texts)
+        return Split(self.texts + texts, np.concatenate([self.labels, np.full(len(texts), -1, np.int32)]), users)
+
     def take(self, count):
         """The first ``count`` examples (all of them when ``count`` is None)."""
         if count is None or count >= len(self):

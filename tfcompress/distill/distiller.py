@@ -23,6 +23,20 @@ def teacher_inputs(inputs):
     return inputs[TEACHER_KEY] if isinstance(inputs, dict) else inputs
 
 
+def encoded_in_graph(encoder, texts):
+    """A string tensor of texts encoded by ``encoder`` (a NumPy encoder, run outside the graph), shape
+    (batch, *encoder.input_shape); a raw-text encoder (input dtype ``string``) passes the texts through."""
+    if encoder.input_dtype == "string":
+        return texts
+
+    def encode(batch):
+        return encoder.encode([text.decode("utf-8") for text in batch.reshape(-1)])
+
+    encoded = tf.numpy_function(encode, [texts], tf.as_dtype(encoder.input_dtype), stateful=False)
+    encoded.set_shape((None, *encoder.input_shape))
+    return encoded
+
+
 def check_weights(weights):
     """Raise ``ValueError`` if a loss weight is negative or every one is zero."""
     weights = list(weights)
@@ -103,7 +117,9 @@ class Distiller(keras.Model):
 
     Batches are ``(inputs, labels)``: ``inputs`` is a dict (``distillation_dataset``) with
     ``student_inputs`` and either ``teacher_inputs`` or cached ``teacher_logits``, plus
-    ``teacher_map``/``teacher_map_mask`` when L_explain is on; or one tensor that feeds both models.
+    ``teacher_map``/``teacher_map_mask`` when L_explain is on; or one tensor that feeds both models; or
+    a string tensor of raw texts (any ``tf.data`` pipeline of ``(texts, labels)``), which each model's encoder
+    encodes (``encoded_in_graph``).
     The teacher runs outside the gradient tape with ``training=False``; only the student's variables
     (and those of the terms, e.g. the FitNets hint) receive gradients. Every term is a metric
     ``<name>_loss`` (``ce_loss``, ``kd_loss``, ``explain_loss``, ``adv_loss``), with their weighted sum
@@ -246,7 +262,15 @@ class Distiller(keras.Model):
         return [*self.trackers.values(), *compiled]
 
     def call(self, inputs, training=None):
-        return self.student(student_inputs(inputs), training=training)
+        return self.student(student_inputs(self.from_texts(inputs)), training=training)
+
+    def from_texts(self, inputs):
+        """``inputs`` as each model reads it: a string tensor of raw texts becomes ``{"student_inputs",
+        "teacher_inputs"}`` in each model's own encoding; anything else is returned as it is."""
+        if isinstance(inputs, dict) or tf.as_dtype(inputs.dtype) != tf.string:
+            return inputs
+        return {STUDENT_KEY: encoded_in_graph(self.student.encoder, inputs),
+                TEACHER_KEY: encoded_in_graph(self.teacher.encoder, inputs)}
 
     def trainable_parameters(self):
         """The variables a step updates: the student's, plus those of the active terms (the FitNets hint)."""
@@ -271,6 +295,7 @@ class Distiller(keras.Model):
 
     def train_step(self, data):
         inputs, labels = data
+        inputs = self.from_texts(inputs)
         teacher_logits = tf.stop_gradient(self.teacher_logits(inputs))
         with tf.GradientTape() as tape:
             student_logits, losses = self.compute_losses(inputs, labels, teacher_logits, training=True)
@@ -282,6 +307,7 @@ class Distiller(keras.Model):
 
     def test_step(self, data):
         inputs, labels = data
+        inputs = self.from_texts(inputs)
         student_logits, losses = self.compute_losses(inputs, labels, self.teacher_logits(inputs), training=False)
         return self._update_metrics(labels, student_logits, losses)
 

@@ -46,11 +46,13 @@ class ExplanationFidelityMonitor(keras.callbacks.Callback):
     def measure(self, student):
         from tfcompress.explain import fidelity
 
+        # A teacher without gradients (one you bring as a callable) is read by its word-deletion maps.
+        teacher_kind = "saliency" if hasattr(self.teacher, "word_importance") else "endpoint_shapley"
         if getattr(student, "explains_itself", False):
             teacher_maps = self.teacher_word_maps("endpoint_shapley")
             student_maps = _as_maps(*student.word_contributions(self.texts, target=self.classes))
         else:
-            teacher_maps = self.teacher_word_maps("saliency")
+            teacher_maps = self.teacher_word_maps(teacher_kind)
             student_maps = _as_maps(*student.word_importance(self.texts, target=self.classes))
         scores = fidelity(teacher_maps, student_maps, k=self.k)
         return {"explanation_fidelity": scores["spearman"], "explanation_top_k_overlap": scores["top_k_overlap"]}

@@ -18,17 +18,19 @@ LABELS = {"shap": "shap Partition", "integrated_gradients": "integrated gradient
 
 
 def check_methods(methods, model):
-    """The methods to run on ``model``: by default shap, integrated gradients (Keras only) and the model's
-    own contributions (models that ``explains_itself``)."""
+    """The methods to run on ``model``: by default shap, integrated gradients (Keras models with gradients) and
+    the model's own contributions (models that ``explains_itself``)."""
     if methods is None:
-        methods = ("shap",) if hasattr(model, "predict_ids") else ("shap", "integrated_gradients")
+        has_gradients = hasattr(model, "logits_from_embeddings") and not hasattr(model, "predict_ids")
+        methods = ("shap", "integrated_gradients") if has_gradients else ("shap",)
         methods += ("contributions",) if getattr(model, "explains_itself", False) else ()
     methods = tuple(methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown explanation method {unknown[0]!r}; methods are: {', '.join(METHODS)}")
     if "integrated_gradients" in methods and not hasattr(model, "logits_from_embeddings"):
-        raise ValueError("integrated_gradients needs a Keras model (a .tflite has no gradients); use method 'shap'")
+        raise ValueError("integrated_gradients needs a Keras model with gradients (a .tflite or a teacher called on "
+                         "strings has none); use method 'shap'")
     if "contributions" in methods and not getattr(model, "explains_itself", False):
         raise ValueError(f"{type(model).__name__} does not explain itself (no per-word contributions); use 'shap'")
     return methods

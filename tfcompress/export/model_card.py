@@ -172,7 +172,8 @@ def card_markdown(card):
     if isinstance(training, dict):
         teacher = training.get("teacher")
         if isinstance(teacher, dict):
-            lines.append(f"| teacher ({teacher.get('name')}, {teacher.get('params', 0):,} params) test accuracy | "
+            params = "unknown" if teacher.get("params") is None else f"{teacher['params']:,}"
+            lines.append(f"| teacher ({teacher.get('name')}, {params} params) test accuracy | "
                          f"{teacher.get('test_accuracy', float('nan')):.4f} |")
     lines += ["", "## Robustness", ""]
     robustness = card["robustness"]

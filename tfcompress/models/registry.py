@@ -31,7 +31,27 @@ def build_student(name, **config):
     return _lookup(STUDENTS, name, "student")(**config)
 
 
+def model_class(name, kind):
+    """The ``TextClassifier`` subclass ``name`` gives: a registered name, or ``module:Class`` (imported, so a class
+    its module registers is found too), for ``kind`` ``"teacher"`` or ``"student"``.
+
+    Example:
+        >>> model_class("mypackage.students:TinyStudent", "student")
+    """
+    return _lookup(TEACHERS if kind == "teacher" else STUDENTS, name, kind)
+
+
 def _lookup(table, name, kind):
-    if name not in table:
-        raise ValueError(f"unknown {kind} {name!r}; registered {kind}s are {sorted(table)}")
-    return table[name]
+    from tfcompress.models.text_classifier import TextClassifier
+    from tfcompress.models.user_teacher import import_attribute, is_attribute_spec
+
+    if name in table:
+        return table[name]
+    if not is_attribute_spec(name):
+        raise ValueError(f"unknown {kind} {name!r}; registered {kind}s are {sorted(table)}, or give "
+                         "module:Class of a TextClassifier subclass")
+    value = import_attribute(name)
+    if not (isinstance(value, type) and issubclass(value, TextClassifier)):
+        raise ValueError(f"{kind} {name}: {type(value).__name__} {getattr(value, '__name__', '')!r} is not a "
+                         "TextClassifier subclass (see docs/students.md)")
+    return value

@@ -12,6 +12,19 @@ from tfcompress.atomic import atomic_path, write_json_atomic
 CHUNK = 16384
 
 
+def model_key(model, texts):
+    """A hash of ``model`` (its class, config, compute dtype when not float32 and every weight) and ``texts``."""
+    digest = hashlib.sha256(type(model).__name__.encode())
+    digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
+    if getattr(model, "compute_dtype", "float32") != "float32":  # e.g. the teacher's bfloat16 copy
+        digest.update(model.compute_dtype.encode())
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:24]
+
+
 class TeacherOutputCache:
     """Compute a teacher's logits / word attributions on a list of texts once and reuse them.
 
@@ -32,15 +45,7 @@ class TeacherOutputCache:
         self.hits = self.misses = 0
 
     def key(self, model, texts):
-        digest = hashlib.sha256(type(model).__name__.encode())
-        digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
-        if getattr(model, "compute_dtype", "float32") != "float32":  # e.g. the teacher's bfloat16 copy
-            digest.update(model.compute_dtype.encode())
-        for weight in model.get_weights():
-            digest.update(np.ascontiguousarray(weight).tobytes())
-        for text in texts:
-            digest.update(text.encode("utf-8") + b"\0")
-        return digest.hexdigest()[:24]
+        return model_key(model, texts)
 
     def _path(self, kind, model, texts, extension=".npz"):
         return os.path.join(self.folder, f"{kind}-{self.key(model, texts)}{extension}")

@@ -92,11 +92,12 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
 
     Args:
         preset: a name in ``PRESETS``.
-        teacher, student: registered model names overriding the preset's.
+        teacher, student: model names overriding the preset's: registered names (with the preset's recipe for
+            them), or a teacher you bring / a model class of your own (``_model_of_your_own``).
         teacher_epochs, student_epochs: overrides of the recipes' epoch budgets.
 
     Raises:
-        ValueError: an unknown preset, or a model with no recipe in it.
+        ValueError: an unknown preset, or a student that is not a ``TextClassifier`` class.
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {sorted(PRESETS)}")
@@ -105,7 +106,8 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
         current = getattr(settings, role)
         name = name or current.name
         if name not in recipes:
-            raise ValueError(f"no training recipe for {role} {name!r}; known models are {sorted(recipes)}")
+            settings = settings.with_changes(_model_of_your_own(role, name, current, epochs))
+            continue
         recipe = recipes[name]
         # The recipe brings the model and its fit budget; patience and the teacher's precision stay the preset's.
         settings = settings.with_changes({role: {"name": name, "model": recipe.model, "epochs": epochs or recipe.epochs,
@@ -115,6 +117,26 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
         if role == "student":
             settings = settings.with_changes(STUDENT_CHANGES.get(name, {}))
     return settings
+
+
+def _model_of_your_own(role, name, current, epochs=None):
+    """The changes that put a model with no recipe in the preset in ``role``: a teacher you bring (a saved model,
+    ``module:attribute``) or a ``TextClassifier`` class registered from your code. It is built with its own
+    defaults and the preset's length and fit budget; a student that reads no word vocabulary or has no interval
+    bounds leaves out the vocabulary and the worst-case term, and one that does not explain itself trains the
+    gradient x input term (as fastgrnn)."""
+    section = {"name": name, "model": {"max_length": current.model.get("max_length", 48)}}
+    if epochs:
+        section["epochs"] = epochs
+    changes = {role: section}
+    if role == "student":
+        from tfcompress.models.registry import model_class
+
+        student_class = model_class(name, "student")
+        changes.update({"vocabulary": None, "worst_case.weight": 0.0})
+        if not student_class.explains_itself:
+            changes.update(STUDENT_CHANGES["fastgrnn"])
+    return changes
 
 
 __all__ = ["DEFAULT", "PLAIN_KD", "PRESETS", "RECIPES", "SMALL_CNN", "STUDENT_CONFIGS", "preset_settings"]

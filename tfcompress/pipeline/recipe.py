@@ -48,6 +48,7 @@ from tfcompress.models import TeacherOutputCache, build_student, build_teacher
 from tfcompress.pipeline.learning_rate import build_optimizer, steps_per_epoch
 from tfcompress.pipeline.phases import OBJECTIVE_TERMS, full_objective_weights, training_phases
 from tfcompress.pipeline.progress import ProgressLog, log
+from tfcompress.pipeline.teacher_features import settings_for_teacher, teacher_report
 from tfcompress.pipeline.workers import Workers
 from tfcompress.text.english_words import english_words
 from tfcompress.text.vocabulary_encoder import VocabularyEncoder
@@ -103,12 +104,12 @@ def train_classifier(model, train, validation=None, *, epochs, learning_rate, ba
 
 
 def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0, callbacks=()):
-    """The settings' teacher (``settings.teacher``), trained on ``data.train`` labels (``callbacks``: more Keras
-    callbacks for its fit)."""
+    """The settings' teacher (``settings.teacher``), trained on the labelled rows of ``data.train`` (``callbacks``:
+    more Keras callbacks for its fit)."""
     keras.utils.set_random_seed(seed)
     recipe = settings.teacher
     teacher = build_teacher(recipe.name, num_classes=data.num_classes, **recipe.model)
-    return train_classifier(teacher, data.train, data.validation, epochs=recipe.epochs,
+    return train_classifier(teacher, data.train.labelled(), data.validation, epochs=recipe.epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
                             patience=recipe.patience, backup_dir=backup_dir, name="teacher", verbose=verbose,
                             optimizer=_optimizer_options(recipe.optimizer), callbacks=callbacks)
@@ -148,7 +149,7 @@ def train_baseline(settings, data, seed=0, verbose=0):
     keras.utils.set_random_seed(seed)
     student = build_settings_student(settings, data)
     recipe = settings.student
-    return train_classifier(student, data.train, data.validation, epochs=recipe.epochs,
+    return train_classifier(student, data.train.labelled(), data.validation, epochs=recipe.epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
                             patience=recipe.patience, name="baseline", verbose=verbose,
                             optimizer=_optimizer_options(recipe.optimizer))
@@ -157,8 +158,10 @@ def train_baseline(settings, data, seed=0, verbose=0):
 def make_student(settings, teacher, data, seed=0, cache=None):
     """The settings' untrained student; with ``embedding_init: teacher`` its hashed embeddings start from
     the teacher's word vectors (through ``cache``, a ``TeacherOutputCache`` or folder, when given).
-    Returns ``(student, embedding_init)``, the latter for metrics.json."""
+    Returns ``(student, embedding_init)``, the latter for metrics.json (a teacher without word vectors starts
+    them at random: ``teacher_features.settings_for_teacher``)."""
     keras.utils.set_random_seed(seed)
+    settings, _ = settings_for_teacher(settings, teacher)
     student = build_settings_student(settings, data)
     if settings.student.embedding_init != "teacher" or not hasattr(student, "embedding"):
         return student, "random"
@@ -332,7 +335,9 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
 
     Args:
         student: a ``TextClassifier`` or a ``QATStudent``.
-        teacher: the trained teacher (frozen).
+        teacher: the trained teacher (frozen): a ``TextClassifier``, or a ``TextTeacher`` (any classifier called on
+            strings; what needs a feature it lacks is switched off, ``settings_for_teacher``, and listed in the
+            summary's ``teacher_features``).
         data: a ``TextDataset``: its ``train`` split (plus transfer copies) is distilled, its
             ``validation`` split drives early stopping and the monitors.
         settings: a ``Settings`` (``preset_settings``): loss weights, temperature, explanation kind,
@@ -357,6 +362,9 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
     """
     cache = _teacher_cache(cache)
     workers = workers or Workers()
+    settings, switched_off = settings_for_teacher(settings, teacher)
+    for change in switched_off:
+        log(f"{stage}: {change['setting']} {change['was']} -> {change['now']}: {change['why']}")
     seconds = {}
     own_train = workers.shard(data.train)
     with timed(seconds, "worst_case_sets"):
@@ -403,7 +411,8 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
                                 "kept_epoch": best_epoch, "monitor": phase.monitor,
                                 "learning_rate": phase.learning_rate, "ramp_epochs": phase.ramp_epochs})
     summary = _summary(distiller, history, monitors, settings, worst_case)
-    summary.update(phases=phase_summaries, seconds=seconds, teacher_inference=inference)
+    summary.update(phases=phase_summaries, seconds=seconds, teacher_inference=inference,
+                   teacher_features=teacher_report(teacher, switched_off))
     if workers.count > 1:
         summary["workers"] = {**workers.describe(), "train_texts": len(own_train), "transfer_texts": len(train.texts)}
     return DistillResult(distiller, history, monitors, summary)

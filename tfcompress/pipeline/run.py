@@ -23,12 +23,14 @@ from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
+from tfcompress.models.user_teacher import TextTeacher, check_teacher_classes, object_name
 from tfcompress.pipeline import recipe
 from tfcompress.config import Settings, load_changes
 from tfcompress.pipeline.presets import PRESETS, preset_settings
 from tfcompress.pipeline.memory import PeakMemory
 from tfcompress.pipeline.progress import duration, log
 from tfcompress.pipeline.run_folder import RunFolder, fingerprint, teacher_fingerprint
+from tfcompress.pipeline.teacher_features import settings_for_teacher, teacher_report
 from tfcompress.pipeline.workers import make_workers
 
 SCHEMA_VERSION = 2  # 2: settings as the configuration's sections, run options under "run"
@@ -82,10 +84,20 @@ class RunConfig:
         dataset: a bundled dataset name, used when ``data`` is not given.
         data: a user CSV/TSV/JSONL file instead of a bundled dataset.
         test_data: optional separate test file for ``data``.
+        unlabelled_data: optional CSV/TSV/JSONL file of in-domain texts without labels (its ``text_column``): they
+            join the training split unlabelled, so the teacher labels them for distillation (the cross-entropy
+            term and a teacher trained here use the labelled rows only). The validation and test splits still come
+            from the labelled ``data`` (or dataset): choosing and testing the student needs labels.
         text_column, label_column, user_column: columns of ``data``.
         preset: a name in ``PRESETS`` (``quick``: a smoke test; ``default``; ``small``: the larger size tier);
             ``None``: the configuration file's, else ``default``.
-        teacher, student: registered model names overriding the preset's.
+        teacher: the teacher, overriding the preset's: a registered name (trained here), ``module:Class`` of a
+            ``TextClassifier`` subclass (trained here), or a teacher you bring, used as it is: a SavedModel folder or
+            ``.keras`` file, ``module:attribute`` of a callable or model, or (from Python) the object itself: a
+            ``TextTeacher``, a trained ``TextClassifier``, a tf_keras model on string input or a function from a
+            list of strings to class scores (docs/teachers.md).
+        student: the student, overriding the preset's: a registered name (``register_student``) or
+            ``module:Class`` of a ``TextClassifier`` subclass (docs/students.md).
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets.
         max_train_examples: use only the first N training examples (smoke tests).
         max_length: tokens per text of both models (the teacher's in its own unit: WordPieces with
@@ -127,6 +139,7 @@ class RunConfig:
     dataset: str = "rotten_tomatoes"
     data: str = None
     test_data: str = None
+    unlabelled_data: str = None
     text_column: str = "text"
     label_column: str = "label"
     user_column: str = None
@@ -174,8 +187,8 @@ class RunConfig:
         if self.settings is not None:
             settings = self.settings
         else:
-            models = {role: getattr(self, role) or _model_named(changes, role) or _model_named(file_changes, role)
-                      for role in ("teacher", "student")}
+            models = {role: _spec_name(getattr(self, role)) or _model_named(changes, role) or
+                      _model_named(file_changes, role) for role in ("teacher", "student")}
             settings = preset_settings(self.preset_name, models["teacher"], models["student"])
         settings = settings.with_changes(file_changes).with_changes(changes)
         return settings.with_changes(self._argument_changes(settings))
@@ -206,17 +219,27 @@ class RunConfig:
         source = {"data": self.data, "test_data": self.test_data, "text_column": self.text_column,
                   "label_column": self.label_column, "user_column": self.user_column} if self.data else \
             {"dataset": self.dataset}
+        if self.unlabelled_data:
+            source["unlabelled_data"] = self.unlabelled_data
         return {**source, "max_train_examples": settings.data.max_train_examples,
                 "max_length": settings.data.max_length, "seed": self.seed,
                 "student_seed": self.seed if self.student_seed is None else int(self.student_seed),
                 "skip": sorted(set(self.skip)), "strategy": self.strategy}
 
-    def fingerprints(self, settings=None):
+    def fingerprints(self, settings=None, options=None):
         """``(fingerprint, teacher fingerprint)``: the hashes of what this configuration trains (the checkpoints a
-        run keeps) and of what its teacher is trained from; ``settings``: its already resolved ``Settings``."""
+        run keeps) and of what its teacher is trained from; ``settings``, ``options``: its already resolved
+        ``Settings`` and ``options``."""
         settings = settings or self.resolve_settings()
-        options, data_files = self.options(settings), (self.data, self.test_data)
+        options, data_files = options or self.options(settings), (self.data, self.test_data, self.unlabelled_data)
         return fingerprint(settings, options, data_files), teacher_fingerprint(settings, options, data_files)
+
+
+def _spec_name(model):
+    """The name a ``teacher``/``student`` argument puts in the settings: itself, or a teacher object's name."""
+    if model is None or isinstance(model, str):
+        return model
+    return object_name(model)
 
 
 def _model_named(changes, role):
@@ -237,8 +260,9 @@ class Run:
         self.folder = RunFolder(config.out)
         self.out = self.folder.out
         self.student_seed = self.options["student_seed"]
-        self.fingerprint, self.teacher_fingerprint = config.fingerprints(self.settings)
         self.workers = make_workers(config.strategy)  # before TensorFlow runs any op (multi_worker)
+        self.given_teacher = self._given_teacher()  # checked on a few texts before anything is written
+        self.fingerprint, self.teacher_fingerprint = config.fingerprints(self.settings, self.options)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset_name,
@@ -250,6 +274,20 @@ class Run:
         self.qat_student = self.tflite_bytes = self.held_out = None
         self.previous = self._previous_metrics()
         self.tflite_unchanged = False
+
+    def _given_teacher(self):
+        """The teacher the run is given ready (a saved model, ``module:attribute`` or object: never trained here),
+        or ``None`` when it trains one. Its identity joins the run's options, so a changed teacher retrains."""
+        from tfcompress.models import TEACHERS
+        from tfcompress.models.teacher_cache import model_key
+        from tfcompress.models.user_teacher import ready_teacher
+
+        spec = self.config.teacher if self.config.teacher is not None else self.settings.teacher.name
+        teacher = ready_teacher(spec, registered=TEACHERS, max_length=self.settings.teacher.model.get("max_length", 48))
+        if teacher is not None:
+            self.options["teacher"] = {"given": self.settings.teacher.name,
+                                       "identity": getattr(teacher, "fingerprint", None) or model_key(teacher, [])}
+        return teacher
 
     def _previous_metrics(self):
         """The folder's metrics.json from an earlier run with the same training settings, or ``None``."""
@@ -351,7 +389,7 @@ class Run:
                 not self._same_settings_for(name):
             return False
         trained = [self.metrics["stages"][stage]["status"] for stage in ("teacher", "distill", "qat")]
-        if not self.tflite_unchanged or any(status not in ("reused", "skipped") for status in trained):
+        if not self.tflite_unchanged or any(status not in ("reused", "skipped", "given") for status in trained):
             return False
         section = self.previous.get(name)
         return isinstance(section, dict) and all(os.path.exists(path) for path in _paths_in(section))
@@ -364,13 +402,29 @@ class Run:
         else:
             data = datasets.load(config.dataset, seed=config.seed)
         data, self.held_out, held_out_section = self.hold_out_users(data)
+        if self.given_teacher is not None:
+            check_teacher_classes(self.given_teacher, data.class_names)
         if self.folder.prepare(self.fingerprint, self.teacher_fingerprint) == "teacher":
             log("checkpoints: the settings changed but not the teacher's: keeping the teacher and its outputs")
         if config.max_train_examples:
             data = dataclasses.replace(data, train=data.train.take(config.max_train_examples))
+        data, unlabelled_section = self.with_unlabelled(data)
         self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
-                                   "max_length": self.fit_lengths(data.train.texts)}
+                                   "unlabelled": unlabelled_section, "max_length": self.fit_lengths(data.train.texts)}
         return data, "done"
+
+    def with_unlabelled(self, data):
+        """``(data, section)``: the training split followed by the ``unlabelled_data`` file's texts (label -1,
+        labelled by the teacher), and what metrics.json records of them."""
+        path = self.config.unlabelled_data
+        if not path:
+            return data, "none"
+        texts = datasets.read_unlabelled_texts(path, self.config.text_column)
+        log(f"data: {len(texts)} unlabelled texts join the {len(data.train)} labelled training texts; the teacher "
+            "labels them")
+        section = {"path": path, "texts": len(texts), "labelled_train_texts": len(data.train),
+                   "labels": "the teacher's (distillation terms only; cross-entropy reads the labelled rows)"}
+        return dataclasses.replace(data, train=data.train.with_unlabelled(texts)), section
 
     def hold_out_users(self, data):
         """``(data, held_out, section)``: with a user column, the settings' users leave every split (they are the
@@ -443,6 +497,8 @@ class Run:
         write_json_atomic(max_lengths, marker)
 
     def train_teacher(self):
+        if self.given_teacher is not None:
+            return self.take_given_teacher()
         path = self.folder.teacher_path
         if os.path.exists(path):
             teacher, status = load_model(path), "reused"
@@ -455,6 +511,21 @@ class Run:
         self.metrics["teacher"] = {"name": self.settings.teacher.name, "params": int(teacher.count_params()),
                                    **self._accuracies(teacher, self.teacher_logits)}
         return teacher, status
+
+    def take_given_teacher(self):
+        """The teacher the run was given: not trained; its accuracy measured, the words its maps cover set to the
+        data's fitted length, and what the recipe switches off for the features it lacks recorded."""
+        teacher = self.teacher = self.given_teacher
+        if isinstance(teacher, TextTeacher):
+            teacher.max_length = self.settings.teacher.model.get("max_length", teacher.max_length)
+        self.settings, switched = settings_for_teacher(self.settings, teacher)
+        self.metrics["settings"] = self.settings.to_dict()
+        params = teacher.count_params()
+        self.metrics["teacher"] = {"name": self.settings.teacher.name, "given": "used as given, not trained here",
+                                   "params": None if params is None else int(params),
+                                   **self._accuracies(teacher, self.teacher_logits),
+                                   "features": teacher_report(teacher, switched)}
+        return teacher, "given"
 
     def _accuracies(self, model, predict=None):
         predict = predict or model.predict_texts
@@ -599,7 +670,7 @@ class Run:
         student = load_model(self.folder.student_path)
         section = personalization_report(
             student, clients, options, self.folder.trainable_tflite_path, self.config.seed,
-            global_prior=label_prior(self.data.train.labels, self.data.num_classes),
+            global_prior=label_prior(self.data.train.labelled().labels, self.data.num_classes),
             progress=lambda record: log(f"personalization: round {record.get('round')} done"))
         section["data"] = source
         self.metrics["personalization"] = section
