@@ -421,7 +421,8 @@ def draw_rows(kind):
 
 def run_personalization_section(relative, data):
     """A run's own student personalized over seeded client draws (``benchmarks/personalization.py --run``)."""
-    parts = [f"## Personalization of the `{data.get('preset', '-')}` preset's own student", "",
+    parts = [f"## Personalization of the `{data.get('preset', '-')}` preset's own student: "
+             f"{data.get('held_out_users', '-')} held-out users of `{data.get('run', '-')}`", "",
              source_line(relative, data, f"`benchmarks/personalization.py` on run `{data.get('run', '-')}` (seed "
                          f"{data.get('seed', '-')}, {data.get('held_out_users', '-')} held-out users, student test "
                          f"accuracy {accuracy(data.get('student_test_accuracy'))})")]
