@@ -10,6 +10,7 @@ from tests.models.teacher_functions import lexicon_scores
 from tfcompress.backend import keras, tf
 from tfcompress.cli import main
 from tfcompress.models import TextClassifier, register_student
+from tfcompress.models.registry import STUDENTS
 from tfcompress.pipeline import RunConfig, run
 from tfcompress.tflite import TFLiteTextClassifier
 
@@ -17,7 +18,6 @@ from tfcompress.tflite import TFLiteTextClassifier
 SMALL = {"adversarial.texts.num_examples": 8, "schedule.monitor_examples": 5, "qat.epochs": 1}
 
 
-@register_student("mean_of_words_test")
 @keras.utils.register_keras_serializable(package="tfcompress_tests")
 class MeanOfWordsStudent(TextClassifier):
     """A student of this test: the mean of hashed word embeddings, then one dense layer."""
@@ -94,10 +94,18 @@ def test_api_distils_a_saved_model_teacher_with_every_objective_on(saved_model_t
     _check_tflite(metrics)
 
 
-def test_api_distils_a_function_into_a_student_class_of_the_users(reviews_csv, tmp_path):
+@pytest.fixture
+def registered_student():
+    """The test's student registered by name for one test only: the registry other tests check stays as shipped."""
+    register_student("mean_of_words_test")(MeanOfWordsStudent)
+    yield "mean_of_words_test"
+    STUDENTS.pop("mean_of_words_test")
+
+
+def test_api_distils_a_function_into_a_student_class_of_the_users(reviews_csv, tmp_path, registered_student):
     metrics = run(RunConfig(**stack_run_config(
         out=str(tmp_path / "run"), data=reviews_csv, preset="quick", teacher=lexicon_scores,
-        student="mean_of_words_test", student_epochs=1, robustness_examples=0, explanation_examples=0,
+        student=registered_student, student_epochs=1, robustness_examples=0, explanation_examples=0,
         skip=("personalization", "qat"), changes=SMALL)))
     assert metrics["teacher"]["name"] == "lexicon_scores" and metrics["student"]["name"] == "mean_of_words_test"
     switched = {change["setting"] for change in metrics["teacher"]["features"]["switched_off"]}
