@@ -82,8 +82,8 @@ def prior_offset(logits, labels, global_prior, strength, weights, min_gain, max_
         adopted = tf.logical_and(adopted, losses <= int(max_losses))
     weight = tf.where(adopted, weights[best], 0.0)
     client_prior = (counts + strength * global_prior) / (count + strength)
-    offset = weight * (tf.math.log(client_prior) - log_global)
-    return {"offset": offset, "shift": tf.math.log(client_prior) - log_global, "weight": weight,
+    shift = tf.math.log(client_prior) - log_global
+    return {"offset": weight * shift, "shift": shift, "weight": weight,
             "best_weight": weights[best], "adopted": tf.cast(adopted, tf.int32), "loo_evidence": evidence[best],
             "loo_correct_global": hits[0], "loo_correct_best": hits[best], "loo_losses": losses}
 
