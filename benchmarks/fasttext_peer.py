@@ -11,24 +11,9 @@ import time
 
 import numpy as np
 
-from tfcompress.text.word_tokenizer import WordTokenizer
+from tfcompress.baseline import TokenLines as FastTextInput  # the same token lines the TF-IDF baseline reads
 
 LABEL_PREFIX = "__label__"
-
-
-class FastTextInput:
-    """The 'encoder' of a fastText model: raw text -> the space-joined token line it reads."""
-
-    input_dtype, input_name = "str", "line"
-
-    def __init__(self):
-        self.tokenizer = WordTokenizer()
-
-    def words(self, text):
-        return self.tokenizer.tokenize(text)
-
-    def encode(self, texts):
-        return [" ".join(self.words(text)) for text in texts]
 
 
 class FastTextClassifier:

@@ -16,7 +16,7 @@ users held out):
 - ``plain_kd``: the default preset's student, encoder and transfer set distilled with the KD and CE terms
   alone (no explanation, adversarial or worst-case term, no typo edits), post-training int8: the baseline the
   objectives' cost is measured against.
-- ``tfidf``: TF-IDF + logistic regression (word 1-2 grams; C and sublinear tf chosen on validation).
+- ``tfidf``: the baseline every run measures, ``tfcompress.baseline`` (TF-IDF + logistic regression, word 1-2 grams; C and sublinear tf chosen on validation).
 - ``fasttext``: quantized fastText (epochs, word n-grams and cutoff chosen on validation).
 
 The peers are attacked on the same sentences. Finished rows are kept in OUT/student_recipe.json (commit it after
@@ -158,9 +158,9 @@ def peer_row(name, data, workspace, indices):
 
     started = time.time()
     if name == "tfidf":
-        from tfidf_peer import tuned_tfidf
+        from tfcompress.baseline import fit_baseline
 
-        model = tuned_tfidf(data)
+        model = fit_baseline(data)
         row = {"settings": model.settings, "bytes": model.nbytes()}
     else:
         from fasttext_peer import tuned_fasttext

@@ -59,7 +59,9 @@ def test_run_on_a_user_file_end_to_end(tmp_path, rotten_tomatoes, capsys):
     assert metrics["dataset"]["splits"] == {"train": 320, "validation": 40, "test": 40}
     assert metrics["tflite"]["builtin_ops_only"] is True
     assert metrics["stages"]["personalization"]["status"] == metrics["stages"]["qat"]["status"] == "skipped"
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["out"] == str(out)
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["out"] == str(out)
+    assert summary["test_accuracy"]["baseline"] == metrics["baseline"]["test_accuracy"]  # TF-IDF + LR, same split
 
 
 def test_bad_input_gives_one_clear_error_and_exit_2(tmp_path, capsys):

@@ -300,7 +300,7 @@ def command_run(args):
                        student_seed=args.student_seed, config_file=args.config, changes=_changes(args.changes))
     metrics = run(config)  # a bad key or value stops it before anything is written
     summary = {key: metrics[key].get("test_accuracy") if isinstance(metrics[key], dict) else metrics[key]
-               for key in ("teacher", "student", "tflite")}
+               for key in ("baseline", "teacher", "student", "tflite")}
     tflite = metrics["tflite"] if isinstance(metrics["tflite"], dict) else {}
     print(json.dumps({"out": args.out, "test_accuracy": summary, "tflite": tflite.get("path"),
                       "tflite_bytes": tflite.get("bytes"), "report": os.path.join(args.out, "report.html"),

@@ -53,10 +53,14 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert {"path", "bytes", "builtin_ops_only", "parity", "test_accuracy", "latency_us"} <= set(on_disk["tflite"])
     assert os.path.getsize(on_disk["tflite"]["path"]) == on_disk["tflite"]["bytes"]
     assert on_disk["tflite"]["latency_us"] > 0
-    for section in ("dataset", "teacher", "student", "distill", "qat", "tflite", "robustness", "explanations",
+    baseline = on_disk["baseline"]  # TF-IDF + LR on the same split, tuned on validation
+    assert baseline["test_accuracy"] > 0.65 and baseline["settings"]["C"] in [row["C"] for row in baseline["grid"]]
+    assert baseline["validation_accuracy"] == max(row["validation_accuracy"] for row in baseline["grid"])
+    assert baseline["shipped_student_below"] == (on_disk["tflite"]["test_accuracy"] < baseline["test_accuracy"])
+    for section in ("dataset", "baseline", "teacher", "student", "distill", "qat", "tflite", "robustness", "explanations",
                     "personalization"):
         assert on_disk[section] != NOT_BUILT and on_disk["stages"].get(section, {}).get("status") != NOT_BUILT
-    for stage in ("data", "teacher", "distill", "qat", "tflite", "explanations"):
+    for stage in ("data", "baseline", "teacher", "distill", "qat", "tflite", "explanations"):
         assert on_disk["stages"][stage]["status"] == "done" and on_disk["stages"][stage]["seconds"] >= 0
     distill = on_disk["distill"]
     assert distill["explain_weight"] > 0 and distill["adv_weight"] > 0
@@ -71,6 +75,7 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     decomposition = on_disk["tflite"]["contributions"]["decomposition"]
     assert decomposition["max_abs_error"] <= 0.1 * decomposition["max_abs_logit"]
     report = (out / "report.md").read_text()
+    assert "| baseline: TF-IDF + logistic regression |" in report
     assert "| teacher (bilstm)" in report and "| personalization |" in report and "fidelity" in report
     assert "contributions vs the teacher's shap" in report and "student (int8 .tflite): contributions" in report
 

@@ -35,10 +35,10 @@ from tfcompress.pipeline.workers import make_workers
 
 SCHEMA_VERSION = 2  # 2: settings as the configuration's sections, run options under "run"
 NOT_BUILT = "not_built"
-STAGES = ("data", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
+STAGES = ("data", "baseline", "teacher", "distill", "qat", "tflite", "robustness", "explanations", "personalization")
 # The stages that only measure the models; a rerun with the same settings and unchanged models takes their sections
 # from the previous metrics.json (status "reused").
-MEASURING_STAGES = STAGES[5:]
+MEASURING_STAGES = STAGES[6:]
 # SKIPPABLE_STAGES (tfcompress.catalog): the stages a run can be told to leave out; the others are what every
 # later stage is built from.
 
@@ -268,7 +268,7 @@ class Run:
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset_name,
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings.to_dict(),
             "run": self.options,
-            **{section: NOT_BUILT for section in ("dataset", "teacher", "student", *STAGES[2:])},
+            **{section: NOT_BUILT for section in ("dataset", "baseline", "teacher", "student", *STAGES[3:])},
             "stages": {},
         }
         self.qat_student = self.tflite_bytes = self.held_out = None
@@ -344,10 +344,12 @@ class Run:
         keras.utils.set_random_seed(self.config.seed)
         started = time.time()
         self.data = self._stage("data", self.load_data)
+        self._stage("baseline", self.measure_baseline)
         self.teacher = self._stage("teacher", self.train_teacher)
         self.student = self._stage("distill", self.distill_student)
         self.qat_student = self._stage("qat", self.quantization_aware_training)
         self.tflite_bytes = self._stage("tflite", self.export_tflite)
+        self.compare_with_baseline()
         self._stage("robustness", self.measure_robustness)
         self._stage("explanations", self.measure_explanations)
         self._stage("personalization", self.personalize)
@@ -383,11 +385,13 @@ class Run:
         """A measuring stage's previous section still holds when its settings are the same, every training stage
         was reused, the exported file holds the same model and associated files and the files the section names are all
         there."""
-        if name not in MEASURING_STAGES or self.previous is None:
+        if name not in (*MEASURING_STAGES, "baseline") or self.previous is None:
             return False
         if self.previous.get("stages", {}).get(name, {}).get("status") not in ("done", "reused") or \
                 not self._same_settings_for(name):
             return False
+        if name == "baseline":  # it reads the data alone, which the same settings and options fix
+            return isinstance(self.previous.get(name), dict)
         trained = [self.metrics["stages"][stage]["status"] for stage in ("teacher", "distill", "qat")]
         if not self.tflite_unchanged or any(status not in ("reused", "skipped", "given") for status in trained):
             return False
@@ -412,6 +416,31 @@ class Run:
         self.metrics["dataset"] = {**data.summary(), "held_out_users": held_out_section,
                                    "unlabelled": unlabelled_section, "max_length": self.fit_lengths(data.train.texts)}
         return data, "done"
+
+    def measure_baseline(self):
+        """TF-IDF + logistic regression on the same split: what the student has to beat (seconds)."""
+        from tfcompress.baseline import measure_baseline
+
+        section = measure_baseline(self.data, self.config.seed)
+        self.metrics["baseline"] = section
+        log(f"baseline: TF-IDF + logistic regression, test accuracy {section['test_accuracy']:.4f} "
+            f"(validation {section['validation_accuracy']:.4f})")
+        return section, "done"
+
+    def compare_with_baseline(self):
+        """Warns, and records in the ``baseline`` section, when the shipped student is below the baseline."""
+        from tfcompress.baseline import below_baseline
+
+        below = below_baseline(self.metrics)
+        if isinstance(self.metrics.get("baseline"), dict):
+            self.metrics["baseline"]["shipped_student_below"] = below is not None
+        if below is not None:
+            name, accuracy, baseline = below
+            what = "int8 student" if name == "tflite" else "student"
+            log(f"warning: the {what} ({accuracy:.4f} test accuracy) is below the TF-IDF + logistic regression "
+                f"baseline ({baseline:.4f}) on the same split: a linear model on word n-grams does better on this "
+                "data (docs/datasets.md says what to try)")
+            self.folder.save_metrics(self.metrics)
 
     def with_unlabelled(self, data):
         """``(data, section)``: the training split followed by the ``unlabelled_data`` file's texts (label -1,

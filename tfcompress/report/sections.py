@@ -53,6 +53,7 @@ def describe_dataset(dataset):
 def at_a_glance(metrics):
     """The headline numbers, where measured."""
     candidates = [("teacher test accuracy", value_at(metrics, "teacher", "test_accuracy"), "{:.4f}"),
+                  ("TF-IDF baseline test accuracy", value_at(metrics, "baseline", "test_accuracy"), "{:.4f}"),
                   ("student Keras test accuracy", value_at(metrics, "student", "test_accuracy"), "{:.4f}"),
                   ("int8 .tflite test accuracy", value_at(metrics, "tflite", "test_accuracy"), "{:.4f}"),
                   (".tflite size", value_at(metrics, "tflite", "bytes"), None),
@@ -72,7 +73,8 @@ def params_ratio(metrics):
 def models_section(metrics, assets):
     blocks = [Heading("Teacher vs student: accuracy and size"), Table(
         ["model", "format", "params", "test accuracy", "validation accuracy", "size", "notes"],
-        [teacher_row(metrics), student_row(metrics), qat_row(metrics), tflite_row(metrics)])]
+        [teacher_row(metrics), student_row(metrics), qat_row(metrics), tflite_row(metrics), baseline_row(metrics)])]
+    blocks.extend(baseline_warning(metrics))
     bars = accuracy_bars(metrics)
     if bars:
         blocks.append(assets.plot("accuracy_size", draw_accuracy_and_size, bars, size_bars(metrics),
@@ -125,6 +127,29 @@ def tflite_row(metrics):
     return [label, "TFLite, int8", fmt_params(value_at(metrics, "student", "params")),
             fmt(tflite.get("test_accuracy")), MISSING, fmt_bytes(tflite.get("bytes")),
             f"parity {fmt(tflite.get('parity'))}; median latency {fmt(tflite.get('latency_us'), '{:.1f}')} \u00b5s"]
+
+
+def baseline_row(metrics):
+    baseline, label = metrics.get("baseline"), "baseline: TF-IDF + logistic regression"
+    if not isinstance(baseline, dict):
+        return absent_row(label, baseline)
+    settings = baseline.get("settings") or {}
+    return [label, "scikit-learn, float64", MISSING, fmt(baseline.get("test_accuracy")),
+            fmt(baseline.get("validation_accuracy")), fmt_bytes(baseline.get("bytes")),
+            f"word 1-2 grams, C {fmt(settings.get('C'), '{}')}, sublinear tf {fmt(settings.get('sublinear_tf'), '{}')}"
+            " (chosen on validation)"]
+
+
+def baseline_warning(metrics):
+    """A warning paragraph when the shipped student is below the TF-IDF baseline."""
+    from tfcompress.baseline import below_baseline
+
+    below = below_baseline(metrics)
+    if below is None:
+        return []
+    name, accuracy, baseline = below
+    return [Paragraph(f"Warning: the {'int8 student' if name == 'tflite' else 'student'} ({accuracy:.4f}) is below "
+                      f"the TF-IDF + logistic regression baseline ({baseline:.4f}) on the same test split.")]
 
 
 def accuracy_bars(metrics):

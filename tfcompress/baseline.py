@@ -1,0 +1,145 @@
+"""The simple baseline every run is measured against: TF-IDF + logistic regression on the same split.
+
+A student that a linear model on word n-grams beats is not worth shipping: the run reports this baseline
+beside the teacher and the student and warns when the student falls below it. It reads the same tokens as the
+students (``WordTokenizer``), word 1-2 grams, TF-IDF weighted; the regularization strength and sublinear term
+frequency are chosen on the validation split. Fitting it takes seconds.
+"""
+import copy
+import gzip
+import time
+
+import numpy as np
+
+from tfcompress.text.word_tokenizer import WordTokenizer
+
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+SUBLINEAR_GRID = (False, True)
+NGRAM_RANGE = (1, 2)
+
+
+class TokenLines:
+    """Raw text -> the space-joined line of ``WordTokenizer`` tokens the baseline reads."""
+
+    input_dtype, input_name = "str", "line"
+
+    def __init__(self):
+        self.tokenizer = WordTokenizer()
+
+    def words(self, text):
+        return self.tokenizer.tokenize(text)
+
+    def encode(self, texts):
+        return [" ".join(self.words(text)) for text in texts]
+
+
+class TfidfBaseline:
+    """A fitted TF-IDF vectorizer and logistic regression, predicting log-probabilities from raw texts.
+
+    ``predict_ids`` takes encoded token lines (``encoder.encode``), so the attacks and explanations query it as
+    they query a ``.tflite`` student.
+
+    Args:
+        vectorizer: a fitted scikit-learn ``TfidfVectorizer`` over token lines.
+        classifier: a fitted ``LogisticRegression``.
+        num_classes: the number of classes.
+        settings: the chosen settings (and the validation grid).
+
+    Example:
+        >>> baseline = fit_baseline(tfcompress.datasets.load("rotten_tomatoes"))
+        >>> baseline.predict_texts(["a gorgeous, witty film"]).argmax(-1)
+    """
+
+    def __init__(self, vectorizer, classifier, num_classes, settings):
+        self.vectorizer, self.classifier = vectorizer, classifier
+        self.num_classes, self.settings, self.encoder = int(num_classes), settings, TokenLines()
+
+    def predict_ids(self, lines):
+        probabilities = np.full((len(lines), self.num_classes), 1e-7, np.float64)
+        probabilities[:, self.classifier.classes_] = self.classifier.predict_proba(self.vectorizer.transform(list(lines)))
+        return np.log(np.maximum(probabilities, 1e-7)).astype(np.float32)
+
+    def predict_texts(self, texts):
+        return self.predict_ids(self.encoder.encode(list(texts)))
+
+    def accuracy(self, split):
+        return _accuracy(self.predict_texts(split.texts), split.labels)
+
+    def nbytes(self):
+        """What an app would ship: the n-gram vocabulary (gzip) and float32 idf and weights."""
+        vocabulary = "\n".join(sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get))
+        return (len(gzip.compress(vocabulary.encode("utf-8"), 9)) + 4 * self.vectorizer.idf_.size
+                + 4 * (self.classifier.coef_.size + self.classifier.intercept_.size))
+
+
+def fit_baseline(data, seed=0, c_grid=C_GRID, sublinear_grid=SUBLINEAR_GRID):
+    """The TF-IDF + logistic regression whose settings score best on ``data.validation``.
+
+    Args:
+        data: a ``TextDataset``; rows of the training split without a label (-1) are left out.
+        seed: the logistic regression's seed.
+        c_grid: the inverse regularization strengths tried.
+        sublinear_grid: whether term frequency is ``1 + log(tf)``, tried both ways by default.
+
+    Returns:
+        The best ``TfidfBaseline``; its ``settings["grid"]`` holds every setting's validation accuracy.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    train = data.train.labelled()
+    encoder = TokenLines()
+    train_lines, validation_lines = encoder.encode(train.texts), encoder.encode(data.validation.texts)
+    best, grid = None, []
+    for sublinear in sublinear_grid:
+        vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, sublinear_tf=sublinear, token_pattern=None,
+                                     tokenizer=str.split, lowercase=False)
+        features = vectorizer.fit_transform(train_lines)
+        validation = vectorizer.transform(validation_lines)
+        classifier = _logistic_regression(seed)
+        for c in sorted(c_grid):  # each fit starts from the previous, less free one
+            classifier.set_params(C=c).fit(features, np.asarray(train.labels))
+            settings = {"C": c, "sublinear_tf": sublinear, "ngram_range": list(NGRAM_RANGE)}
+            score = _accuracy(classifier.predict_proba(validation), data.validation.labels, classifier.classes_)
+            grid.append({**settings, "validation_accuracy": score})
+            if best is None or score > best[0]:
+                best = (score, TfidfBaseline(vectorizer, copy.deepcopy(classifier), data.num_classes, settings))
+    best[1].settings["grid"] = grid
+    return best[1]
+
+
+def measure_baseline(data, seed=0):
+    """The ``baseline`` section of metrics.json: the tuned baseline's accuracies, settings, size and time."""
+    start = time.time()
+    model = fit_baseline(data, seed)
+    return {"model": "TF-IDF (word 1-2 grams) + logistic regression, C and sublinear tf chosen on validation",
+            "validation_accuracy": model.accuracy(data.validation), "test_accuracy": model.accuracy(data.test),
+            "settings": {key: value for key, value in model.settings.items() if key != "grid"},
+            "grid": model.settings["grid"], "bytes": int(model.nbytes()),
+            "fit_seconds": round(time.time() - start, 2)}
+
+
+def below_baseline(metrics):
+    """``(model, its accuracy, the baseline's)`` for the shipped student when the baseline beats it on the test
+    split, else ``None``. The shipped student is the int8 file, or the Keras student when there is no file."""
+    baseline = metrics.get("baseline")
+    if not isinstance(baseline, dict):
+        return None
+    for name in ("tflite", "student"):
+        section = metrics.get(name)
+        if isinstance(section, dict) and section.get("test_accuracy") is not None:
+            accuracy = section["test_accuracy"]
+            return (name, accuracy, baseline["test_accuracy"]) if accuracy < baseline["test_accuracy"] else None
+    return None
+
+
+def _logistic_regression(seed):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=2000, random_state=seed, warm_start=True)
+
+
+def _accuracy(scores, labels, classes=None):
+    predicted = np.argmax(scores, axis=1)
+    if classes is not None:
+        predicted = np.asarray(classes)[predicted]
+    return float(np.mean(predicted == np.asarray(labels)))
