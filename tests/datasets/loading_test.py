@@ -43,3 +43,15 @@ def test_tf_dataset_yields_encoded_batches(small_data):
 def test_unknown_bundled_name_lists_the_choices():
     with pytest.raises(DataError, match="unknown dataset 'imdb'.*rotten_tomatoes"):
         datasets.load("imdb")
+
+
+@pytest.mark.parametrize("name, classes, sizes", [
+    ("trec", ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"), (4304, 538, 537)),
+    ("newsgroups_long", 20, (4079, 510, 508)),
+])
+def test_every_bundled_dataset_loads_by_name_with_its_classes(name, classes, sizes):
+    data = datasets.load(name, seed=0)
+    assert name in datasets.available()
+    assert (data.class_names == classes) if isinstance(classes, tuple) else (len(data.class_names) == classes)
+    assert (len(data.train), len(data.validation), len(data.test)) == sizes
+    assert set(np.unique(data.test.labels)) == set(range(len(data.class_names)))  # stratified: every class tested

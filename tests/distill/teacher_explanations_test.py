@@ -44,3 +44,14 @@ def test_maps_for_only_the_first_texts_mask_out_the_rest(small_teacher):
     assert maps.shape == full.shape and mask[2:].sum() == 0
     np.testing.assert_allclose(maps[:2], full[:2], atol=1e-6)
     np.testing.assert_array_equal(mask[:2], full_mask[:2])
+
+
+def test_maps_over_the_first_positions_only_cost_fewer_teacher_passes(small_teacher):
+    from tfcompress.distill.teacher_explanations import occlusion_maps
+
+    full, full_mask = TeacherExplanations(small_teacher, "endpoint_shapley", 32).compute(TEXTS)
+    maps, mask = TeacherExplanations(small_teacher, "endpoint_shapley", 32, positions=8).compute(TEXTS)
+    assert mask.sum(1).tolist() == [4, 1, 0, 8]  # the 34-word text gets maps for its first 8 words only
+    np.testing.assert_allclose(maps[:, :8], full[:, :8], atol=1e-5)
+    assert not maps[:, 8:].any() and full_mask[3, :32].all()
+    assert [len(word_map) for word_map in occlusion_maps(small_teacher, TEXTS, 32, positions=8)] == [4, 1, 0, 8]

@@ -88,3 +88,17 @@ def test_wrappers_take_raw_strings_and_return_probabilities(small_student, stude
     assert np.abs(keras_probs - tflite_probs).max() < 0.1
     with pytest.raises(TypeError, match="wraps a keras model"):
         KerasModelWrapper(student_tflite)
+
+
+@requires_full_stack
+def test_an_attack_edits_only_the_first_max_words(small_student):
+    long_text = " ".join(["a dull lifeless and tedious film"] * 12)  # 72 words
+    predicted = int(small_student.predict_texts([long_text]).argmax(-1)[0])  # attacked, never skipped
+    result = attack_model(small_student, [long_text], [predicted], "deepwordbug", seed=0, progress=False,
+                          max_words=6, return_examples=True)
+    row = result["examples"][0]
+    assert result["max_words"] == 6 and row["outcome"] in ("successful", "failed")
+    original, perturbed = row["original_text"].split(), row["perturbed_text"].split()
+    assert original[6:] == perturbed[6:]  # nothing past the window changed
+    if row["outcome"] == "successful":
+        assert original[:6] != perturbed[:6]

@@ -115,6 +115,9 @@ class ExplanationSettings(Section):
                             flat="explain_examples")
     average: str = setting("batch", "Average the term over the batch or over the texts that have maps.",
                            choices=catalog.MAP_AVERAGES, flat="explain_average")
+    positions: Optional[int] = setting(64, "Words of each text that get teacher maps, from its start (the rest are "
+                                           "left out of the term): caps the teacher time of a long text (null: "
+                                           "every word the student reads).", minimum=1, fingerprint_default=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +129,9 @@ class AdversarialTextSettings(Section):
     num_examples: int = setting(256, "Training texts attacked at each refresh.", minimum=1)
     every: int = setting(2, "Epochs between refreshes.", minimum=1)
     query_budget: int = setting(200, "Model queries per attacked text.", minimum=1)
+    max_words: Optional[int] = setting(64, "Only a text's first this many words may be edited: caps an attack's "
+                                           "time on a long text (null: any word).", minimum=1,
+                                       fingerprint_default=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,6 +217,8 @@ class RobustnessEvaluation(Section):
 
     num_examples: int = setting(100, "Seeded test sentences attacked (0: skip the stage).", minimum=0)
     query_budget: int = setting(500, "Model queries per attacked sentence.", minimum=1)
+    max_words: Optional[int] = setting(64, "Only a sentence's first this many words may be edited: caps an "
+                                           "attack's time on a long text (null: any word).", minimum=1)
 
 
 @dataclasses.dataclass(frozen=True)

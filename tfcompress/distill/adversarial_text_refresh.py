@@ -23,13 +23,15 @@ class AdversarialTextRefresh(keras.callbacks.Callback):
         num_examples: training texts attacked per refresh.
         every: refresh period in epochs.
         query_budget: model queries per attacked text.
+        max_words: only a text's first ``max_words`` words may be edited (``None``: any).
         seed: fixes each refresh's sample (seed + epoch).
 
     Example:
         >>> refresh = AdversarialTextRefresh(pool, recipes=("deepwordbug", "pwws"), every=2)
     """
 
-    def __init__(self, pool, recipes=("deepwordbug", "pwws"), num_examples=256, every=2, query_budget=200, seed=0):
+    def __init__(self, pool, recipes=("deepwordbug", "pwws"), num_examples=256, every=2, query_budget=200, seed=0,
+                 max_words=None):
         super().__init__()
         from tfcompress.robustness import check_recipe
 
@@ -37,7 +39,7 @@ class AdversarialTextRefresh(keras.callbacks.Callback):
         if not self.recipes or every < 1 or num_examples < 1:
             raise ValueError("AdversarialTextRefresh needs at least one recipe, every >= 1 and num_examples >= 1")
         self.pool, self.num_examples, self.every = pool, int(num_examples), int(every)
-        self.query_budget, self.seed = query_budget, int(seed)
+        self.query_budget, self.seed, self.max_words = query_budget, int(seed), max_words
         self.history = []
 
     def on_train_begin(self, logs=None):
@@ -70,7 +72,7 @@ class AdversarialTextRefresh(keras.callbacks.Callback):
                 continue
             result = attack_model(self.pool.student, self.pool.texts, targets, recipe, seed=self.seed + epoch,
                                   progress=False, query_budget=self.query_budget, return_examples=True,
-                                  indices=chosen)
+                                  indices=chosen, max_words=self.max_words)
             for row in result["examples"]:
                 if row["outcome"] == "successful":
                     indices.append(row["index"])

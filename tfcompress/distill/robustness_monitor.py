@@ -15,18 +15,20 @@ class RobustnessMonitor(keras.callbacks.Callback):
         recipe: an attack recipe name (``tfcompress.robustness.RECIPE_NAMES``).
         every: measure every this many epochs.
         query_budget: model queries per attacked text.
+        max_words: only a text's first ``max_words`` words may be edited (``None``: any).
         seed: the attack's seed (fixed, so epochs are comparable).
 
     Example:
         >>> monitor = RobustnessMonitor(data.validation.texts[:50], data.validation.labels[:50], "deepwordbug")
     """
 
-    def __init__(self, texts, labels, recipe="deepwordbug", every=1, query_budget=None, seed=0):
+    def __init__(self, texts, labels, recipe="deepwordbug", every=1, query_budget=None, seed=0, max_words=None):
         super().__init__()
         from tfcompress.robustness import check_recipe
 
         self.texts, self.labels = list(texts), list(labels)
         self.recipe, self.every, self.query_budget, self.seed = check_recipe(recipe), int(every), query_budget, seed
+        self.max_words = max_words
         self.history = []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -36,7 +38,7 @@ class RobustnessMonitor(keras.callbacks.Callback):
 
         student = getattr(self.model, "student", self.model)
         result = attack_model(student, self.texts, self.labels, self.recipe, seed=self.seed, progress=False,
-                              query_budget=self.query_budget)
+                              query_budget=self.query_budget, max_words=self.max_words)
         measured = {"attack_success_rate": result["attack_success_rate"],
                     "accuracy_under_attack": result["accuracy_under_attack"]}
         self.history.append({"epoch": epoch, **measured})

@@ -19,9 +19,10 @@ FORWARD_CHUNK = 2048
 TEACHER_MAPS = ("saliency", "attention", "features") + TEACHER_ATTRIBUTIONS
 
 
-def occlusion_maps(teacher, texts, max_length=None):
+def occlusion_maps(teacher, texts, max_length=None, positions=None):
     """Per text: the teacher's logit of its predicted class on the text minus that logit with word i deleted,
-    for its first ``max_length`` words that the teacher reads (a word past its window gets no value).
+    for its first ``max_length`` words that the teacher reads (a word past its window gets no value), and only
+    the first ``positions`` of them when given (a text of n words costs n + 1 teacher passes otherwise).
 
     Example:
         >>> occlusion_maps(teacher, ["a gorgeous , witty movie"])[0]  # one value per word
@@ -32,7 +33,8 @@ def occlusion_maps(teacher, texts, max_length=None):
         covered = words_covered(teacher.encoder.encode_with_words([text])[1][0])
         start = len(variants)
         variants.append(" ".join(words))
-        variants.extend(" ".join(words[:i] + words[i + 1:]) for i in range(min(covered, len(words))))
+        mapped = min(covered, len(words), positions or len(words))
+        variants.extend(" ".join(words[:i] + words[i + 1:]) for i in range(mapped))
         spans.append((start, len(variants)))
     logits = teacher.predict_texts(variants, batch_size=256)
     maps = []
@@ -42,30 +44,31 @@ def occlusion_maps(teacher, texts, max_length=None):
     return maps
 
 
-def alone_maps(teacher, texts, max_length=None):
+def alone_maps(teacher, texts, max_length=None, positions=None):
     """Per text: the teacher's logit of its predicted class (on the text) for each word alone, minus that logit
-    for the empty text, for its first ``max_length`` words that the teacher reads. A word alone has no
-    context, so each distinct word is run once."""
+    for the empty text, for its first ``max_length`` words that the teacher reads (the first ``positions`` of
+    them when given). A word alone has no context, so each distinct word is run once."""
     texts = list(texts)
     word_lists = []
     for text in texts:
         words = teacher.encoder.words(text)[:max_length]
         word_lists.append(words[:words_covered(teacher.encoder.encode_with_words([text])[1][0])])
-    distinct = sorted({word for words in word_lists for word in words})
+    distinct = sorted({word for words in word_lists for word in words[:positions]})
     logits = teacher.predict_texts([" ".join(words) for words in word_lists] + [""] + distinct, batch_size=256)
     text_logits, empty, word_logits = logits[:len(texts)], logits[len(texts)], logits[len(texts) + 1:]
     row = {word: index for index, word in enumerate(distinct)}
     maps = []
     for words, scores in zip(word_lists, text_logits):
         target = int(np.argmax(scores))
-        maps.append(np.asarray([word_logits[row[word], target] - empty[target] for word in words], np.float32))
+        maps.append(np.asarray([word_logits[row[word], target] - empty[target] for word in words[:positions]],
+                               np.float32))
     return maps
 
 
-def endpoint_shapley_maps(teacher, texts, max_length=None):
+def endpoint_shapley_maps(teacher, texts, max_length=None, positions=None):
     """Per text, the mean of ``alone_maps`` and ``occlusion_maps`` (see ``TeacherExplanations``)."""
-    return [(alone + left_out) / 2.0 for alone, left_out in zip(alone_maps(teacher, texts, max_length),
-                                                               occlusion_maps(teacher, texts, max_length))]
+    return [(alone + left_out) / 2.0 for alone, left_out in zip(alone_maps(teacher, texts, max_length, positions),
+                                                               occlusion_maps(teacher, texts, max_length, positions))]
 
 
 def teacher_map_kind(explanation, teacher_attribution="endpoint_shapley"):
@@ -115,13 +118,15 @@ class TeacherExplanations:
         feature_dim: principal components kept for ``features``.
         cache: an optional ``TeacherOutputCache``.
         steps: path points of ``integrated_gradients``.
+        positions: map only each text's first ``positions`` words (the others are masked out of the term), so
+            that the teacher time of a long text is capped (``None``: all ``max_length``).
 
     Example:
         >>> targets = TeacherExplanations(teacher, "saliency", student.max_length)
         >>> maps, mask = targets.compute(data.train.texts)
     """
 
-    def __init__(self, teacher, kind, max_length, feature_dim=32, cache=None, steps=16):
+    def __init__(self, teacher, kind, max_length, feature_dim=32, cache=None, steps=16, positions=None):
         if kind not in TEACHER_MAPS:
             raise ValueError(f"unknown teacher explanation {kind!r}; choose one of {list(TEACHER_MAPS)}")
         if kind == "attention" and not hasattr(teacher, "attention_map"):
@@ -129,6 +134,7 @@ class TeacherExplanations:
                              "a teacher with attention_map (bilstm)")
         self.teacher, self.kind, self.max_length = teacher, kind, int(max_length)
         self.feature_dim, self.cache, self.steps = int(feature_dim), cache, int(steps)
+        self.positions = min(int(positions), self.max_length) if positions else self.max_length
         self.basis = None
 
     def compute(self, texts, batch_size=128, first=None):
@@ -145,7 +151,8 @@ class TeacherExplanations:
             return (np.concatenate([maps, np.zeros((rest, *maps.shape[1:]), maps.dtype)]),
                     np.concatenate([mask, np.zeros((rest, mask.shape[1]), mask.dtype)]))
         if self.kind == "endpoint_shapley":  # from the two cached halves, so each is computed once
-            halves = [TeacherExplanations(self.teacher, kind, self.max_length, cache=self.cache).compute(texts, batch_size)
+            halves = [TeacherExplanations(self.teacher, kind, self.max_length, cache=self.cache,
+                                          positions=self.positions).compute(texts, batch_size)
                       for kind in ("occlusion", "alone")]
             return (halves[0][0] + halves[1][0]) / 2.0, halves[0][1] * halves[1][1]
         if self.kind == "features" and self.basis is None:
@@ -155,6 +162,8 @@ class TeacherExplanations:
         else:
             detail = {"features": self.feature_dim, "integrated_gradients": self.steps}.get(self.kind, 0)
             kind = f"explain-{self.kind}-{self.max_length}-{detail}"
+            if self.positions < self.max_length:
+                kind += f"-positions{self.positions}"
             if self.basis is not None:
                 kind += "-" + hashlib.sha256(self.basis.tobytes()).hexdigest()[:12]
             arrays = self.cache.arrays(kind, self.teacher, texts, lambda: self._compute(texts, batch_size))
@@ -168,14 +177,15 @@ class TeacherExplanations:
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
             for row, word_map in enumerate(self._word_maps(chunk)):
-                count = min(len(word_map), self.max_length)
+                count = min(len(word_map), self.positions)
                 maps[start + row, :count] = word_map[:count]
                 mask[start + row, :count] = 1.0
         return {"maps": maps, "mask": mask}
 
     def _word_maps(self, texts):
         if self.kind in ("occlusion", "alone"):
-            return (occlusion_maps if self.kind == "occlusion" else alone_maps)(self.teacher, texts, self.max_length)
+            maps = occlusion_maps if self.kind == "occlusion" else alone_maps
+            return maps(self.teacher, texts, self.max_length, self.positions)
         if self.kind == "integrated_gradients":
             from tfcompress.explain.integrated_gradients import integrated_gradients
 

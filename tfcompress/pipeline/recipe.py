@@ -543,7 +543,7 @@ def _teacher_explanations(settings, teacher, student, cache, labeller=None):
         return None
     kind = teacher_map_kind(settings.explanation.kind, settings.explanation.teacher_attribution)
     source = labeller if labeller is not None and kind in FORWARD_MAPS else teacher
-    return TeacherExplanations(source, kind, student.max_length, cache=cache)
+    return TeacherExplanations(source, kind, student.max_length, cache=cache, positions=settings.explanation.positions)
 
 
 def describe_inference(report):
@@ -565,11 +565,11 @@ def distill_monitors(settings, validation, teacher, pool, seed=0):
     if pool is not None:
         options = settings.adversarial.texts
         monitors.append(AdversarialTextRefresh(pool, options.recipes, options.num_examples, options.every,
-                                               options.query_budget, seed))
+                                               options.query_budget, seed, max_words=options.max_words))
         if sample:
             monitors.append(RobustnessMonitor(validation.texts[:sample], validation.labels[:sample],
                                               options.recipes[0], every=1, query_budget=options.query_budget,
-                                              seed=seed))
+                                              seed=seed, max_words=options.max_words))
     return monitors
 
 

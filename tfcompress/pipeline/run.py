@@ -729,7 +729,8 @@ class Run:
         options = self.settings.evaluation.robustness.to_dict()
         test = self.data.test
         section = {"num_examples": min(options["num_examples"], len(test.texts)), "seed": self.config.seed,
-                   "recipes": list(RECIPE_NAMES), "query_budget": options["query_budget"], "models": {}}
+                   "recipes": list(RECIPE_NAMES), "query_budget": options["query_budget"],
+                   "max_words": options["max_words"], "models": {}}
         for name, model in self.evaluated_models().items():
             results = {}
             for recipe_name in RECIPE_NAMES:
@@ -737,7 +738,8 @@ class Run:
                 csv_name = f"{name}_{recipe_name}.csv"
                 attack = functools.partial(attack_model, model, test.texts, test.labels, recipe_name,
                                            section["num_examples"], self.config.seed, out_dir=self.folder.attacks,
-                                           progress=False, query_budget=options["query_budget"], csv_name=csv_name)
+                                           progress=False, query_budget=options["query_budget"], csv_name=csv_name,
+                                           max_words=options["max_words"])
                 results[recipe_name] = attack() if name != "teacher" else \
                     self.teacher_attack(recipe_name, attack, os.path.join(self.folder.attacks, csv_name))
             section["models"][name] = results
@@ -760,7 +762,8 @@ class Run:
         so a run that tries another student does not attack the same teacher again)."""
         options = self.settings.evaluation.robustness.to_dict()
         labels = hashlib.sha256(np.asarray(self.data.test.labels, np.int64).tobytes()).hexdigest()[:12]
-        kind = (f"attack-{recipe_name}-n{options['num_examples']}-q{options['query_budget']}-"
+        window = "" if options["max_words"] is None else f"w{options['max_words']}-"
+        kind = (f"attack-{recipe_name}-n{options['num_examples']}-q{options['query_budget']}-{window}"
                 f"seed{self.config.seed}-labels{labels}")
         return self.teacher_cache().record(kind, self.teacher, self.data.test.texts, attack, output=("csv", csv_path))
 

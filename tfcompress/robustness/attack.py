@@ -19,7 +19,8 @@ CSV_COLUMNS = ["index", "label", "outcome", "original_text", "perturbed_text", "
 
 
 def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_dir=None, progress=True,
-                 query_budget=None, sentence_encoder=None, csv_name=None, return_examples=False, indices=None):
+                 query_budget=None, sentence_encoder=None, csv_name=None, return_examples=False, indices=None,
+                 max_words=None):
     """Attack ``model`` with ``recipe`` on a seeded sample of (text, label) pairs.
 
     Args:
@@ -36,6 +37,8 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
         csv_name: file name instead of ``attack_<recipe>.csv``.
         return_examples: also return the per-example rows (original and perturbed texts) as ``examples``.
         indices: attack exactly these example positions instead of a seeded sample.
+        max_words: only each text's first ``max_words`` words may be edited (``None``: any word); caps the
+            time an attack spends on a long text.
 
     Returns:
         A JSON-serializable dict: ``recipe``, ``model`` (keras/tflite), ``num_examples``, ``seed``,
@@ -59,11 +62,12 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
     wrapper = wrap(model)
     _check_labels(labels, wrapper)
     indices = select_sample(len(texts), num_examples, seed) if indices is None else [int(i) for i in indices]
-    attack = build_attack(recipe, wrapper, query_budget=query_budget, sentence_encoder=sentence_encoder)
+    attack = build_attack(recipe, wrapper, query_budget=query_budget, sentence_encoder=sentence_encoder,
+                          max_words=max_words)
     rows = _run(attack, texts, labels, indices, seed, f"{recipe} ({getattr(wrapper, 'kind', 'model')})", progress)
     result = summarize(rows)
     result = {"recipe": recipe, "model": getattr(wrapper, "kind", type(wrapper).__name__), "seed": int(seed),
-              "num_examples": len(indices), "indices": indices, **result, "csv": None}
+              "num_examples": len(indices), "indices": indices, "max_words": max_words, **result, "csv": None}
     if out_dir is not None:
         result["csv"] = write_csv_atomic(rows, os.path.join(out_dir, csv_name or f"attack_{recipe}.csv"))
     if return_examples:

@@ -48,7 +48,7 @@ def check_recipe(name):
 
 
 def build_attack(name, model_wrapper, query_budget=None, model_batch_size=256, sentence_encoder=None,
-                 glove_vocab_size=50000):
+                 glove_vocab_size=50000, max_words=None):
     """A textattack ``Attack`` for recipe ``name`` against ``model_wrapper``, built offline.
 
     Args:
@@ -58,6 +58,8 @@ def build_attack(name, model_wrapper, query_budget=None, model_batch_size=256, s
         model_batch_size: texts per model call in the goal function.
         sentence_encoder: textfooler only: ``None`` or ``"minilm"``.
         glove_vocab_size: textfooler only: GloVe words kept.
+        max_words: only the first ``max_words`` words may be edited (``None``: any). The recipes' searches
+            rank or try every modifiable word, so this caps an attack's time on a long text.
 
     Raises:
         ValueError: unknown recipe or sentence encoder.
@@ -77,6 +79,10 @@ def build_attack(name, model_wrapper, query_budget=None, model_batch_size=256, s
         else:
             recipe = {"deepwordbug": DeepWordBugGao2018, "pruthi": Pruthi2019, "pwws": PWWSRen2019}[name]
             attack = recipe.build(model_wrapper)
+    if max_words is not None:
+        from textattack.constraints.pre_transformation import MaxWordIndexModification
+
+        attack.pre_transformation_constraints.append(MaxWordIndexModification(int(max_words)))
     goal = attack.goal_function
     goal.batch_size = int(model_batch_size)
     goal.query_budget = float("inf") if query_budget is None else int(query_budget)
