@@ -4,11 +4,11 @@ from tfcompress.baseline import below_baseline, fit_baseline, measure_baseline
 
 
 def test_the_baseline_is_chosen_on_validation_and_predicts_from_raw_text(small_data):
-    model = fit_baseline(small_data, c_grid=(0.5, 8.0))
+    model = fit_baseline(small_data, alpha_grid=(1e-4, 1e-5))
     grid = model.settings["grid"]
-    assert len(grid) == 4  # two C values, sublinear tf on and off
+    assert len(grid) == 4  # two strengths, sublinear tf on and off
     best = max(grid, key=lambda row: row["validation_accuracy"])
-    assert (model.settings["C"], model.settings["sublinear_tf"]) == (best["C"], best["sublinear_tf"])
+    assert (model.settings["alpha"], model.settings["sublinear_tf"]) == (best["alpha"], best["sublinear_tf"])
     assert model.accuracy(small_data.validation) == best["validation_accuracy"]
     log_probabilities = model.predict_texts(["A gorgeous, witty film.", "Dull and lifeless."])
     assert log_probabilities.shape == (2, 2)
@@ -27,7 +27,7 @@ def test_a_training_row_without_a_label_is_left_out(small_data):
     import dataclasses
 
     with_unlabelled = dataclasses.replace(small_data, train=small_data.train.with_unlabelled(["no label here"] * 50))
-    assert fit_baseline(with_unlabelled, c_grid=(1.0,)).classifier.classes_.tolist() == [0, 1]
+    assert fit_baseline(with_unlabelled, alpha_grid=(1e-5,)).classifier.classes_.tolist() == [0, 1]
 
 
 def test_below_baseline_compares_the_shipped_student():

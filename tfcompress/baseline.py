@@ -2,10 +2,11 @@
 
 A student that a linear model on word n-grams beats is not worth shipping: the run reports this baseline
 beside the teacher and the student and warns when the student falls below it. It reads the same tokens as the
-students (``WordTokenizer``), word 1-2 grams, TF-IDF weighted; the regularization strength and sublinear term
-frequency are chosen on the validation split. Fitting it takes seconds.
+students (``WordTokenizer``), word 1-2 grams, TF-IDF weighted, and an L2-regularized logistic regression trained by
+stochastic gradient descent (seconds even on thousands of long documents and many classes, where a full-batch
+solver takes minutes); the regularization strength and sublinear term frequency are chosen on the validation
+split.
 """
-import copy
 import gzip
 import time
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from tfcompress.text.word_tokenizer import WordTokenizer
 
-C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+ALPHA_GRID = (3e-5, 1e-5, 3e-6, 1e-6)
 SUBLINEAR_GRID = (False, True)
 NGRAM_RANGE = (1, 2)
 
@@ -41,7 +42,7 @@ class TfidfBaseline:
 
     Args:
         vectorizer: a fitted scikit-learn ``TfidfVectorizer`` over token lines.
-        classifier: a fitted ``LogisticRegression``.
+        classifier: a fitted scikit-learn ``SGDClassifier`` with the logistic loss.
         num_classes: the number of classes.
         settings: the chosen settings (and the validation grid).
 
@@ -72,13 +73,13 @@ class TfidfBaseline:
                 + 4 * (self.classifier.coef_.size + self.classifier.intercept_.size))
 
 
-def fit_baseline(data, seed=0, c_grid=C_GRID, sublinear_grid=SUBLINEAR_GRID):
+def fit_baseline(data, seed=0, alpha_grid=ALPHA_GRID, sublinear_grid=SUBLINEAR_GRID):
     """The TF-IDF + logistic regression whose settings score best on ``data.validation``.
 
     Args:
         data: a ``TextDataset``; rows of the training split without a label (-1) are left out.
-        seed: the logistic regression's seed.
-        c_grid: the inverse regularization strengths tried.
+        seed: the logistic regression's seed (its order of examples).
+        alpha_grid: the L2 regularization strengths tried.
         sublinear_grid: whether term frequency is ``1 + log(tf)``, tried both ways by default.
 
     Returns:
@@ -95,14 +96,13 @@ def fit_baseline(data, seed=0, c_grid=C_GRID, sublinear_grid=SUBLINEAR_GRID):
                                      tokenizer=str.split, lowercase=False)
         features = vectorizer.fit_transform(train_lines)
         validation = vectorizer.transform(validation_lines)
-        classifier = _logistic_regression(seed)
-        for c in sorted(c_grid):  # each fit starts from the previous, less free one
-            classifier.set_params(C=c).fit(features, np.asarray(train.labels))
-            settings = {"C": c, "sublinear_tf": sublinear, "ngram_range": list(NGRAM_RANGE)}
+        for alpha in alpha_grid:
+            classifier = _logistic_regression(alpha, seed).fit(features, np.asarray(train.labels))
+            settings = {"alpha": alpha, "sublinear_tf": sublinear, "ngram_range": list(NGRAM_RANGE)}
             score = _accuracy(classifier.predict_proba(validation), data.validation.labels, classifier.classes_)
             grid.append({**settings, "validation_accuracy": score})
             if best is None or score > best[0]:
-                best = (score, TfidfBaseline(vectorizer, copy.deepcopy(classifier), data.num_classes, settings))
+                best = (score, TfidfBaseline(vectorizer, classifier, data.num_classes, settings))
     best[1].settings["grid"] = grid
     return best[1]
 
@@ -111,7 +111,8 @@ def measure_baseline(data, seed=0):
     """The ``baseline`` section of metrics.json: the tuned baseline's accuracies, settings, size and time."""
     start = time.time()
     model = fit_baseline(data, seed)
-    return {"model": "TF-IDF (word 1-2 grams) + logistic regression, C and sublinear tf chosen on validation",
+    return {"model": "TF-IDF (word 1-2 grams) + logistic regression, L2 strength and sublinear tf chosen on "
+                     "validation",
             "validation_accuracy": model.accuracy(data.validation), "test_accuracy": model.accuracy(data.test),
             "settings": {key: value for key, value in model.settings.items() if key != "grid"},
             "grid": model.settings["grid"], "bytes": int(model.nbytes()),
@@ -132,10 +133,10 @@ def below_baseline(metrics):
     return None
 
 
-def _logistic_regression(seed):
-    from sklearn.linear_model import LogisticRegression
+def _logistic_regression(alpha, seed):
+    from sklearn.linear_model import SGDClassifier
 
-    return LogisticRegression(max_iter=2000, random_state=seed, warm_start=True)
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=50, tol=1e-4, random_state=seed)
 
 
 def _accuracy(scores, labels, classes=None):

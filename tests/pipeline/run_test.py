@@ -54,7 +54,7 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert os.path.getsize(on_disk["tflite"]["path"]) == on_disk["tflite"]["bytes"]
     assert on_disk["tflite"]["latency_us"] > 0
     baseline = on_disk["baseline"]  # TF-IDF + LR on the same split, tuned on validation
-    assert baseline["test_accuracy"] > 0.65 and baseline["settings"]["C"] in [row["C"] for row in baseline["grid"]]
+    assert baseline["test_accuracy"] > 0.65 and baseline["settings"]["alpha"] in [row["alpha"] for row in baseline["grid"]]
     assert baseline["validation_accuracy"] == max(row["validation_accuracy"] for row in baseline["grid"])
     assert baseline["shipped_student_below"] == (on_disk["tflite"]["test_accuracy"] < baseline["test_accuracy"])
     for section in ("dataset", "baseline", "teacher", "student", "distill", "qat", "tflite", "robustness", "explanations",

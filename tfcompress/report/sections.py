@@ -136,7 +136,7 @@ def baseline_row(metrics):
     settings = baseline.get("settings") or {}
     return [label, "scikit-learn, float64", MISSING, fmt(baseline.get("test_accuracy")),
             fmt(baseline.get("validation_accuracy")), fmt_bytes(baseline.get("bytes")),
-            f"word 1-2 grams, C {fmt(settings.get('C'), '{}')}, sublinear tf {fmt(settings.get('sublinear_tf'), '{}')}"
+            f"word 1-2 grams, L2 {fmt(settings.get('alpha'), '{:g}')}, sublinear tf {fmt(settings.get('sublinear_tf'), '{}')}"
             " (chosen on validation)"]
 
 
