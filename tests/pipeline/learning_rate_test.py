@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tfcompress.backend import keras
-from tfcompress.pipeline.learning_rate import WarmupDecay, build_optimizer, steps_per_epoch
+from tfcompress.pipeline.learning_rate import WarmupDecay, build_optimizer, epochs_for, steps_per_epoch
 
 
 def rates(schedule, steps):
@@ -34,3 +34,21 @@ def test_build_optimizer_makes_adamw_with_a_schedule_and_clipping():
     with pytest.raises(ValueError, match="unknown optimizer options"):
         build_optimizer(1e-3, 10, {"nesterov": True})
     assert steps_per_epoch(10200, 32) == 319 and steps_per_epoch(0, 32) == 1
+
+
+def test_a_small_split_gets_the_epochs_that_make_its_minimum_steps():
+    assert epochs_for(1, 600, examples=4079, batch_size=64) == 10  # 64 steps an epoch
+    assert epochs_for(1, 600, examples=9600, batch_size=64) == 4
+    assert epochs_for(3, 600, examples=100000, batch_size=64) == 3  # enough steps already
+    assert epochs_for(2, 0, examples=10, batch_size=64) == 2
+
+
+def test_the_teacher_trains_at_least_its_minimum_steps(small_data):
+    from tfcompress.pipeline import preset_settings, train_teacher
+
+    settings = preset_settings("quick").with_changes({"teacher.epochs": 1, "teacher.min_steps": 100,
+                                                      "teacher.patience": None,
+                                                      "teacher.model": {"num_buckets": 500, "max_length": 16,
+                                                                        "embedding_dim": 8, "lstm_units": 4}})
+    teacher = train_teacher(settings, small_data)  # 3,000 texts in batches of 64: 47 steps an epoch, so 3 epochs
+    assert len(teacher.history.history["loss"]) == 3

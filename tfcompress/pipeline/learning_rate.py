@@ -105,4 +105,14 @@ def steps_per_epoch(examples, batch_size):
     return max(math.ceil(examples / batch_size), 1)
 
 
-__all__ = ["WarmupDecay", "build_optimizer", "steps_per_epoch"]
+def epochs_for(epochs, min_steps, examples, batch_size):
+    """``epochs``, or more when that many epochs over ``examples`` rows make fewer than ``min_steps`` steps.
+
+    Example:
+        >>> epochs_for(1, 600, examples=4079, batch_size=64)  # 64 steps an epoch
+        10
+    """
+    return max(int(epochs), math.ceil(int(min_steps or 0) / steps_per_epoch(examples, batch_size)))
+
+
+__all__ = ["WarmupDecay", "build_optimizer", "epochs_for", "steps_per_epoch"]

@@ -45,7 +45,7 @@ from tfcompress.distill.substitution_sets import (merged_substitutes, neighbour_
 from tfcompress.distill.typo_edits import with_typos
 from tfcompress.distill.word_neighbours import teacher_neighbours
 from tfcompress.models import TeacherOutputCache, build_student, build_teacher
-from tfcompress.pipeline.learning_rate import build_optimizer, steps_per_epoch
+from tfcompress.pipeline.learning_rate import build_optimizer, epochs_for, steps_per_epoch
 from tfcompress.pipeline.phases import OBJECTIVE_TERMS, full_objective_weights, training_phases
 from tfcompress.pipeline.progress import ProgressLog, log
 from tfcompress.pipeline.teacher_features import settings_for_teacher, teacher_report
@@ -109,7 +109,9 @@ def train_teacher(settings, data, seed=0, backup_dir=None, verbose=0, callbacks=
     keras.utils.set_random_seed(seed)
     recipe = settings.teacher
     teacher = build_teacher(recipe.name, num_classes=data.num_classes, **recipe.model)
-    return train_classifier(teacher, data.train.labelled(), data.validation, epochs=recipe.epochs,
+    train = data.train.labelled()
+    epochs = epochs_for(recipe.epochs, recipe.min_steps, len(train.texts), recipe.batch_size)
+    return train_classifier(teacher, train, data.validation, epochs=epochs,
                             learning_rate=recipe.learning_rate, batch_size=recipe.batch_size, seed=seed,
                             patience=recipe.patience, backup_dir=backup_dir, name="teacher", verbose=verbose,
                             optimizer=_optimizer_options(recipe.optimizer), callbacks=callbacks)
@@ -397,8 +399,9 @@ def distill(student, teacher, data, settings, *, seed=0, cache=None, epochs=None
             teacher_logits=cache.logits(labeller, data.validation.texts), explanations=validation_maps)
         train_data, validation_data = workers.as_local(train_data), workers.as_local(validation_data)
         monitors = distill_monitors(settings, data.validation, teacher, pool, seed)
-    phases = training_phases(settings, stage, epochs, learning_rate)
     steps = steps_per_epoch(len(train.texts), batch_size)
+    epochs = epochs or epochs_for(settings.student.epochs, settings.student.min_steps, len(train.texts), batch_size)
+    phases = training_phases(settings, stage, epochs, learning_rate)
     history, phase_summaries = {}, []
     for index, phase in enumerate(phases):
         last = index == len(phases) - 1
