@@ -223,7 +223,8 @@ class RobustnessEvaluation(Section):
     num_examples: int = setting(100, "Seeded test sentences attacked (0: skip the stage).", minimum=0)
     query_budget: int = setting(500, "Model queries per attacked sentence.", minimum=1)
     max_words: Optional[int] = setting(64, "Only a sentence's first this many words may be edited: caps an "
-                                           "attack's time on a long text (null: any word).", minimum=1)
+                                           "attack's time on a long text (null: any word).", minimum=1,
+                                       fingerprint_default=False)
 
 
 @dataclasses.dataclass(frozen=True)
