@@ -306,6 +306,37 @@ def students_section(students):
                         "latency (us)"), rows)))
 
 
+def teachers_section(rows):
+    relative = os.path.join(RESULTS, "teachers.json")
+    table = [(row.get("row"), accuracy(row.get("teacher_test_accuracy")), accuracy(row.get("int8_test_accuracy")),
+              share(row.get("int8_deepwordbug_accuracy")), share(row.get("int8_pwws_accuracy")),
+              ", ".join(change["setting"] for change in row.get("switched_off", [])) or "-") for row in rows]
+    by_name = {row.get("row"): row for row in rows}
+    parts = ["## A teacher you bring: the same MiniLM registered and as a plain function", "",
+             source_line(relative, {"rows": rows}, "`benchmarks/teachers.py`: the default preset (seed 0) distilled "
+                         "from the fine-tuned MiniLM as the registered teacher and as a logits-only Python function"),
+             "", markdown_table(("teacher given as", "teacher test acc.", "int8 test acc.", "int8 DeepWordBug",
+                                 "int8 PWWS", "switched off"), table)]
+    if {"registered", "callable"} <= set(by_name):
+        gap = 100 * (by_name["callable"]["int8_test_accuracy"] - by_name["registered"]["int8_test_accuracy"])
+        parts += ["", f"Function minus registered, int8 test accuracy: {gap:+.2f} points (one student seed each)."]
+    return "\n".join(parts)
+
+
+def datasets_section(rows):
+    relative = os.path.join(RESULTS, "datasets.json")
+    table = [(row.get("dataset"), row.get("preset"), cell(row.get("classes")),
+              *(accuracy(row["test_accuracy"].get(name)) for name in ("baseline", "teacher", "student", "tflite")),
+              cell(row.get("int8_minus_baseline_points"), "{:+.1f}"), seconds(row.get("wall_seconds")))
+             for row in rows]
+    return "\n".join((
+        "## Bundled datasets against the TF-IDF baseline", "",
+        source_line(relative, {"rows": rows}, "`benchmarks/datasets.py`: `tfcompress run --dataset NAME --preset "
+                    "PRESET --seed 0` into an empty folder, every stage on"), "",
+        markdown_table(("dataset", "preset", "classes", "TF-IDF + LR", "teacher", "student", "int8",
+                        "int8 - baseline (points)", "wall"), table)))
+
+
 def paper_section(paper):
     relative = os.path.join(RESULTS, "paper.json")
     rows = [(row.get("model"), accuracy(row.get("clean_accuracy")),
@@ -448,7 +479,8 @@ SECTIONS = (("student_recipe.json", recipe_section), (CARD, card_section),
             ("ablation.json", ablation_section), ("explanations.json", explanations_section),
             ("robustness_explain.json", robustness_explain_section), ("teacher_precision.json",
                                                                       teacher_precision_section),
-            ("students.json", students_section), ("paper.json", paper_section))
+            ("students.json", students_section), ("teachers.json", teachers_section),
+            ("datasets.json", datasets_section), ("paper.json", paper_section))
 
 
 def _results(name):
