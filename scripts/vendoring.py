@@ -29,3 +29,21 @@ def describe(rows):
         counts[row["label"]] = counts.get(row["label"], 0) + 1
     return (f"words: median {statistics.median(words):g}, p90 {p90}, over 256 {over:.1%}; "
             f"classes {dict(sorted(counts.items()))}")
+
+
+def deduplicate(rows, conflict_field="label"):
+    """``rows`` with each text's whitespace collapsed, texts seen again (case-insensitive) and empty texts dropped,
+    and a text seen with different ``conflict_field`` values dropped entirely; the other fields are kept."""
+    def key(row):
+        return " ".join(row["text"].split()).lower()
+
+    values_by_key = {}
+    for row in rows:
+        values_by_key.setdefault(key(row), set()).add(row[conflict_field])
+    kept, seen = [], set()
+    for row in rows:
+        if not key(row) or key(row) in seen or len(values_by_key[key(row)]) > 1:
+            continue
+        seen.add(key(row))
+        kept.append({**row, "text": " ".join(row["text"].split())})
+    return kept
