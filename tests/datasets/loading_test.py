@@ -55,3 +55,12 @@ def test_every_bundled_dataset_loads_by_name_with_its_classes(name, classes, siz
     assert (data.class_names == classes) if isinstance(classes, tuple) else (len(data.class_names) == classes)
     assert (len(data.train), len(data.validation), len(data.test)) == sizes
     assert set(np.unique(data.test.labels)) == set(range(len(data.class_names)))  # stratified: every class tested
+
+
+def test_a_bundled_dataset_missing_from_the_installation_is_a_clear_error(monkeypatch, tmp_path):
+    from tfcompress.datasets import loading
+
+    absent = {**loading.BUNDLED["newsgroups_long"], "path": tmp_path / "newsgroups_long.csv.gz"}
+    monkeypatch.setitem(loading.BUNDLED, "newsgroups_long", absent)  # as in a wheel, which leaves it out
+    with pytest.raises(DataError, match="'newsgroups_long' is not in this installation.*clone of the repository"):
+        datasets.load("newsgroups_long")
