@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/datasets.py                              # every row (hours: the default rows)
     .venv/bin/python benchmarks/datasets.py --presets quick              # the quick rows (minutes each)
     .venv/bin/python benchmarks/datasets.py --datasets trec --presets quick
+    .venv/bin/python benchmarks/datasets.py --presets quick --rerun      # measure the quick rows again
 
 Rows: bundled dataset x preset, each a fresh ``python -m tfcompress run --dataset NAME --preset PRESET --seed 0``
 process into an empty folder, every stage on at the preset's sizes (the personalization stage where the data has
@@ -15,7 +16,8 @@ and whether the row meets its target:
 - default: within ``DEFAULT_GAP`` points.
 
 Written to ``OUT/datasets.json`` and ``OUT/datasets.md``; a finished row is kept in ``OUT/.datasets.partial/``
-and not run again (an interrupted row starts over from an empty folder, so its time stays a cold run's).
+and not run again unless ``--rerun`` asks for it (an interrupted row starts over from an empty folder, so its time
+stays a cold run's).
 """
 import argparse
 import json
@@ -99,6 +101,8 @@ def main():
     parser.add_argument("--datasets", nargs="+", choices=sorted(available()), default=sorted(available()))
     parser.add_argument("--presets", nargs="+", choices=PRESETS, default=list(PRESETS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    parser.add_argument("--rerun", action="store_true",
+                        help="measure the chosen rows again even when they were finished (after a change to the package)")
     args = parser.parse_args()
     workspace = ResumableCache(os.path.join(args.out, ".datasets.partial"))
     committed = committed_rows(os.path.join(args.out, "datasets.json"))
@@ -106,8 +110,9 @@ def main():
     for preset in PRESETS:
         for dataset in sorted(available()):
             name, key = f"{dataset}-{preset}.json", [dataset, preset]
-            row = workspace.load(name, key) or committed.get((dataset, preset))
-            if row is None and dataset in args.datasets and preset in args.presets:
+            chosen = dataset in args.datasets and preset in args.presets
+            row = None if chosen and args.rerun else workspace.load(name, key) or committed.get((dataset, preset))
+            if row is None and chosen:
                 row = workspace.keep(name, key, run_row(dataset, preset, workspace, sys.executable))
             if row is not None:
                 rows.append(row)

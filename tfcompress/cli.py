@@ -62,8 +62,8 @@ def build_parser():
     run.add_argument("--student", metavar="STUDENT",
                      help=f"student, overriding the preset's: {', '.join(STUDENTS)}, or module:Class of your own "
                           "TextClassifier subclass (docs/students.md)")
-    run.add_argument("--teacher-epochs", type=int, help="override the preset's teacher epochs")
-    run.add_argument("--student-epochs", type=int, help="override the preset's student epochs")
+    run.add_argument("--teacher-epochs", type=int, help="the teacher's epochs (the preset's min_steps does not add more)")
+    run.add_argument("--student-epochs", type=int, help="the student's epochs (the preset's min_steps does not add more)")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")
     run.add_argument("--max-length", type=int, metavar="N",
                      help="tokens per text of both models (the teacher's in its own unit, e.g. MiniLM WordPieces); "

@@ -1,5 +1,6 @@
 """Typed settings: presets round-trip, every value is checked, and the presets train exactly what they trained
-before the settings were typed (the flat form the fingerprints hash is unchanged)."""
+before the settings were typed (the flat form the fingerprints hash is unchanged; the quick preset's entries were
+re-recorded when it gained ``min_steps``, the only difference)."""
 import json
 import os
 import sys
@@ -131,3 +132,25 @@ def test_the_commented_starter_file_reads_back_as_the_same_settings(tmp_path, pr
     nulls = {"student.optimizer": None, "schedule.two_phase": None, "teacher.optimizer": settings.teacher.optimizer,
              "teacher.patience": settings.teacher.patience}
     assert Settings().with_changes(changes).with_changes(nulls) == settings
+
+
+def _flat_keys(section_class):
+    """The flat keys of a section's fields (a ``MERGED`` section's spread into its parent's, as ``to_flat`` does)."""
+    import dataclasses
+
+    from tfcompress.config.section import MERGED, optional_inner
+
+    keys = []
+    for field in dataclasses.fields(section_class):
+        if field.metadata["flat"] == MERGED:
+            keys += _flat_keys(optional_inner(section_class.field_type(field.name))[0])
+        else:
+            keys.append(field.metadata["flat"] or field.name)
+    return keys
+
+
+def test_every_setting_has_its_own_key_in_the_flat_form_the_fingerprints_hash():
+    keys = _flat_keys(Settings)
+    assert len(keys) == len(set(keys)), sorted(key for key in keys if keys.count(key) > 1)
+    base = RunConfig(preset="quick").fingerprints()
+    assert RunConfig(preset="quick", changes={"teacher.min_steps": 900}).fingerprints()[0] != base[0]

@@ -22,9 +22,9 @@ def test_quick_preset_meets_the_acceptance_figures(quick_run):
 
 
 @requires_full_stack
-def test_the_quick_preset_trains_what_it_trained_before_the_settings_were_typed(quick_run):
-    """The same fingerprint inputs, and the same figures within run-to-run noise (on the machine the reference was
-    made on they were equal to the last digit; another CPU may differ in the last bits of its arithmetic)."""
+def test_the_quick_preset_trains_what_its_reference_run_trained(quick_run):
+    """The same fingerprint inputs as the reference run (tests/fixtures/quick_run_reference.json), and the same
+    figures within run-to-run noise (another CPU may differ in the last bits of its arithmetic)."""
     with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "quick_run_reference.json"),
               encoding="utf-8") as handle:
         before = json.load(handle)
@@ -179,6 +179,15 @@ def test_evaluation_sizes_do_not_change_the_fingerprint_but_training_settings_do
     retrained = RunConfig(preset="quick", student_epochs=9).fingerprints()
     assert base == resized
     assert base[0] != retrained[0] and base[1] == retrained[1]
+
+
+def test_epochs_asked_for_on_the_command_line_are_not_raised_by_the_presets_minimum_steps():
+    assert RunConfig(preset="quick").resolve_settings().student.min_steps == 300
+    settings = RunConfig(preset="quick", student_epochs=4).resolve_settings()
+    assert (settings.student.epochs, settings.student.min_steps) == (4, 0)
+    assert settings.teacher.min_steps == 300  # the teacher's epochs were not asked for
+    settings = RunConfig(preset="quick", teacher_epochs=1).resolve_settings()
+    assert (settings.teacher.epochs, settings.teacher.min_steps, settings.student.min_steps) == (1, 0, 300)
 
 
 def test_every_registered_model_has_a_recipe_in_every_preset():

@@ -44,7 +44,8 @@ class TeacherSettings(Section):
     patience: Optional[int] = setting(None, "Epochs without a better validation accuracy before the teacher stops "
                                             "(null: never).", minimum=1, flat="teacher_patience")
     min_steps: int = setting(0, "At least this many optimizer steps: a small training split gets more epochs than "
-                                "`epochs` (patience still stops it).", minimum=0, fingerprint_default=False)
+                                "`epochs` (patience still stops it).", minimum=0, flat="teacher_min_steps",
+                             fingerprint_default=False)
     inference: str = setting("auto", "Precision of the teacher's passes over the transfer set (auto: bfloat16 where "
                                      "the CPU has it and the copy agrees with the float teacher on validation).",
                              choices=catalog.TEACHER_PRECISIONS, flat="teacher_inference")
@@ -70,7 +71,7 @@ class StudentSettings(Section):
                                          "(null: never).", minimum=1, flat="patience")
     min_steps: int = setting(0, "At least this many optimizer steps of plain distillation: a small transfer set gets "
                                 "more epochs than `epochs` (patience still stops it).", minimum=0,
-                             fingerprint_default=False)
+                             flat="student_min_steps", fingerprint_default=False)
     embedding_init: str = setting("teacher", "Start the student's word embeddings from the teacher's word vectors "
                                              "(teacher) or at random.", choices=("teacher", "random"))
     lexicon_words: Optional[int] = setting(None, "The most frequent English words added to the teacher's lexicon "
