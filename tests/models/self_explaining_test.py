@@ -1,4 +1,5 @@
-"""Self-explaining students: logits that are an exact sum of per-word contributions (cnn attention pooling, prado)."""
+"""Self-explaining students: logits that are an exact sum of per-word contributions (cnn attention and channel
+attention pooling, prado)."""
 import numpy as np
 import pytest
 
@@ -9,11 +10,11 @@ from tfcompress.text import VocabularyEncoder
 TEXTS = ["the film is good .", "bad", "a dull , dull film that is not good at all", ""]
 
 
-def attention_cnn(seed=0, num_classes=3):
+def attention_cnn(seed=0, num_classes=3, pooling="attention"):
     keras.utils.set_random_seed(seed)
     encoder = VocabularyEncoder(["the", "film", "good", "bad", ".", "is", "dull", "not"], max_length=12)
     return CNNStudent(num_classes=num_classes, num_buckets=encoder.num_buckets, max_length=12, embedding_dim=6,
-                      filters=5, pooling="attention", encoder=encoder).build_for_inputs()
+                      filters=5, pooling=pooling, encoder=encoder).build_for_inputs()
 
 
 def prado(seed=0):
@@ -21,9 +22,11 @@ def prado(seed=0):
     return PRADOStudent(num_classes=3, features=16, max_length=12, bottleneck=8, filters=4).build_for_inputs()
 
 
-@pytest.fixture(params=["cnn", "prado"])
+@pytest.fixture(params=["cnn", "cnn_channel_attention", "prado"])
 def model(request):
-    return attention_cnn() if request.param == "cnn" else prado()
+    if request.param == "prado":
+        return prado()
+    return attention_cnn(pooling="channel_attention" if request.param.endswith("channel_attention") else "attention")
 
 
 def test_contributions_sum_to_the_logits_minus_the_bias_and_are_zero_at_padding(model):
@@ -55,9 +58,12 @@ def test_the_functional_form_outputs_logits_and_contributions_from_the_same_weig
     assert len(model.functional().outputs) == 1
 
 
-def test_attention_pooling_round_trips_through_config_and_file(tmp_path):
-    student = attention_cnn()
-    assert student.get_config()["pooling"] == "attention"
+@pytest.mark.parametrize("pooling", ["attention", "channel_attention"])
+def test_attention_pooling_round_trips_through_config_and_file(tmp_path, pooling):
+    student = attention_cnn(pooling=pooling)
+    if pooling == "channel_attention":  # a learned sharpness per channel, saved with the weights
+        student.channel_weights.sharpness.assign(np.linspace(1.0, 30.0, 15).astype("float32"))
+    assert student.get_config()["pooling"] == pooling
     path = str(tmp_path / "student.keras")
     save_model(student, path)
     loaded = load_model(path)
@@ -73,6 +79,19 @@ def test_max_pooling_does_not_explain_itself_and_says_so():
         student.word_contributions(["a film"])
     with pytest.raises(ValueError, match="pooling must be one of"):
         CNNStudent(pooling="mean")
+
+
+def test_channel_attention_pools_a_smooth_maximum_of_each_channel():
+    student = attention_cnn(pooling="channel_attention")
+    ids = tf.constant(student.encoder.encode(TEXTS[:3]))
+    features = student.convolved(student.embed(ids))
+    weights = student.attention_weights(features, ids).numpy()
+    assert weights.shape == features.shape
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)  # one softmax over positions per channel
+    pooled = (weights * features.numpy()).sum(axis=1)
+    words = [len(student.encoder.words(text)) for text in TEXTS[:3]]
+    largest = np.stack([features.numpy()[row, :length].max(axis=0) for row, length in enumerate(words)])
+    assert np.all(pooled <= largest + 1e-5) and np.all(pooled >= largest - np.log(12) / 20.0 - 1e-5)
 
 
 def test_a_quantization_aware_copy_keeps_the_decomposition_within_fake_quantization_error(small_explaining_student,

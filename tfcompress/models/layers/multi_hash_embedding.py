@@ -1,6 +1,8 @@
 """An embedding table read by k hash ids per token: the token's vector is the sum of its k rows."""
 from tfcompress.backend import keras, tf
 
+MASK_PENALTY = 20.0  # a score lowered by this at padding: exp(-20) ~ 2e-9 of a softmax, yet int8 ranges stay narrow
+
 
 @keras.utils.register_keras_serializable(package="tfcompress")
 class MultiHashEmbedding(keras.layers.Embedding):

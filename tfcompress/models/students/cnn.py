@@ -1,16 +1,18 @@
-"""Convolutional student: word embeddings, n-gram convolutions, max or attention pooling."""
+"""Convolutional student: word embeddings, n-gram convolutions, max, attention or channel-attention pooling."""
+import math
+
 from tfcompress.backend import keras, tf
-from tfcompress.models.layers.multi_hash_embedding import MultiHashEmbedding, token_mask
+from tfcompress.models.layers.channel_softmax import ChannelSoftmax
+from tfcompress.models.layers.multi_hash_embedding import MASK_PENALTY, MultiHashEmbedding, token_mask
 from tfcompress.models.registry import register_student
 from tfcompress.models.text_classifier import TextClassifier, hashed_word_encoder
-
-MASK_PENALTY = 20.0  # exp(-20) ~ 2e-9: padding gets no attention, yet int8 ranges stay narrow (as prado)
 
 
 @register_student("cnn")
 @keras.utils.register_keras_serializable(package="tfcompress")
 class CNNStudent(TextClassifier):
-    """Word embeddings -> parallel Conv1D (one per kernel size) -> max or attention pooling -> logits.
+    """Word embeddings -> parallel Conv1D (one per kernel size) -> max, attention or channel-attention pooling ->
+    logits.
 
     ``pooling="attention"`` makes the student explain itself: a score per position (a linear map of its
     n-gram features h_i) gives softmax weights a_i over the text's words (padding masked), and
@@ -18,6 +20,13 @@ class CNNStudent(TextClassifier):
     i. ``c_i = a_i (e_i + b)`` (``outputs_from_embeddings``; the bias shared out by the weights, which sum
     to 1) is an exact decomposition of the logits over the words, exported as the ``.tflite``'s second
     output. Converts to TFLite with builtin int8 ops only.
+
+    ``pooling="channel_attention"`` gives each feature channel f its own softmax weights over the positions,
+    a_if = softmax_i(s_f h_if) with a learned sharpness s_f (``ChannelSoftmax``): a smooth max pooling, which
+    reads long documents and many classes better than one weight per position (validation accuracy trained on
+    labels: 0.839 / 0.775 on newsgroups_long, 0.863 / 0.818 on trec, 0.753 / 0.762 on rotten_tomatoes;
+    scripts/explore_dataset_student.py). It explains itself too: logits = W^T sum_i (a_i * h_i) + b, so
+    c_i = W^T (a_i * h_i) + m_i b with m_i the mean of position i's weights over the channels (they sum to 1).
 
     Args:
         num_classes: number of output classes.
@@ -29,7 +38,7 @@ class CNNStudent(TextClassifier):
         filters: filters per kernel size.
         kernel_sizes: n-gram widths, one convolution each.
         dropout: dropout rate before the classifier.
-        pooling: ``max`` (global max pooling) or ``attention`` (self-explaining, see above).
+        pooling: ``max`` (global max pooling), ``attention`` or ``channel_attention`` (self-explaining, see above).
         encoder: the text encoder; ``None``: ``hashed_word_encoder(num_buckets, num_hashes, max_length)``.
         **kwargs: passed to ``keras.Model``.
 
@@ -38,7 +47,7 @@ class CNNStudent(TextClassifier):
         >>> logits = student.predict_texts(["a gripping, funny film"])
     """
 
-    POOLINGS = ("max", "attention")
+    POOLINGS = ("max", "attention", "channel_attention")
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
                  kernel_sizes=(2, 3, 4), dropout=0.3, num_hashes=1, pooling="max", encoder=None, **kwargs):
@@ -55,9 +64,10 @@ class CNNStudent(TextClassifier):
         self.convolutions = [keras.layers.Conv1D(filters, size, padding="same", activation="relu",
                                                  name=f"conv{size}") for size in self.kernel_sizes]
         self.pooling = pooling
-        self.explains_itself = pooling == "attention"
+        self.explains_itself = pooling in ("attention", "channel_attention")
         self.pool = keras.layers.GlobalMaxPooling1D()
-        self.attention = keras.layers.Dense(1, name="attention") if self.explains_itself else None
+        self.attention = keras.layers.Dense(1, name="attention") if pooling == "attention" else None
+        self.channel_weights = ChannelSoftmax(name="channel_weights") if pooling == "channel_attention" else None
         self.dropout = keras.layers.Dropout(dropout)
         self.classifier = keras.layers.Dense(num_classes, name="logits")
 
@@ -69,9 +79,12 @@ class CNNStudent(TextClassifier):
         return maps[0] if len(maps) == 1 else tf.concat(maps, axis=-1)
 
     def attention_weights(self, features, token_ids):
-        """Softmax over the positions of a linear score of each position's features, (batch, positions, 1);
-        padding scores are lowered by ``MASK_PENALTY`` (a share of about exp(-20) each)."""
+        """Softmax over the positions of a linear score of each position's features, (batch, positions, 1), or
+        with channel attention of each channel's own scores, (batch, positions, channels); padding scores are
+        lowered by ``MASK_PENALTY`` (a share of about exp(-20) each)."""
         present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
+        if self.channel_weights is not None:
+            return self.channel_weights(features, present)
         return tf.nn.softmax(self.attention(features) + (present - 1.0) * MASK_PENALTY, axis=1)
 
     def logits_from_embeddings(self, embedded, token_ids, training=None):
@@ -88,9 +101,18 @@ class CNNStudent(TextClassifier):
     def outputs_from_embeddings(self, embedded, token_ids, training=None):
         """Logits and contributions c_i = a_i e_i with e_i = classifier(h_i) (bias included, shared out by the
         weights, which sum to 1): logits = sum_i c_i, computed so (the classifier is applied once, per
-        position, so an int8 copy has one range for it). Padding's c_i are ~exp(-20) of its evidence."""
+        position, so an int8 copy has one range for it). Padding's c_i are ~exp(-20) of its evidence.
+        With channel attention c_i = classifier(a_i * h_i) + (m_i - 1) b (see the class docstring)."""
         self.check_explains_itself()
         features = self.convolved(embedded)
+        if self.channel_weights is not None:
+            # The logits from the pooled features (one classifier pass, as inference computes them: the int8 copy
+            # keeps their precision); the contributions sum to them exactly in float, within rounding in int8.
+            weights = self.attention_weights(features, token_ids)
+            weighted = self.dropout(weights * features, training=training)
+            bias_share = tf.reduce_mean(weights, axis=-1, keepdims=True)
+            contributions = self.evidence(weighted) + bias_share * self.classifier(tf.zeros_like(features[:, :1]))
+            return self.classifier(tf.reduce_sum(weighted, axis=1)), contributions
         # The attention reads the features as inference does; dropout acts on the evidence only, as it acts on
         # the pooled vector in ``logits_from_embeddings``.
         contributions = (self.attention_weights(features, token_ids)
@@ -125,15 +147,31 @@ class CNNStudent(TextClassifier):
         low, high = tf.concat(lows, axis=-1), tf.concat(highs, axis=-1)  # (batch, positions, features)
         kernel, bias = self.classifier.kernel, self.classifier.bias
         difference = tf.gather(tf.transpose(kernel), labels)[:, :, None] - kernel[None]  # (batch, features, classes)
-        if self.explains_itself:
-            if token_ids is None:
-                raise ValueError("worst_case_logits of an attention-pooling student needs the token_ids")
+        if self.explains_itself and token_ids is None:
+            raise ValueError("worst_case_logits of an attention-pooling student needs the token_ids")
+        if self.attention is not None:
             evidence = self.attention_margin_bound(low, high, difference, token_ids)
         else:
-            low, high = tf.reduce_max(low, axis=1), tf.reduce_max(high, axis=1)
+            low, high = self.pooled_bounds(low, high, token_ids)
             evidence = tf.reduce_sum(tf.nn.relu(difference) * low[..., None] - tf.nn.relu(-difference) * high[..., None],
                                      axis=1)
         return -(evidence + tf.gather(bias, labels)[:, None] - bias[None])
+
+    def pooled_bounds(self, low, high, token_ids=None):
+        """(lower, upper) of each pooled channel, (batch, channels), from the features' bounds (batch, positions,
+        channels). Max pooling: the max of each. Channel attention: a weighted mean lies below the largest upper
+        bound (padding included) and, for a positive sharpness s, above max_i h_i - log(positions) / s over the
+        words (a softmax-weighted mean is the log-sum-exp minus the weights' entropy over s); else above the
+        smallest lower bound."""
+        if self.channel_weights is None:
+            return tf.reduce_max(low, axis=1), tf.reduce_max(high, axis=1)
+        present = token_mask(token_ids)[..., None]
+        smallest = tf.reduce_min(low, axis=1)
+        words_low = tf.reduce_max(tf.where(present, low, tf.reduce_min(low, axis=1, keepdims=True)), axis=1)
+        sharpness = self.channel_weights.sharpness
+        entropy_gap = math.log(int(low.shape[1])) / tf.maximum(sharpness, 1e-6)
+        lower = tf.where(sharpness > 0, tf.maximum(words_low - entropy_gap, smallest), smallest)
+        return lower, tf.reduce_max(high, axis=1)
 
     def attention_margin_bound(self, low, high, difference, token_ids):
         """A lower bound of sum_i a_i (e_i[label] - e_i[j]) over features in [low, high] (attention pooling).

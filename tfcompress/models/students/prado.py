@@ -1,10 +1,9 @@
 """PRADO-style projection student: hashed ternary word projections, no embedding table."""
 from tfcompress.backend import keras, tf
+from tfcompress.models.layers.multi_hash_embedding import MASK_PENALTY
 from tfcompress.models.registry import register_student
 from tfcompress.models.text_classifier import TextClassifier
 from tfcompress.text import TernaryProjectionEncoder
-
-MASK_PENALTY = 20.0  # exp(-20) ~ 2e-9: padding gets no attention, yet int8 ranges stay narrow
 
 
 @register_student("prado")
