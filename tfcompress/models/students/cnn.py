@@ -106,13 +106,11 @@ class CNNStudent(TextClassifier):
         self.check_explains_itself()
         features = self.convolved(embedded)
         if self.channel_weights is not None:
-            # The logits from the pooled features (one classifier pass, as inference computes them: the int8 copy
-            # keeps their precision); the contributions sum to them exactly in float, within rounding in int8.
             weights = self.attention_weights(features, token_ids)
-            weighted = self.dropout(weights * features, training=training)
-            bias_share = tf.reduce_mean(weights, axis=-1, keepdims=True)
-            contributions = self.evidence(weighted) + bias_share * self.classifier(tf.zeros_like(features[:, :1]))
-            return self.classifier(tf.reduce_sum(weighted, axis=1)), contributions
+            evidence = self.classifier(self.dropout(weights * features, training=training))  # W (a_i h_i) + b
+            bias_share = tf.reduce_mean(weights, axis=-1, keepdims=True) - 1.0
+            contributions = evidence + bias_share * self.classifier(tf.zeros_like(features[:, :1]))
+            return tf.reduce_sum(contributions, axis=1), contributions
         # The attention reads the features as inference does; dropout acts on the evidence only, as it acts on
         # the pooled vector in ``logits_from_embeddings``.
         contributions = (self.attention_weights(features, token_ids)
