@@ -27,7 +27,8 @@ RESULTS = os.path.join("benchmarks", "results")
 CARD = os.path.join("saved_models", "rotten_tomatoes", "card.json")
 PAGE = os.path.join("docs", "results.md")
 # The files that hold generated blocks, besides docs/results.md (which is generated whole).
-BLOCK_FILES = ("README.md", os.path.join("docs", "performance.md"), os.path.join("docs", "personalization.md"),
+BLOCK_FILES = ("README.md", os.path.join("docs", "datasets.md"), os.path.join("docs", "performance.md"),
+               os.path.join("docs", "personalization.md"),
                os.path.join("tfcompress", "catalog.py"))
 RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")
 RECIPE_TITLES = {"deepwordbug": "DeepWordBug", "pruthi": "Pruthi", "pwws": "PWWS", "textfooler": "TextFooler"}
@@ -514,11 +515,58 @@ def blocks():
         data = _results(name)
         if data is not None:
             found[block] = render(data)
+    labelled = load_lines(os.path.join(EXPLORE, "dataset_student.jsonl"))
+    if labelled is not None:
+        found["pooling"] = pooling_block(labelled, load_lines(os.path.join(EXPLORE, "pooling.jsonl")))
     runs = [run_personalization_section(relative, load(relative)) for relative in run_personalization_files()]
     if runs:  # a run's own student, over seeded client draws: after the stand-in student's tables
         found["personalization"] = "\n\n".join(([found["personalization"]] if "personalization" in found else [])
                                                  + runs)
     return found
+
+
+EXPLORE = os.path.join(RESULTS, "explore")
+POOLING_DATASETS = ("newsgroups_long", "trec", "rotten_tomatoes")
+POOLINGS = ("channel_attention", "attention")
+
+
+def load_lines(relative):
+    """The JSON lines of the file at ``relative`` (to the repository), or None when it is not committed."""
+    path = os.path.join(REPO, relative)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def pooling_block(labelled, quick):
+    """docs/datasets.md's pooling tables: the student trained on labels (``pooling-DATASET-POOLING-sSEED`` rows of
+    scripts/explore_dataset_student.py) and the quick runs of the committed pooling."""
+    scores = {(row["tag"].rsplit("-", 2)[0][len("pooling-"):], row["tag"].rsplit("-", 2)[1], row["seed"]):
+              row["validation"] for row in labelled if row["tag"].startswith("pooling-")}
+    rows = [(dataset, *(", ".join(accuracy(scores.get((dataset, pooling, seed))) for seed in (0, 1))
+                        for pooling in POOLINGS)) for dataset in POOLING_DATASETS]
+    parts = ["Trained on labels alone, validation accuracy, seeds 0 and 1 (`scripts/explore_dataset_student.py`, "
+             "`benchmarks/results/explore/dataset_student.jsonl`):", "",
+             markdown_table(("dataset", "channel attention", "attention"), rows)]
+    runs = {(row["command"].split("--dataset ")[1].split()[0], row["pooling"]): row for row in quick or []
+            if row.get("validation_accuracy", {}).get("qat") is not None and not row.get("superseded")}
+    quick_rows = []
+    for dataset in POOLING_DATASETS:
+        pair = [runs.get((dataset, pooling)) for pooling in ("attention", "channel_attention")]
+        if None in pair:
+            continue
+        quick_rows.append((dataset, *(" -> ".join(accuracy(run["validation_accuracy"]["qat"]) for run in pair),),
+                           " -> ".join(accuracy(run["test_accuracy"]["tflite"]) for run in pair),
+                           " -> ".join(size(run["tflite_bytes"]) for run in pair),
+                           " -> ".join(f"{100 * run['decomposition']['max_abs_error'] / run['decomposition']['max_abs_logit']:.1f}%"
+                                       for run in pair)))
+    if quick_rows:
+        parts += ["", "The whole quick run, seed 0, attention -> channel attention (`tfcompress run --dataset D --preset "
+                  "quick --set student.model.pooling=channel_attention`; `benchmarks/results/explore/pooling.jsonl`):",
+                  "", markdown_table(("dataset", "QAT validation", "int8 test", "int8 bytes",
+                                      "int8 contributions vs logits (largest error / largest logit)"), quick_rows)]
+    return "\n".join(parts)
 
 
 def _block_pattern(name, python):

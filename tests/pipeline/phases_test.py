@@ -22,8 +22,8 @@ def test_presets_distil_first_then_ramp_the_objectives_at_a_lower_rate():
 def test_distill_runs_both_phases_and_a_resumed_run_skips_the_finished_one(small_teacher, small_data, tmp_path):
     settings = preset_settings("quick").with_changes({
         "transfer.copies": 0, "schedule.monitor_examples": 0, "adversarial.texts": None, "explanation.weight": 0.0,
-        "worst_case.weight": 0.0, "adversarial.weight": 0.1, "student.epochs": 1, "transfer.typo_share": 0.0,
-        "student.embedding_init": "random", "student.model.max_length": 32})
+        "worst_case.weight": 0.0, "adversarial.weight": 0.1, "student.epochs": 1, "student.min_steps": 0,
+        "transfer.typo_share": 0.0, "student.embedding_init": "random", "student.model.max_length": 32})
     student, _ = make_student(settings, small_teacher, small_data)
     backup = str(tmp_path / "backup")
     result = distill(student, small_teacher, small_data, settings, cache=str(tmp_path / "cache"), backup_dir=backup)
