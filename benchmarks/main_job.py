@@ -14,7 +14,9 @@ Rows (each a fresh `python -m tfcompress run` process, with every stage on at th
 Written to ``OUT/main_job.json`` and ``OUT/main_job.md``: wall seconds of the process, the run's own
 ``total_seconds``, each stage's status, seconds and peak resident memory, the distill stage's profile
 (``distill.seconds``) and the machine. A finished row is kept in ``OUT/.main_job.partial/`` and not run
-again; a row interrupted half-way is run again from an empty folder (a resumed run would not be cold).
+again; a row interrupted half-way is run again from an empty folder (a resumed run would not be cold). Rows not
+asked for are reported from the committed ``OUT/main_job.json`` when it was measured on the same versions, so
+``--rows quick_cold`` on a fresh clone re-measures that row and keeps the others.
 """
 import argparse
 import json
@@ -105,6 +107,16 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def committed_rows(path):
+    """The finished rows of the committed report at ``path`` by name, when it was measured on the same versions (a
+    fresh clone reports them beside the rows it runs)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        report = json.load(handle)
+    return {row["row"]: row for row in report.get("rows", [])} if report.get("versions") == versions() else {}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows to run: " + ", ".join(ROWS) +
@@ -117,10 +129,11 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
     workspace = ResumableCache(os.path.join(args.out, ".main_job.partial"))
+    committed = committed_rows(os.path.join(args.out, "main_job.json"))
     rows = []
     for name in ROWS:  # the rows asked for are run (unless finished); the others are reported when finished
         key = {"row": name, "versions": versions()}
-        row = workspace.load(f"{name}.json", key)
+        row = workspace.load(f"{name}.json", key) or (committed.get(name) if name not in names else None)
         if row is None and name in names:
             row = workspace.keep(f"{name}.json", key, run_row(name, workspace, args.python))
         if row is not None:
