@@ -1,8 +1,8 @@
-"""One exploratory fine-tune of the default preset's teacher on the standard split, appended as a JSON line.
+"""One exploratory fine-tune of a preset's teacher on a bundled dataset's split, appended as a JSON line.
 
 Usage:
     .venv/bin/python scripts/explore_teacher.py TAG [--seed 0] [--settings JSON] [--config JSON]
-        [--results benchmarks/results/explore/teacher_validation.jsonl]
+        [--dataset rotten_tomatoes] [--preset default] [--results benchmarks/results/explore/teacher_validation.jsonl]
 
 ``--settings`` overrides the preset's teacher settings (dotted keys: ``teacher.learning_rate``, ``teacher.epochs``,
 ``teacher.batch_size``, ``teacher.optimizer.warmup``), ``--config`` the teacher's constructor arguments (e.g.
@@ -40,16 +40,19 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--config", type=json.loads, default={})
+    parser.add_argument("--dataset", default="rotten_tomatoes")
+    parser.add_argument("--preset", default="default")
     parser.add_argument("--results", default=os.path.join("benchmarks", "results", "explore",
                                                           "teacher_validation.jsonl"))
     args = parser.parse_args()
-    data = datasets.load("rotten_tomatoes", seed=0)
-    settings = preset_settings("default").with_changes(args.settings)
+    data = datasets.load(args.dataset, seed=0)
+    settings = preset_settings(args.preset).with_changes(args.settings)
     settings = settings.with_changes({"teacher.model": {**settings.teacher.model, **args.config}})
     per_epoch = ValidationPerEpoch()
     started = time.time()
     teacher = train_teacher(settings, data, seed=args.seed, callbacks=[per_epoch])
-    row = {"tag": args.tag, "seed": args.seed, "settings": args.settings, "config": args.config,
+    row = {"tag": args.tag, "dataset": args.dataset, "preset": args.preset, "seed": args.seed,
+           "settings": args.settings, "config": args.config,
            "validation_per_epoch": per_epoch.values,
            "validation": accuracy(teacher.predict_texts(data.validation.texts), data.validation.labels),
            "test": accuracy(teacher.predict_texts(data.test.texts), data.test.labels),
