@@ -188,6 +188,8 @@ def test_epochs_asked_for_on_the_command_line_are_not_raised_by_the_presets_mini
     assert settings.teacher.min_steps == 300  # the teacher's epochs were not asked for
     settings = RunConfig(preset="quick", teacher_epochs=1).resolve_settings()
     assert (settings.teacher.epochs, settings.teacher.min_steps, settings.student.min_steps) == (1, 0, 300)
+    settings = RunConfig(preset="quick", student_epochs=4, changes={"student.min_steps": 1000}).resolve_settings()
+    assert settings.student.min_steps == 1000  # a minimum you set yourself still holds
 
 
 def test_every_registered_model_has_a_recipe_in_every_preset():

@@ -99,7 +99,8 @@ class RunConfig:
         student: the student, overriding the preset's: a registered name (``register_student``) or
             ``module:Class`` of a ``TextClassifier`` subclass (docs/students.md).
         teacher_epochs, student_epochs: overrides of the preset's epoch budgets: that many epochs (up to early
-            stopping), with no minimum number of steps (``min_steps``) adding more.
+            stopping), with the preset's minimum number of steps (``min_steps``) not adding more (one you set
+            yourself still does).
         max_train_examples: use only the first N training examples (smoke tests).
         max_length: tokens per text of both models (the teacher's in its own unit: WordPieces with
             ``[CLS]``/``[SEP]`` for MiniLM). ``None`` (the default, unless the preset sets a top-level
@@ -205,8 +206,9 @@ class RunConfig:
             if value is not None:
                 changes[path] = value
         for role, epochs in (("teacher", self.teacher_epochs), ("student", self.student_epochs)):
-            if epochs is not None:  # the epochs asked for, not more for a small split
-                changes[f"{role}.min_steps"] = 0
+            preset_minimum = getattr(PRESETS[self.preset_name], role).min_steps
+            if epochs is not None and getattr(settings, role).min_steps == preset_minimum:
+                changes[f"{role}.min_steps"] = 0  # the epochs asked for, not more for a small split
         if "qat" in self.skip:
             changes["qat.epochs"] = 0
         if not self.adversarial_texts:
