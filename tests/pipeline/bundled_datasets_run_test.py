@@ -27,5 +27,5 @@ def test_the_quick_preset_runs_on_a_slice_of_each_bundled_dataset(dataset, class
     assert baseline["test_accuracy"] > 1.5 / classes  # TF-IDF on 300 texts already beats chance
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["test_accuracy"]["baseline"] == baseline["test_accuracy"]
-    if dataset == "newsgroups_long":  # every text is longer than the 256 tokens the student reads
+    if dataset == "newsgroups_long":  # every text is longer than the 128 tokens the student reads
         assert metrics["dataset"]["max_length"]["truncated_share"]["student"] == 1.0

@@ -51,15 +51,15 @@ def test_snippets_follow_the_data_and_warn_about_the_few_truncated(tmp_path, cap
 
 
 def test_long_documents_get_longer_lengths_fitted_on_the_train_split_only(tmp_path, capsys):
-    train = write_documents(tmp_path / "train.csv", [150 + i for i in range(80)] + [600] * 20)
+    train = write_documents(tmp_path / "train.csv", [80 + i for i in range(40)] * 2 + [600] * 20)
     test = write_documents(tmp_path / "test.csv", [1500] * 10)  # never looked at by the fit
     run, data, section, logged = data_stage(capsys, out=str(tmp_path / "run"), data=train, test_data=test,
                                             teacher="minilm")
     texts = data.train.texts
     assert section["student"] == fit_max_length(texts) == WORD_CAP > 48
-    assert section["units"]["teacher"] == "wordpieces" and section["caps"] == {"student": 256, "teacher": 512}
+    assert section["units"]["teacher"] == "wordpieces" and section["caps"] == {"student": WORD_CAP, "teacher": 512}
     assert section["teacher"] == fit_max_length(texts, cap=512, counts=wordpiece_counts(texts)) == 512
-    assert run.settings.student.model["max_length"] == 256 and run.settings.teacher.model["max_length"] == 512
+    assert run.settings.student.model["max_length"] == WORD_CAP == 128 and run.settings.teacher.model["max_length"] == 512
     for role, unit in (("student", "word tokens"), ("teacher", "wordpieces")):
         share = section["truncated_share"][role]
         assert share == pytest.approx(sum(len(t.split()) > 300 for t in texts) / len(texts), abs=1e-4) and share > 0

@@ -6,6 +6,7 @@ import pytest
 from tests.conftest import requires_full_stack
 from tfcompress.errors import DataError
 from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement
+from tfcompress.robustness.attack import read_part
 from tfcompress.evaluation import select_sample
 
 NUM_EXAMPLES = 10
@@ -102,3 +103,31 @@ def test_an_attack_edits_only_the_first_max_words(small_student):
     assert original[6:] == perturbed[6:]  # nothing past the window changed
     if row["outcome"] == "successful":
         assert original[:6] != perturbed[:6]
+
+
+def test_a_long_text_is_attacked_as_the_part_the_model_reads(small_student):
+    encoder = small_student.encoder  # reads 32 tokens
+    long_text = "the plot , sadly , goes nowhere " * 20
+    part = read_part(long_text, encoder)
+    assert len(part.split()) == encoder.max_length
+    np.testing.assert_array_equal(encoder.encode([part]), encoder.encode([long_text]))
+    np.testing.assert_allclose(small_student.predict_texts([part]), small_student.predict_texts([long_text]))
+    assert read_part("a short text", encoder) == "a short text"
+
+
+def test_a_text_is_kept_whole_for_an_encoder_that_reads_all_of_it():
+    from tfcompress.baseline import TokenLines
+
+    long_text = "word " * 500
+    assert read_part(long_text, TokenLines()) == long_text
+    assert read_part(long_text, None) == long_text
+
+
+@requires_full_stack
+def test_the_attack_csv_holds_the_part_of_a_long_text_the_model_reads(small_student):
+    long_text = " ".join(["a dull lifeless and tedious film"] * 12)  # 72 words; the student reads 32 tokens
+    predicted = int(small_student.predict_texts([long_text]).argmax(-1)[0])
+    row = attack_model(small_student, [long_text], [predicted], "deepwordbug", seed=0, progress=False,
+                       return_examples=True)["examples"][0]
+    assert len(row["original_text"].split()) == small_student.encoder.max_length
+    assert long_text.startswith(row["original_text"])
