@@ -138,7 +138,7 @@ def below_baseline(metrics):
 def _logistic_regression(alpha, seed):
     from sklearn.linear_model import SGDClassifier
 
-    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=50, tol=1e-4, random_state=seed)
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=50, tol=1e-4, random_state=seed, n_jobs=-1)
 
 
 def _class_accuracy(classifier, features, labels):
