@@ -2,7 +2,7 @@
 
 Each tuple mirrors a registry that lives beside TensorFlow code; ``tests/catalog_test.py`` keeps them equal.
 """
-TEACHERS = ("bilstm", "minilm")  # tfcompress.models.registry.TEACHERS
+TEACHERS = ("bilstm", "minilm", "wide_cnn")  # tfcompress.models.registry.TEACHERS
 STUDENTS = ("cnn", "fastgrnn", "prado")  # tfcompress.models.registry.STUDENTS
 PRESETS = ("default", "quick", "small")  # tfcompress.pipeline.presets.PRESETS
 SKIPPABLE_STAGES = ("baseline", "qat", "tflite", "robustness", "explanations", "personalization")  # tfcompress.pipeline
