@@ -216,7 +216,7 @@ def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused(tmp
 def test_quick_run_attacks_teacher_student_and_tflite(quick_run):
     out, metrics = quick_run
     robustness = metrics["robustness"]
-    assert robustness["num_examples"] == 20 and len(robustness["indices"]) == 20
+    assert robustness["num_examples"] == 12 and len(robustness["indices"]) == 12
     for model in ("teacher", "student", "student_tflite"):
         assert set(robustness["models"][model]) == {"deepwordbug", "pruthi", "pwws", "textfooler"}
         assert os.path.exists(robustness["models"][model]["pwws"]["csv"])

@@ -90,17 +90,18 @@ RECIPES = {
 PRESETS = {
     "default": DEFAULT,
     # A smoke test that stays within about 3 minutes on 2 cores (benchmarks/main_job.py): the wide cnn teacher, no
-    # transfer copies, the teacher's maps of 2,000 texts, 96 training texts attacked once per fit (at its start), 20
-    # validation texts measured by the monitors, 20 test sentences attacked with 200 queries each. Maps and attacks
+    # transfer copies, the teacher's maps of 1,000 texts, 48 training texts attacked once per fit (at its start), 20
+    # validation texts measured by the monitors, 12 test sentences attacked with 200 queries each. Maps and attacks
     # cover a text's first 32 words: with the query budget, that bounds what a long document costs
-    # (benchmarks/datasets.py: newsgroups_long's posts of 257 to 2,000 words); most snippets are shorter.
+    # (benchmarks/datasets.py: newsgroups_long's posts of 257 to 2,000 words, within 5 minutes); most snippets are
+    # shorter.
     "quick": DEFAULT.with_changes({
         "teacher": WIDE_CNN["quick"], "teacher.patience": 2, "teacher.min_steps": 300,
-        "student": RECIPES["quick"]["cnn"], "student.patience": 2, "student.min_steps": 300, "transfer.copies": 0, "explanation.examples": 2000,
+        "student": RECIPES["quick"]["cnn"], "student.patience": 2, "student.min_steps": 300, "transfer.copies": 0, "explanation.examples": 1000,
         "explanation.positions": 32, "evaluation.robustness.query_budget": 200, "evaluation.robustness.max_words": 32,
         "adversarial.texts.max_words": 32,
-        "adversarial.texts.num_examples": 96, "adversarial.texts.every": 3, "schedule.monitor_examples": 20,
-        "schedule.two_phase.objective_epochs": 1, "evaluation.robustness.num_examples": 20,
+        "adversarial.texts.num_examples": 48, "adversarial.texts.every": 3, "schedule.monitor_examples": 20,
+        "schedule.two_phase.objective_epochs": 1, "evaluation.robustness.num_examples": 12,
         "evaluation.explanations.num_examples": 5, "evaluation.personalization.clients": 10,
         "evaluation.personalization.rounds": 2, "data.held_out_users.count": 20}),
     "small": DEFAULT.with_changes({"student": RECIPES["small"]["cnn"], "vocabulary.size": 10000}),
