@@ -1,4 +1,4 @@
-"""Small evaluation helpers shared by every stage: accuracy, agreement, seeded samples."""
+"""Small evaluation helpers shared by every stage: accuracy, agreement, seeded samples, the part of a text models read."""
 import numpy as np
 
 
@@ -31,3 +31,26 @@ def select_sample(num_texts, num_examples=None, seed=0):
 
 
 __all__ = ["accuracy", "argmax_agreement", "select_sample"]
+
+
+def read_part(text, *encoders):
+    """The start of ``text`` that holds every token the ``encoders`` read: its first ``max_length`` words (the
+    largest of the encoders') when those encode to the same input as the whole text for each encoder, else the
+    whole text (an encoder without ``max_length``, or one that reads past them).
+
+    A model that reads its first ``max_length`` tokens predicts the same from this part as from the whole text,
+    so attacks and explanations can work on it: their cost grows with a text's words.
+
+    Example:
+        >>> read_part("word " * 1000, student.encoder).count("word")  # a student reading 128 tokens
+        128
+    """
+    limits = [getattr(encoder, "max_length", None) for encoder in encoders]
+    if not encoders or None in limits:
+        return text
+    words = text.split()
+    if len(words) <= max(limits):
+        return text
+    part = " ".join(words[:int(max(limits))])
+    same = all(np.array_equal(encoder.encode([part]), encoder.encode([text])) for encoder in encoders)
+    return part if same else text

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import requires_full_stack
 from tfcompress.errors import DataError
 from tfcompress.robustness import CSV_COLUMNS, RECIPE_NAMES, attack_model, outcome_agreement
-from tfcompress.robustness.attack import read_part
+from tfcompress.evaluation import read_part
 from tfcompress.evaluation import select_sample
 
 NUM_EXAMPLES = 10
@@ -121,6 +121,7 @@ def test_a_text_is_kept_whole_for_an_encoder_that_reads_all_of_it():
     long_text = "word " * 500
     assert read_part(long_text, TokenLines()) == long_text
     assert read_part(long_text, None) == long_text
+    assert read_part(long_text) == long_text
 
 
 @requires_full_stack

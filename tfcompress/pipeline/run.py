@@ -21,7 +21,7 @@ from tfcompress.backend import keras, versions
 from tfcompress.catalog import SKIPPABLE_STAGES, STRATEGIES
 from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
-from tfcompress.evaluation import accuracy, argmax_agreement, select_sample
+from tfcompress.evaluation import accuracy, argmax_agreement, read_part, select_sample
 from tfcompress.models import TeacherOutputCache, load_model, save_model
 from tfcompress.models.user_teacher import TextTeacher, check_teacher_classes, object_name
 from tfcompress.pipeline import recipe
@@ -805,10 +805,12 @@ class Run:
             self.metrics["explanations"] = "skipped: explanation_examples is 0"
             return None, "skipped"
         indices = select_sample(len(test.texts), count, self.config.seed)
-        texts = [test.texts[i] for i in indices]
+        models = self.evaluated_models()
+        encoders = [getattr(model, "encoder", None) for model in models.values()]
+        texts = [read_part(test.texts[i], *encoders) for i in indices]  # what the models read: shap's cost grows with it
         teacher_classes = np.argmax(self.teacher.predict_texts(texts), axis=-1)
         results = {}
-        for name, model in self.evaluated_models().items():
+        for name, model in models.items():
             log(f"explanations: {name}")
             results[name] = explain_model(model, texts, seed=self.config.seed, out_dir=self.folder.explanations,
                                           target=teacher_classes, max_evals=options["max_evals"], name=name)

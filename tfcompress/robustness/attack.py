@@ -10,7 +10,7 @@ import numpy as np
 
 from tfcompress.errors import DataError
 from tfcompress.atomic import write_bytes_atomic
-from tfcompress.evaluation import select_sample
+from tfcompress.evaluation import read_part, select_sample
 from tfcompress.robustness.recipes import RECIPE_NAMES, build_attack, check_recipe
 
 CSV_COLUMNS = ["index", "label", "outcome", "original_text", "perturbed_text", "original_prediction",
@@ -40,9 +40,10 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
         max_words: only each text's first ``max_words`` words may be edited (``None``: any word); caps the
             time an attack spends on a long text.
 
-    Each text is attacked as the part of it the model reads (``read_part``): a model that reads its first
-    ``max_length`` tokens predicts the same from that part, and the recipes' cost grows with the square of a
-    text's words, so a long document costs what its reading window costs. The CSV holds those parts.
+    Each text is attacked as the part of it the model reads (``tfcompress.evaluation.read_part``): a model
+    that reads its first ``max_length`` tokens predicts the same from that part, and the recipes' cost grows
+    with the square of a text's words, so a long document costs what its reading window costs. The CSV holds
+    those parts.
 
     Returns:
         A JSON-serializable dict: ``recipe``, ``model`` (keras/tflite), ``num_examples``, ``seed``,
@@ -79,23 +80,6 @@ def attack_model(model, texts, labels, recipe, num_examples=None, seed=0, out_di
     if return_examples:
         result["examples"] = rows
     return result
-
-
-def read_part(text, encoder):
-    """The start of ``text`` that holds every token ``encoder`` reads: its first ``max_length`` words when
-    those encode to the same input as the whole text, else the whole text (an encoder without ``max_length``,
-    or one that reads past them).
-
-    Example:
-        >>> read_part("word " * 1000, student.encoder).count("word")  # a student reading 128 tokens
-        128
-    """
-    limit = getattr(encoder, "max_length", None)
-    words = text.split()
-    if limit is None or len(words) <= limit:
-        return text
-    part = " ".join(words[:int(limit)])
-    return part if np.array_equal(encoder.encode([part]), encoder.encode([text])) else text
 
 
 def attack_all(model, texts, labels, recipes=RECIPE_NAMES, **options):
