@@ -23,5 +23,5 @@ DECAYS = ("constant", "linear", "cosine")  # tfcompress.pipeline.learning_rate.D
 # generated: preset_seconds
 # Seconds of a cold `tfcompress run` per preset, from benchmarks/results/main_job.json
 # (2026-12-04, Intel(R) Xeon(R) Processor; 2026-12-06, AMD EPYC, 2 CPU cores).
-PRESET_SECONDS = {"default": 2141, "quick": 149}
+PRESET_SECONDS = {"default": 2141, "quick": 96}
 # end generated: preset_seconds

@@ -39,7 +39,7 @@ def test_a_bad_configuration_file_exits_2_naming_the_file(tmp_path, capsys):
 def test_config_show_prints_the_resolved_preset_with_its_changes(capsys):
     assert main(["config", "show", "--preset", "quick", "--set", "distillation.temperature=2"]) == 0
     shown = capsys.readouterr().out
-    assert 'preset = "quick"' in shown and "[teacher]\n" in shown and 'name = "bilstm"' in shown
+    assert 'preset = "quick"' in shown and "[teacher]\n" in shown and 'name = "wide_cnn"' in shown
     assert "temperature = 2.0" in shown and "# Softmax temperature of the KD term. (float; >= 0.01)" in shown
 
 
@@ -74,7 +74,7 @@ def test_a_configuration_file_and_set_change_what_is_trained(tmp_path, rotten_to
                  *STACK_FLAGS]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     settings = metrics["settings"]
-    assert metrics["preset"] == "quick" and settings["teacher"]["name"] == "bilstm"
+    assert metrics["preset"] == "quick" and settings["teacher"]["name"] == "wide_cnn"
     assert settings["distillation"]["temperature"] == 2.0 and settings["distillation"]["kd_weight"] == 0.8
     assert settings["vocabulary"]["size"] == 500 and settings["student"]["epochs"] == 1
     distilled = metrics["distill"]  # what the Distiller was compiled with

@@ -23,7 +23,7 @@ def reference():
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_and_model_recipe_round_trips_through_to_dict(preset):
-    for teacher in ("bilstm", "minilm"):
+    for teacher in ("bilstm", "minilm", "wide_cnn"):
         for student in ("cnn", "prado", "fastgrnn"):
             settings = preset_settings(preset, teacher, student)
             assert Settings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings

@@ -8,7 +8,8 @@ from tfcompress.models import (STUDENTS, TEACHERS, BiLSTMTeacher, CNNStudent, bu
 SMALL = {"bilstm": dict(num_buckets=500, max_length=12, embedding_dim=8, lstm_units=8, attention_units=8),
          "cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
          "prado": dict(features=16, max_length=12, bottleneck=8, filters=8, ngram_sizes=(1, 2)),
-         "fastgrnn": dict(num_buckets=500, max_length=12, embedding_dim=8, units=8, rank=4)}
+         "fastgrnn": dict(num_buckets=500, max_length=12, embedding_dim=8, units=8, rank=4),
+         "wide_cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3))}
 TEXTS = ["a gripping, funny film", "dull and far too long", ""]
 
 
