@@ -35,7 +35,7 @@ def quick_report(tmp_path_factory, nltk_data_dir, quick_run):
 def test_quick_mode_measures_every_row_on_the_same_sample(quick_report):
     out, report = quick_report
     names = [row["model"] for row in report["rows"]]
-    for expected in ("teacher: bilstm (teaches the students)", "teacher: minilm",
+    for expected in ("teacher: wide_cnn (teaches the students)", "teacher: minilm",
                      "baseline: fastgrnn (no distillation), int8", "baseline: prado (no distillation), int8",
                      "baseline: cnn (no distillation), int8", "plain KD: fastgrnn, int8", "plain KD: prado, int8",
                      "plain KD: cnn, int8", "plain KD: our cnn (same encoder, no robust training), int8",

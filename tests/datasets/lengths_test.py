@@ -29,11 +29,12 @@ def test_snippets_get_the_smallest_multiple_of_8_holding_95_percent(rotten_tomat
 
 def test_long_documents_get_a_longer_length_up_to_the_cap():
     texts = [document(150 + i, i) for i in range(100)]  # 150..249 words
-    assert fit_max_length(texts) == 248  # the 95th text has 244 words
+    assert fit_max_length(texts, cap=256) == 248  # the 95th text has 244 words
+    assert fit_max_length(texts) == WORD_CAP == 128
     assert truncation_share(texts, 248) == pytest.approx(0.01) and truncation_share(texts, 48) == 1.0
     longer = texts + [document(2000)] * 20
-    assert fit_max_length(longer) == WORD_CAP
-    assert truncation_share(longer, WORD_CAP) == pytest.approx(20 / 120)
+    assert fit_max_length(longer, cap=256) == 256
+    assert truncation_share(longer, 256) == pytest.approx(20 / 120)
 
 
 def test_floor_cap_multiple_and_coverage():
@@ -52,7 +53,7 @@ def test_floor_cap_multiple_and_coverage():
 
 def test_precomputed_counts_are_used_as_given():
     texts = ["a b", "c d"]
-    assert fit_max_length(texts, counts=[100, 200], floor=8) == 200
+    assert fit_max_length(texts, counts=[100, 200], floor=8, cap=256) == 200
     assert truncation_share(texts, 150, counts=np.array([100, 200])) == 0.5
 
 

@@ -18,6 +18,7 @@ SMALL = {"cnn": dict(num_buckets=500, max_length=16, embedding_dim=8, filters=8,
          "fastgrnn": dict(num_buckets=500, max_length=16, embedding_dim=8, units=8, rank=4),
          "prado": dict(features=16, max_length=16, bottleneck=8, filters=8, ngram_sizes=(1, 2)),
          "bilstm": dict(num_buckets=500, max_length=16, embedding_dim=8, lstm_units=8, attention_units=8),
+         "wide_cnn": dict(num_buckets=500, max_length=16, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
          "minilm": dict(max_length=16, num_layers=1, hidden_size=16, num_heads=2, intermediate_size=32,
                         vocab_size=len(VOCAB), max_positions=16)}
 

@@ -52,6 +52,6 @@ def test_the_teacher_trains_at_least_its_minimum_steps(small_data):
     settings = preset_settings("quick").with_changes({"teacher.epochs": 1, "teacher.min_steps": 25,
                                                       "teacher.patience": None,
                                                       "teacher.model": {"num_buckets": 500, "max_length": 16,
-                                                                        "embedding_dim": 8, "lstm_units": 4}})
+                                                                        "embedding_dim": 8, "filters": 4}})
     teacher = train_teacher(settings, small_data)  # 25 steps need 3 epochs
     assert len(teacher.history.history["loss"]) == 3

@@ -76,7 +76,7 @@ def test_metrics_json_follows_the_documented_schema(quick_run):
     assert decomposition["max_abs_error"] <= 0.1 * decomposition["max_abs_logit"]
     report = (out / "report.md").read_text()
     assert "| baseline: TF-IDF + logistic regression |" in report
-    assert "| teacher (bilstm)" in report and "| personalization |" in report and "fidelity" in report
+    assert "| teacher (wide_cnn)" in report and "| personalization |" in report and "fidelity" in report
     assert "contributions vs the teacher's shap" in report and "student (int8 .tflite): contributions" in report
 
 

@@ -1,0 +1,69 @@
+"""How much of a dataset a linear model needs to read: the TF-IDF + logistic regression baseline on texts cut to
+their first N word tokens, and on a vocabulary cut to the training split's K most frequent words.
+
+Usage:
+    .venv/bin/python scripts/explore_baseline_reading.py [--dataset newsgroups_long] [--lengths 64 128 256 512]
+        [--vocabularies 3000 8000 0] [--results benchmarks/results/explore/baseline_reading.jsonl]
+
+Each row is one setting's validation accuracy (the seed-0 split). ``lengths`` rows run the run's own baseline
+(``tfcompress.baseline.fit_baseline``: word 1-2 grams, its settings chosen on validation) on the cut texts: what a
+model reading ``max_length`` tokens can reach. ``vocabularies`` rows fit unigram TF-IDF + logistic regression
+(C=100) on texts cut to 128 tokens over the K most frequent training words (0: every word): the ceiling of a
+linear model over a student's closed vocabulary.
+"""
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+
+from tfcompress import datasets
+from tfcompress.atomic import append_json_line_atomic
+from tfcompress.baseline import fit_baseline
+from tfcompress.text.word_tokenizer import WordTokenizer
+
+
+def cut(split, length, tokenizer):
+    return dataclasses.replace(split, texts=[" ".join(tokenizer.tokenize(text)[:length]) for text in split.texts])
+
+
+def length_row(data, length, tokenizer):
+    cut_data = dataclasses.replace(data, train=cut(data.train, length, tokenizer),
+                                   validation=cut(data.validation, length, tokenizer),
+                                   test=cut(data.test, length, tokenizer))
+    model = fit_baseline(cut_data)
+    return {"kind": "length", "tokens": length,
+            "validation": max(row["validation_accuracy"] for row in model.settings["grid"])}
+
+
+def vocabulary_row(data, size, tokenizer, length=128):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train, validation = cut(data.train, length, tokenizer), cut(data.validation, length, tokenizer)
+    vectorizer = TfidfVectorizer(max_features=size or None, sublinear_tf=True, token_pattern=r"\S+")
+    features = vectorizer.fit_transform(train.texts)
+    classifier = LogisticRegression(C=100, max_iter=2000).fit(features, train.labels)
+    predicted = classifier.predict(vectorizer.transform(validation.texts))
+    return {"kind": "vocabulary", "tokens": length, "words": int(features.shape[1]),
+            "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="newsgroups_long")
+    parser.add_argument("--lengths", type=int, nargs="*", default=[64, 128, 256, 512])
+    parser.add_argument("--vocabularies", type=int, nargs="*", default=[3000, 8000, 0])
+    parser.add_argument("--results", default="benchmarks/results/explore/baseline_reading.jsonl")
+    args = parser.parse_args()
+    data, tokenizer = datasets.load(args.dataset, seed=0), WordTokenizer()
+    jobs = [(length_row, length) for length in args.lengths] + [(vocabulary_row, size) for size in args.vocabularies]
+    for job, value in jobs:
+        started = time.time()
+        row = {"dataset": args.dataset, "seed": 0, **job(data, value, tokenizer), "seconds": round(time.time() - started)}
+        print(row, flush=True)
+        append_json_line_atomic(row, args.results)
+
+
+if __name__ == "__main__":
+    main()
