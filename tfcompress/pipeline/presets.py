@@ -66,10 +66,10 @@ BILSTM = {"quick": TeacherSettings(name="bilstm", model={"num_buckets": 20000, "
                                                              "embedding_dim": 96, "lstm_units": 64},
                                      epochs=6, learning_rate=1e-3, batch_size=64, optimizer=None)}
 # The quick preset's teacher: the cnn at teacher size (tfcompress.models.teachers.wide_cnn), which learns in the quick
-# budget where the BiLSTM does not. Through the quick run (seed 0, benchmarks/results/explore/teacher_long.jsonl)
-# with the channel-attention student, against the BiLSTM teacher with the attention student, the teacher's / QAT
-# student's validation accuracy: newsgroups_long 0.855 / 0.769 vs 0.665 / 0.622, trec 0.875 / 0.859 vs 0.835 /
-# 0.796, rotten_tomatoes 0.743 / 0.735 vs 0.765 / 0.744 (mean QAT student 0.788 vs 0.721).
+# budget where the BiLSTM does not. Through the quick run (seed 0, benchmarks/results/explore/teacher_long.jsonl,
+# rows quick-preset-wide-cnn-vs-bilstm-*), the teacher's / QAT student's validation accuracy, wide cnn vs BiLSTM
+# (the latter at the preset's earlier, larger map and attack budgets): newsgroups_long 0.855 / 0.763 vs 0.665 /
+# 0.622, trec 0.875 / 0.849 vs 0.835 / 0.796, rotten_tomatoes 0.743 / 0.740 vs 0.765 / 0.744.
 WIDE_CNN_CONFIG = {"num_buckets": 20000, "max_length": 48, "embedding_dim": 64, "filters": 128,
                    "pooling": "channel_attention"}
 WIDE_CNN = {"quick": TeacherSettings(name="wide_cnn", model=WIDE_CNN_CONFIG, epochs=1, learning_rate=2e-3,

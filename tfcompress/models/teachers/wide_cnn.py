@@ -12,8 +12,8 @@ class WideCNNTeacher(CNNStudent):
 
     It learns in seconds where a recurrent teacher needs many epochs: in the quick preset's budget (at least 300
     steps) it reached 0.855 validation accuracy on newsgroups_long (20 classes of long posts; the BiLSTM teacher
-    0.665), 0.875 on trec (0.835) and 0.743 on rotten_tomatoes (0.765), and the QAT students distilled from it
-    were 14.7, 6.3 and -0.9 points more accurate on validation (benchmarks/results/explore/teacher_long.jsonl).
+    0.665), 0.875 on trec (0.835) and 0.743 on rotten_tomatoes (0.765); the quick runs' students follow
+    (benchmarks/results/explore/teacher_long.jsonl).
 
     Args:
         num_classes: number of output classes.
