@@ -30,9 +30,6 @@ def select_sample(num_texts, num_examples=None, seed=0):
     return sorted(int(i) for i in chosen)
 
 
-__all__ = ["accuracy", "argmax_agreement", "select_sample"]
-
-
 def read_part(text, *encoders):
     """The start of ``text`` that holds every token the ``encoders`` read: its first ``max_length`` words (the
     largest of the encoders') when those encode to the same input as the whole text for each encoder, else the
@@ -48,9 +45,12 @@ def read_part(text, *encoders):
     limits = [getattr(encoder, "max_length", None) for encoder in encoders]
     if not encoders or None in limits:
         return text
-    words = text.split()
-    if len(words) <= max(limits):
+    limit, words = int(max(limits)), text.split()
+    if len(words) <= limit:
         return text
-    part = " ".join(words[:int(max(limits))])
+    part = " ".join(words[:limit])
     same = all(np.array_equal(encoder.encode([part]), encoder.encode([text])) for encoder in encoders)
     return part if same else text
+
+
+__all__ = ["accuracy", "argmax_agreement", "read_part", "select_sample"]

@@ -164,9 +164,9 @@ class CNNStudent(TextClassifier):
         if self.channel_weights is None:
             return tf.reduce_max(low, axis=1), tf.reduce_max(high, axis=1)
         present = token_mask(token_ids)[..., None]
-        smallest = tf.reduce_min(low, axis=1, keepdims=True)
-        words_low = tf.reduce_max(tf.where(present, low, smallest), axis=1)
-        smallest = smallest[:, 0]
+        lowest = tf.reduce_min(low, axis=1, keepdims=True)
+        words_low = tf.reduce_max(tf.where(present, low, lowest), axis=1)
+        smallest = lowest[:, 0]
         sharpness = self.channel_weights.sharpness
         entropy_gap = math.log(int(low.shape[1])) / tf.maximum(sharpness, 1e-6)
         lower = tf.where(sharpness > 0, tf.maximum(words_low - entropy_gap, smallest), smallest)
