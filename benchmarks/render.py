@@ -563,7 +563,8 @@ def pooling_block(labelled, quick):
                                        for run in pair)))
     if quick_rows:
         parts += ["", "The whole quick run, seed 0, attention -> channel attention (`tfcompress run --dataset D --preset "
-                  "quick --set student.model.pooling=channel_attention`; `benchmarks/results/explore/pooling.jsonl`):",
+                  "quick --set student.model.pooling=P`, the latest run of each; "
+                  "`benchmarks/results/explore/pooling.jsonl`):",
                   "", markdown_table(("dataset", "QAT validation", "int8 test", "int8 bytes",
                                       "int8 contributions vs logits (largest error / largest logit)"), quick_rows)]
     return "\n".join(parts)

@@ -66,6 +66,22 @@ class TeacherError(ValueError):
         super().__init__(f"teacher {teacher}: {problem}")
 
 
+class TrainingDiverged(RuntimeError):
+    """A fit whose loss became NaN or infinite: the weights are broken, so the run stops instead of going on.
+
+    Args:
+        fit: the fit's name (``"teacher"``, ``"distill (objectives)"``).
+        epoch, batch: where it happened, counted from 1.
+        losses: the logged losses that are not finite.
+    """
+
+    def __init__(self, fit, epoch, batch, losses):
+        self.fit, self.epoch, self.batch, self.losses = fit, epoch, batch, list(losses)
+        super().__init__(f"{fit}: training diverged at epoch {epoch}, batch {batch} ({', '.join(self.losses)} "
+                         "not finite); lower the learning rate of this fit, or the weight of the term that diverged, "
+                         "and run again")
+
+
 class ClusterConfigError(ValueError):
     """A multi-worker run that cannot start: ``TF_CONFIG`` missing or wrong, or too little data to share out."""
 
@@ -95,5 +111,5 @@ class FullStackRequired(ImportError):
 
 
 # What the command line reports as one message and exit code 2.
-USER_ERRORS = (ConfigError, DataError, ModelFileError, TeacherError, RunFolderBusy, OfflineResourceError, FullStackRequired, ClusterConfigError,
-               FileExistsError, FileNotFoundError, ValueError)
+USER_ERRORS = (ConfigError, DataError, ModelFileError, TeacherError, RunFolderBusy, OfflineResourceError,
+               FullStackRequired, ClusterConfigError, TrainingDiverged, FileExistsError, FileNotFoundError, ValueError)

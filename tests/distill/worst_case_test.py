@@ -158,3 +158,22 @@ def test_the_trained_sets_hold_no_antonym_and_no_polarity_flip(small_data, small
             assert other not in antonyms.get(word, ()), (word, other)
             (mine, my_margin), (theirs, their_margin) = verdicts[word], verdicts[other]
             assert not (mine != theirs and min(my_margin, their_margin) > 1.0), (word, other)
+
+
+def test_bounds_and_their_gradients_stay_finite_under_very_sharp_attention():
+    """One position's score far above the rest (attention grown sharp over a long text) must not give 0 / 0."""
+    encoder = VocabularyEncoder(WORDS, max_length=6)
+    student = tiny_student(encoder, pooling="attention")
+    student.attention.kernel.assign(student.attention.kernel * 1e4)
+    x = tf.constant(encoder.encode(["the film is good .", "bad dull film"]))
+    labels = tf.constant([0, 1])
+    table = substitution_table(encoder, {"good": ["great", "bad"], "dull": ["good"]})
+    with tf.GradientTape() as tape:
+        worst = student.worst_case_logits(*student.embedding_bounds(x, table), labels, x)
+        loss = tf.reduce_sum(worst)
+    gradients = tape.gradient(loss, student.trainable_variables)
+    assert np.isfinite(worst.numpy()).all()
+    assert all(np.isfinite(tf.convert_to_tensor(g).numpy()).all() for g in gradients if g is not None)
+    logits = student(x).numpy()
+    margins = logits - logits[np.arange(2), labels.numpy()][:, None]
+    assert (margins <= worst.numpy() + 1e-3 * np.abs(margins).max()).all()

@@ -148,3 +148,18 @@ def test_a_config_without_the_encoder_entry_builds_the_default_encoder():
     model = build("cnn", encoder=HashingEncoder(300, 12))
     config = {key: value for key, value in model.get_config().items() if key != "encoder"}
     assert type(model).from_config(config).encoder.get_config() == {"num_buckets": 500, "max_length": 16}
+
+
+def test_auto_pooling_reads_documents_and_many_classes_with_channel_attention_and_keeps_the_choice():
+    from tfcompress.models.students.cnn import CNNStudent
+
+    short = CNNStudent.LONG_TEXT_TOKENS - 8
+    snippets = CNNStudent(num_classes=2, num_buckets=50, max_length=short, pooling="auto")
+    documents = CNNStudent(num_classes=2, num_buckets=50, max_length=CNNStudent.LONG_TEXT_TOKENS, pooling="auto")
+    questions = CNNStudent(num_classes=6, num_buckets=50, max_length=short, pooling="auto")
+    assert (snippets.pooling, documents.pooling, questions.pooling) == ("attention", "channel_attention",
+                                                                        "channel_attention")
+    assert documents.channel_weights is not None and snippets.attention is not None
+    assert CNNStudent.from_config(documents.get_config()).pooling == "channel_attention"
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        CNNStudent(pooling="mean")

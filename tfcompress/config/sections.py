@@ -58,7 +58,7 @@ class StudentSettings(Section):
     name: str = setting("cnn", "A registered student: cnn (self-explaining), prado, fastgrnn; or module:Class of your "
                                "own TextClassifier subclass (docs/students.md).", flat="student")
     model: dict = setting({"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16,
-                           "filters": 64, "pooling": "attention"},
+                           "filters": 64, "pooling": "auto"},
                           "The student's constructor arguments (see its class).", flat="student_config")
     epochs: int = setting(12, "Epochs of plain distillation (the first phase), or of the one phase without a "
                               "two-phase schedule.", minimum=1, flat="student_epochs")

@@ -12,12 +12,13 @@ from tfcompress.distill.losses import (AdversarialTerm, CrossEntropyTerm, Explan
                                       TermContext, WorstCaseTerm, cross_entropy, kd_loss, normalized_map_distance)
 from tfcompress.distill.records import distillation_records_dataset, write_distillation_records
 from tfcompress.distill.robustness_monitor import RobustnessMonitor
+from tfcompress.distill.stop_on_divergence import StopOnDivergence
 from tfcompress.distill.teacher_explanations import EXPLANATIONS, TeacherExplanations
 from tfcompress.distill.validation_objective import ValidationObjective
 
 __all__ = ["EXPLANATIONS", "AdversarialTerm", "AdversarialTextPool", "AdversarialTextRefresh", "BestTFLiteExporter",
            "BestWeights", "CrossEntropyTerm", "Distiller", "ExplanationFidelityMonitor", "ExplanationTerm", "KDTerm",
-           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "TeacherExplanations", "TermContext",
-           "ValidationObjective", "WorstCaseTerm",
-           "cross_entropy", "distillation_dataset", "init_embeddings_from_teacher", "distillation_records_dataset",
-           "kd_loss", "normalized_map_distance", "teacher_lexicon", "write_distillation_records"]
+           "LossTerm", "LossWeightScheduler", "RobustnessMonitor", "StopOnDivergence", "TeacherExplanations",
+           "TermContext", "ValidationObjective", "WorstCaseTerm", "cross_entropy", "distillation_dataset",
+           "init_embeddings_from_teacher", "distillation_records_dataset", "kd_loss", "normalized_map_distance",
+           "teacher_lexicon", "write_distillation_records"]

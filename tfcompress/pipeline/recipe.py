@@ -31,7 +31,7 @@ import numpy as np
 
 from tfcompress.atomic import atomic_path, write_json_atomic
 from tfcompress.backend import keras
-from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller,
+from tfcompress.distill import (AdversarialTextPool, AdversarialTextRefresh, BestWeights, Distiller, StopOnDivergence,
                                 ExplanationFidelityMonitor, LossWeightScheduler, RobustnessMonitor, TeacherExplanations,
                                 ValidationObjective, distillation_dataset, init_embeddings_from_teacher,
                                 teacher_lexicon)
@@ -58,9 +58,9 @@ VALIDATION_BATCH = 256
 
 def fit_callbacks(name, model, epochs, patience=None, backup_dir=None, validation=True, monitor="val_accuracy",
                   mode="max"):
-    """Progress lines; with ``backup_dir`` resume from the last epoch; with validation, stop when ``monitor``
+    """Progress lines and a stop with a clear error if the loss diverges; with ``backup_dir`` resume from the last epoch; with validation, stop when ``monitor``
     stalls for ``patience`` epochs and end on the best epoch's weights (the last callback, a ``BestWeights``)."""
-    callbacks = [ProgressLog(name, epochs)]
+    callbacks = [ProgressLog(name, epochs), StopOnDivergence(name)]
     if backup_dir:
         callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
     if validation and patience:
