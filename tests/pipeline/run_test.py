@@ -182,12 +182,12 @@ def test_evaluation_sizes_do_not_change_the_fingerprint_but_training_settings_do
 
 
 def test_epochs_asked_for_on_the_command_line_are_not_raised_by_the_presets_minimum_steps():
-    assert RunConfig(preset="quick").resolve_settings().student.min_steps == 300
+    assert RunConfig(preset="quick").resolve_settings().student.min_steps == 1500
     settings = RunConfig(preset="quick", student_epochs=4).resolve_settings()
     assert (settings.student.epochs, settings.student.min_steps) == (4, 0)
     assert settings.teacher.min_steps == 300  # the teacher's epochs were not asked for
     settings = RunConfig(preset="quick", teacher_epochs=1).resolve_settings()
-    assert (settings.teacher.epochs, settings.teacher.min_steps, settings.student.min_steps) == (1, 0, 300)
+    assert (settings.teacher.epochs, settings.teacher.min_steps, settings.student.min_steps) == (1, 0, 1500)
     settings = RunConfig(preset="quick", student_epochs=4, changes={"student.min_steps": 1000}).resolve_settings()
     assert settings.student.min_steps == 1000  # a minimum you set yourself still holds
 
