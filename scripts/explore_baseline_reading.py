@@ -3,13 +3,16 @@ their first N word tokens, and on a vocabulary cut to the training split's K mos
 
 Usage:
     .venv/bin/python scripts/explore_baseline_reading.py [--dataset newsgroups_long] [--lengths 64 128 256 512]
-        [--vocabularies 3000 8000 0] [--results benchmarks/results/explore/baseline_reading.jsonl]
+        [--vocabularies 3000 8000 0] [--buckets 2048 4096 8192]
+        [--results benchmarks/results/explore/baseline_reading.jsonl]
 
 Each row is one setting's validation accuracy (the seed-0 split). ``lengths`` rows run the run's own baseline
 (``tfcompress.baseline.fit_baseline``: word 1-2 grams, its settings chosen on validation) on the cut texts: what a
 model reading ``max_length`` tokens can reach. ``vocabularies`` rows fit unigram TF-IDF + logistic regression
 (C=100) on texts cut to 128 tokens over the K most frequent training words (0: every word): the ceiling of a
-linear model over a student's closed vocabulary.
+linear model over a student's closed vocabulary. ``buckets`` rows fit the same model over each word hashed into K
+buckets (no vocabulary to ship): K x classes int8 weights is the size of a linear student with one weight per bucket
+and class, so the rows say how far such a student within the size budget could get.
 """
 import argparse
 import dataclasses
@@ -49,15 +52,32 @@ def vocabulary_row(data, size, tokenizer, length=128):
             "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
 
 
+def bucket_row(data, buckets, tokenizer, length=128):
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    train, validation = cut(data.train, length, tokenizer), cut(data.validation, length, tokenizer)
+    hashing = HashingVectorizer(n_features=buckets, token_pattern=r"\S+", alternate_sign=False, norm=None)
+    weighting = TfidfTransformer(sublinear_tf=True)
+    features = weighting.fit_transform(hashing.transform(train.texts))
+    classifier = LogisticRegression(C=100, max_iter=2000).fit(features, train.labels)
+    predicted = classifier.predict(weighting.transform(hashing.transform(validation.texts)))
+    return {"kind": "buckets", "tokens": length, "buckets": buckets,
+            "weights": int(classifier.coef_.size + classifier.intercept_.size),
+            "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="newsgroups_long")
     parser.add_argument("--lengths", type=int, nargs="*", default=[64, 128, 256, 512])
     parser.add_argument("--vocabularies", type=int, nargs="*", default=[3000, 8000, 0])
+    parser.add_argument("--buckets", type=int, nargs="*", default=[2048, 4096, 8192])
     parser.add_argument("--results", default="benchmarks/results/explore/baseline_reading.jsonl")
     args = parser.parse_args()
     data, tokenizer = datasets.load(args.dataset, seed=0), WordTokenizer()
     jobs = [(length_row, length) for length in args.lengths] + [(vocabulary_row, size) for size in args.vocabularies]
+    jobs += [(bucket_row, buckets) for buckets in args.buckets]
     for job, value in jobs:
         started = time.time()
         row = {"dataset": args.dataset, "seed": 0, **job(data, value, tokenizer), "seconds": round(time.time() - started)}
