@@ -3,7 +3,7 @@ their first N word tokens, and on a vocabulary cut to the training split's K mos
 
 Usage:
     .venv/bin/python scripts/explore_baseline_reading.py [--dataset newsgroups_long] [--lengths 64 128 256 512]
-        [--vocabularies 3000 8000 0] [--buckets 2048 4096 8192]
+        [--vocabularies 3000 8000 0] [--buckets 2048 4096 8192] [--frequent-words -1 0 500 1000 2000]
         [--results benchmarks/results/explore/baseline_reading.jsonl]
 
 Each row is one setting's validation accuracy (the seed-0 split). ``lengths`` rows run the run's own baseline
@@ -12,7 +12,9 @@ model reading ``max_length`` tokens can reach. ``vocabularies`` rows fit unigram
 (C=100) on texts cut to 128 tokens over the K most frequent training words (0: every word): the ceiling of a
 linear model over a student's closed vocabulary. ``buckets`` rows fit the same model over each word hashed into K
 buckets (no vocabulary to ship): K x classes int8 weights is the size of a linear student with one weight per bucket
-and class, so the rows say how far such a student within the size budget could get.
+and class, so the rows say how far such a student within the size budget could get. ``frequent-words`` rows fit
+it over the 3,000 words of ``vocabulary_from_texts`` with the training labels: that many frequent words, the rest the
+most informative of the class (-1: all by frequency).
 """
 import argparse
 import dataclasses
@@ -52,6 +54,24 @@ def vocabulary_row(data, size, tokenizer, length=128):
             "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
 
 
+def informative_row(data, frequent_words, tokenizer, length=128, size=3000):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from tfcompress.text.vocabulary_encoder import vocabulary_from_texts
+
+    vocabulary = vocabulary_from_texts(data.train.texts, size, tokenizer, labels=data.train.labels,
+                                       frequent_words=None if frequent_words < 0 else frequent_words)
+    train, validation = cut(data.train, length, tokenizer), cut(data.validation, length, tokenizer)
+    vectorizer = TfidfVectorizer(vocabulary=vocabulary, sublinear_tf=True, token_pattern=r"\S+", lowercase=False)
+    features = vectorizer.fit_transform(train.texts)
+    classifier = LogisticRegression(C=100, max_iter=2000).fit(features, train.labels)
+    predicted = classifier.predict(vectorizer.transform(validation.texts))
+    return {"kind": "informative_vocabulary", "tokens": length, "words": size,
+            "frequent_words": None if frequent_words < 0 else frequent_words,
+            "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
+
+
 def bucket_row(data, buckets, tokenizer, length=128):
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
@@ -73,11 +93,15 @@ def main():
     parser.add_argument("--lengths", type=int, nargs="*", default=[64, 128, 256, 512])
     parser.add_argument("--vocabularies", type=int, nargs="*", default=[3000, 8000, 0])
     parser.add_argument("--buckets", type=int, nargs="*", default=[2048, 4096, 8192])
+    parser.add_argument("--frequent-words", type=int, nargs="*", default=[],
+                        help="3,000-word vocabularies that keep this many frequent words and add the most informative "
+                             "of the class (vocabulary.frequent_words; -1: all by frequency)")
     parser.add_argument("--results", default="benchmarks/results/explore/baseline_reading.jsonl")
     args = parser.parse_args()
     data, tokenizer = datasets.load(args.dataset, seed=0), WordTokenizer()
     jobs = [(length_row, length) for length in args.lengths] + [(vocabulary_row, size) for size in args.vocabularies]
     jobs += [(bucket_row, buckets) for buckets in args.buckets]
+    jobs += [(informative_row, count) for count in args.frequent_words]
     for job, value in jobs:
         started = time.time()
         row = {"dataset": args.dataset, "seed": 0, **job(data, value, tokenizer), "seconds": round(time.time() - started)}

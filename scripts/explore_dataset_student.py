@@ -3,7 +3,7 @@ setting (used to choose the student's settings for long documents and many class
 
 Usage:
     .venv/bin/python scripts/explore_dataset_student.py TAG --dataset newsgroups_long [--preset quick]
-        [--settings JSON] [--student-config JSON] [--epochs 10] [--results results.jsonl]
+        [--student bag] [--settings JSON] [--student-config JSON] [--epochs 10] [--results results.jsonl]
 
 Trains the preset's student with cross-entropy (``tfcompress.pipeline.recipe.train_baseline``: the recipe's fit
 loop, best validation epoch kept) at the run's fitted ``max_length`` unless ``--student-config`` sets one, and
@@ -28,6 +28,7 @@ def main():
     parser.add_argument("tag")
     parser.add_argument("--dataset", default="newsgroups_long")
     parser.add_argument("--preset", default="quick")
+    parser.add_argument("--student", default=None, help="a registered student (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--student-config", type=json.loads, default={})
@@ -35,13 +36,14 @@ def main():
     parser.add_argument("--results", default="explore_dataset_student.jsonl")
     args = parser.parse_args()
     data = datasets.load(args.dataset, seed=args.seed)
-    settings = preset_settings(args.preset)
+    settings = preset_settings(args.preset, student=args.student)
     config = {**settings.student.model, "max_length": fit_max_length(data.train.texts), **args.student_config}
     settings = settings.with_changes({**args.settings, "student.model": config, "student.epochs": args.epochs})
     started = time.time()
     student = train_baseline(settings, data, seed=args.seed)
     seconds = round(time.time() - started)
-    row = {"tag": args.tag, "dataset": args.dataset, "preset": args.preset, "seed": args.seed,
+    row = {"tag": args.tag, "dataset": args.dataset, "preset": args.preset, "student": settings.student.name,
+           "learning_rate": settings.student.learning_rate, "seed": args.seed,
            "settings": args.settings, "student_config": config, "epochs": args.epochs,
            "params": int(student.count_params()),
            "validation": accuracy(student.predict_texts(data.validation.texts), data.validation.labels),

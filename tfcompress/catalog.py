@@ -3,7 +3,7 @@
 Each tuple mirrors a registry that lives beside TensorFlow code; ``tests/catalog_test.py`` keeps them equal.
 """
 TEACHERS = ("bilstm", "minilm", "wide_cnn")  # tfcompress.models.registry.TEACHERS
-STUDENTS = ("cnn", "fastgrnn", "prado")  # tfcompress.models.registry.STUDENTS
+STUDENTS = ("bag", "cnn", "fastgrnn", "prado")  # tfcompress.models.registry.STUDENTS
 PRESETS = ("default", "quick", "small")  # tfcompress.pipeline.presets.PRESETS
 SKIPPABLE_STAGES = ("baseline", "qat", "tflite", "robustness", "explanations", "personalization")  # tfcompress.pipeline
 ATTACK_RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")  # tfcompress.robustness.recipes.RECIPE_NAMES

@@ -17,11 +17,14 @@ WORDS = ["the", "film", "good", "great", "bad", "dull", ".", "is"]
 
 def tiny_student(encoder, seed=0, pooling="max"):
     keras.utils.set_random_seed(seed)
+    if pooling == "bag":
+        return build_student("bag", num_classes=2, encoder=encoder, num_buckets=encoder.num_buckets,
+                             max_length=encoder.max_length, embedding_dim=6).build_for_inputs()
     return build_student("cnn", num_classes=2, encoder=encoder, num_buckets=encoder.num_buckets, num_hashes=1,
                          max_length=encoder.max_length, embedding_dim=6, filters=5, pooling=pooling).build_for_inputs()
 
 
-@pytest.mark.parametrize("pooling", ["max", "attention", "channel_attention"])
+@pytest.mark.parametrize("pooling", ["max", "attention", "channel_attention", "bag"])
 def test_bounds_are_exact_without_substitutions_and_hold_for_every_substituted_text(pooling):
     encoder = VocabularyEncoder(WORDS, max_length=6)
     student = tiny_student(encoder, pooling=pooling)

@@ -7,7 +7,8 @@ from tfcompress.tflite import TFLiteClassifier, convert_to_int8, uses_builtin_op
 from tfcompress.evaluation import argmax_agreement
 from tfcompress.models import STUDENTS, build_student
 
-SMALL = {"cnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, filters=16),
+SMALL = {"bag": dict(num_buckets=1000, max_length=32, embedding_dim=8),
+         "cnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, filters=16),
          "prado": dict(features=32, max_length=32, bottleneck=16, filters=16),
          "fastgrnn": dict(num_buckets=1000, max_length=32, embedding_dim=8, units=16)}
 

@@ -14,7 +14,8 @@ VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "film", "##s", "good", "dull",
          "grip", "##ping", "funny", ","]
 
 # Tiny models, each with an encoder other than the one its constructor would build by default.
-SMALL = {"cnn": dict(num_buckets=500, max_length=16, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
+SMALL = {"bag": dict(num_buckets=500, max_length=16, embedding_dim=8),
+         "cnn": dict(num_buckets=500, max_length=16, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
          "fastgrnn": dict(num_buckets=500, max_length=16, embedding_dim=8, units=8, rank=4),
          "prado": dict(features=16, max_length=16, bottleneck=8, filters=8, ngram_sizes=(1, 2)),
          "bilstm": dict(num_buckets=500, max_length=16, embedding_dim=8, lstm_units=8, attention_units=8),

@@ -6,6 +6,7 @@ from tfcompress.models import (STUDENTS, TEACHERS, BiLSTMTeacher, CNNStudent, bu
                                load_model, save_model)
 
 SMALL = {"bilstm": dict(num_buckets=500, max_length=12, embedding_dim=8, lstm_units=8, attention_units=8),
+         "bag": dict(num_buckets=500, max_length=12, embedding_dim=8),
          "cnn": dict(num_buckets=500, max_length=12, embedding_dim=8, filters=8, kernel_sizes=(2, 3)),
          "prado": dict(features=16, max_length=12, bottleneck=8, filters=8, ngram_sizes=(1, 2)),
          "fastgrnn": dict(num_buckets=500, max_length=12, embedding_dim=8, units=8, rank=4),
@@ -21,8 +22,9 @@ def model(request):
 
 def test_registry_knows_the_models():
     assert TEACHERS["bilstm"] is BiLSTMTeacher and STUDENTS["cnn"] is CNNStudent
-    assert sorted(STUDENTS) == ["cnn", "fastgrnn", "prado"]
-    with pytest.raises(ValueError, match=r"unknown student 'lstm'; registered students are \['cnn', 'fastgrnn', 'prado'\]"):
+    assert sorted(STUDENTS) == ["bag", "cnn", "fastgrnn", "prado"]
+    with pytest.raises(ValueError, match=r"unknown student 'lstm'; registered students are \['bag', 'cnn', 'fastgrnn', "
+                                         r"'prado'\]"):
         build_student("lstm")
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tfcompress.backend import keras, tf
-from tfcompress.models import CNNStudent, PRADOStudent, load_model, save_model
+from tfcompress.models import BagStudent, CNNStudent, PRADOStudent, load_model, save_model
 from tfcompress.text import VocabularyEncoder
 
 TEXTS = ["the film is good .", "bad", "a dull , dull film that is not good at all", ""]
@@ -17,15 +17,22 @@ def attention_cnn(seed=0, num_classes=3, pooling="attention"):
                       filters=5, pooling=pooling, encoder=encoder).build_for_inputs()
 
 
+def bag(seed=0, num_classes=3):
+    keras.utils.set_random_seed(seed)
+    encoder = VocabularyEncoder(["the", "film", "good", "bad", ".", "is", "dull", "not"], max_length=12)
+    return BagStudent(num_classes=num_classes, num_buckets=encoder.num_buckets, max_length=12, embedding_dim=6,
+                      encoder=encoder).build_for_inputs()
+
+
 def prado(seed=0):
     keras.utils.set_random_seed(seed)
     return PRADOStudent(num_classes=3, features=16, max_length=12, bottleneck=8, filters=4).build_for_inputs()
 
 
-@pytest.fixture(params=["cnn", "cnn_channel_attention", "prado"])
+@pytest.fixture(params=["cnn", "cnn_channel_attention", "bag", "prado"])
 def model(request):
-    if request.param == "prado":
-        return prado()
+    if request.param in ("bag", "prado"):
+        return {"bag": bag, "prado": prado}[request.param]()
     return attention_cnn(pooling="channel_attention" if request.param.endswith("channel_attention") else "attention")
 
 

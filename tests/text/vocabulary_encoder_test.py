@@ -6,8 +6,8 @@ import pytest
 
 from tfcompress.distill.typo_edits import random_typo
 from tfcompress.text import VocabularyEncoder, deserialize_encoder, one_edit_variants, serialize_encoder
-from tfcompress.text.vocabulary_encoder import (UNKNOWN_ID, pack_vocabulary, unpack_vocabulary, vocabulary_from_spec,
-                                                vocabulary_from_texts)
+from tfcompress.text.vocabulary_encoder import (UNKNOWN_ID, class_information, pack_vocabulary, unpack_vocabulary,
+                                                vocabulary_from_spec, vocabulary_from_texts)
 
 WORDS = ["the", "film", "good", ".", "bad", "fine", "find", "don't"]
 
@@ -44,6 +44,27 @@ def test_one_edit_variants_cover_the_four_edit_kinds():
 
 def test_vocabulary_from_texts_ranks_by_frequency_then_alphabet():
     assert vocabulary_from_texts(["b a b", "c a b", "d"], 3) == ["b", "a", "c"]
+
+
+def test_class_information_is_the_class_entropy_for_a_word_that_names_the_class_and_zero_for_one_that_does_not():
+    texts = [["orbit", "the"], ["orbit", "the"], ["goal", "the"], ["goal", "the", "ball"]]
+    information = class_information(texts, ["space", "space", "sport", "sport"])
+    assert information["orbit"] == pytest.approx(np.log(2)) and information["goal"] == pytest.approx(np.log(2))
+    assert information["the"] == pytest.approx(0.0)
+    assert 0.0 < information["ball"] < np.log(2)
+    with pytest.raises(ValueError, match="one label per text: 4 texts, 3 labels"):
+        class_information(texts, ["space", "space", "sport"])
+
+
+def test_a_labelled_vocabulary_keeps_the_frequent_words_and_adds_the_informative_ones_in_frequency_order():
+    texts = ["the the a orbit", "the a orbit rare", "the a goal", "the a goal noise noise noise"]
+    labels = [0, 0, 1, 1]
+    assert vocabulary_from_texts(texts, 3) == ["the", "a", "noise"]
+    # "the" kept as the most frequent word, then the two words that name a class, ranked by frequency
+    assert vocabulary_from_texts(texts, 3, labels=labels, frequent_words=1) == ["the", "goal", "orbit"]
+    assert vocabulary_from_texts(texts, 3, labels=labels, frequent_words=3) == vocabulary_from_texts(texts, 3)
+    encoder = VocabularyEncoder.from_texts(texts, 3, max_length=4, labels=labels, frequent_words=1)
+    assert encoder.vocabulary == ["the", "goal", "orbit"]
 
 
 def test_bad_vocabularies_are_refused():

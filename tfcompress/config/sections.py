@@ -179,7 +179,10 @@ class WorstCaseSettings(Section):
 class VocabularySettings(Section):
     """The student's closed vocabulary (word students only; null keeps the hashed encoder)."""
 
-    size: int = setting(3000, "The training split's most frequent tokens the student reads.", minimum=1)
+    size: int = setting(3000, "Words the student reads (tokens of the training split).", minimum=1)
+    frequent_words: Optional[int] = setting(None, "The most frequent tokens kept; the rest of `size` are the tokens "
+                                                  "most informative of the class (null: all by frequency).",
+                                            minimum=0, fingerprint_default=False)
     typo_recovery: bool = setting(True, "Read a misspelling as the most frequent vocabulary word one edit away.")
     keep_real_words: bool = setting(True, "Read a real English word outside the vocabulary as unknown, never as "
                                           "another word.")

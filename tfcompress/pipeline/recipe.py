@@ -131,7 +131,8 @@ def word_encoder(settings, data):
         return None
     return VocabularyEncoder.from_texts(data.train.texts, vocabulary.size, settings.student.model["max_length"],
                                         typo_recovery=vocabulary.typo_recovery,
-                                        real_words=english_words() if vocabulary.keep_real_words else None)
+                                        real_words=english_words() if vocabulary.keep_real_words else None,
+                                        labels=data.train.labels, frequent_words=vocabulary.frequent_words)
 
 
 def build_settings_student(settings, data):

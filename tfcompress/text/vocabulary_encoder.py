@@ -5,6 +5,8 @@ import functools
 import gzip
 import hashlib
 
+import numpy as np
+
 from tfcompress.text.known_words import KnownWords
 from tfcompress.text.one_edit_index import OneEditIndex
 from tfcompress.text.word_position_encoder import WordPositionEncoder
@@ -36,12 +38,72 @@ def one_edit_variants(token, alphabet=ALPHABET):
     return set(deletes + swaps + substitutes + inserts) - {token}
 
 
-def vocabulary_from_texts(texts, size, tokenizer=None):
-    """The ``size`` most frequent tokens of ``texts``, most frequent first (ties: alphabetical)."""
+def vocabulary_from_texts(texts, size, tokenizer=None, labels=None, frequent_words=None):
+    """``size`` tokens of ``texts``, most frequent first (ties: alphabetical).
+
+    Without ``labels``: the ``size`` most frequent tokens. With ``labels`` (one class per text): the
+    ``frequent_words`` most frequent tokens (the function words a sentence turns on: not, but, no), then the
+    tokens that say most about the class (``class_information``) until there are ``size``. A closed
+    vocabulary of topical words reads documents of many classes better than one of the most frequent words:
+    3,000 words over newsgroups_long's training split, TF-IDF + logistic regression on the first 128 tokens,
+    0.863 validation accuracy by frequency and 0.886 with 1,000 frequent words and the rest by information
+    (trec 0.809 -> 0.816, rotten_tomatoes 0.712 -> 0.745; benchmarks/results/explore/vocabulary.jsonl).
+
+    Args:
+        texts: the texts (e.g. the training split).
+        size: the number of words.
+        tokenizer: a ``WordTokenizer`` (``None``: the default one).
+        labels: the texts' classes, or ``None`` to rank by frequency alone.
+        frequent_words: with ``labels``, how many of the most frequent tokens are kept whatever their
+            information (``None``: all ``size``, i.e. by frequency alone).
+    """
     tokenizer = tokenizer or WordTokenizer()
-    counts = collections.Counter(token for text in texts for token in tokenizer.tokenize(text))
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [token for token, _ in ranked[:int(size)]]
+    tokenized = [tokenizer.tokenize(text) for text in texts]
+    counts = collections.Counter(token for tokens in tokenized for token in tokens)
+    ranked = [token for token, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    size = int(size)
+    if labels is None or frequent_words is None or frequent_words >= size:
+        return ranked[:size]
+    chosen = set(ranked[:int(frequent_words)])
+    information = class_information(tokenized, labels)
+    informative = sorted((token for token in information if token not in chosen),
+                         key=lambda token: (-information[token], token))
+    chosen.update(informative[:size - len(chosen)])
+    return [token for token in ranked if token in chosen]
+
+
+def class_information(tokenized, labels):
+    """{token: the mutual information (nats) between the token's presence in a text and the text's class}.
+
+    Args:
+        tokenized: each text's tokens.
+        labels: each text's class (any hashable values).
+    """
+    classes = sorted(set(labels))
+    if len(labels) != len(tokenized):
+        raise ValueError(f"class_information needs one label per text: {len(tokenized)} texts, {len(labels)} labels")
+    column = {label: index for index, label in enumerate(classes)}
+    texts_of_class = np.zeros(len(classes))
+    texts_with = collections.defaultdict(lambda: np.zeros(len(classes)))
+    for tokens, label in zip(tokenized, labels):
+        texts_of_class[column[label]] += 1
+        for token in set(tokens):
+            texts_with[token][column[label]] += 1
+    total = texts_of_class.sum()
+    return {token: _presence_information(present, texts_of_class, total) for token, present in texts_with.items()}
+
+
+def _presence_information(present, texts_of_class, total):
+    """I(presence; class) from the texts with the token per class and all texts per class."""
+    information = 0.0
+    for joint in (present, texts_of_class - present):
+        share = joint.sum() / total
+        if share <= 0.0:
+            continue
+        nonzero = joint > 0
+        class_given = joint[nonzero] / joint.sum()
+        information += share * float(np.sum(class_given * np.log(class_given * total / texts_of_class[nonzero])))
+    return information
 
 
 def pack_vocabulary(vocabulary):
@@ -116,8 +178,11 @@ class VocabularyEncoder(WordPositionEncoder):
         self.canonical_id = functools.lru_cache(maxsize=500_000)(self._canonical_id)
 
     @classmethod
-    def from_texts(cls, texts, size, max_length=48, typo_recovery=True, real_words=None, false_positive_rate=0.02):
-        """The encoder over the ``size`` most frequent tokens of ``texts`` (e.g. the training split).
+    def from_texts(cls, texts, size, max_length=48, typo_recovery=True, real_words=None, false_positive_rate=0.02,
+                   labels=None, frequent_words=None):
+        """The encoder over ``size`` tokens of ``texts`` (e.g. the training split): the most frequent, or with
+        ``labels`` and ``frequent_words`` the most frequent and the most informative of the class
+        (``vocabulary_from_texts``).
 
         Args:
             real_words: words that recovery must leave alone (e.g. ``english_words()``); those outside the
@@ -125,7 +190,8 @@ class VocabularyEncoder(WordPositionEncoder):
             false_positive_rate: the filter's share of misspellings it takes for real words (they are then
                 unknown instead of recovered).
         """
-        encoder = cls(vocabulary_from_texts(texts, size), max_length, typo_recovery)
+        vocabulary = vocabulary_from_texts(texts, size, labels=labels, frequent_words=frequent_words)
+        encoder = cls(vocabulary, max_length, typo_recovery)
         if not real_words or not typo_recovery:
             return encoder
         rewritten = [word for word in real_words

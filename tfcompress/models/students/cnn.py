@@ -99,7 +99,15 @@ class CNNStudent(TextClassifier):
         present = tf.cast(token_mask(token_ids), features.dtype)[..., None]
         if self.channel_weights is not None:
             return self.channel_weights(features, present)
-        return tf.nn.softmax(self.attention(features) + (present - 1.0) * MASK_PENALTY, axis=1)
+        return tf.nn.softmax(self.position_scores(features) + (present - 1.0) * MASK_PENALTY, axis=1)
+
+    def position_scores(self, features):
+        """Attention pooling's score of each position, (batch, positions, 1): a linear map of its features."""
+        return self.attention(features)
+
+    def score_map(self):
+        """(kernel (features,), bias) of ``position_scores``' linear map, for the interval bounds."""
+        return self.attention.kernel[:, 0], self.attention.bias[0]
 
     def logits_from_embeddings(self, embedded, token_ids, training=None):
         features = self.convolved(embedded)
@@ -149,6 +157,22 @@ class CNNStudent(TextClassifier):
         is left out (the bound of the deployed model). ``token_ids`` (the unperturbed input) mark the
         padding that attention pooling masks; max pooling does not need them.
         """
+        low, high = self.feature_bounds(lower, upper)
+        kernel, bias = self.classifier.kernel, self.classifier.bias
+        difference = tf.gather(tf.transpose(kernel), labels)[:, :, None] - kernel[None]  # (batch, features, classes)
+        if self.explains_itself and token_ids is None:
+            raise ValueError("worst_case_logits of an attention-pooling student needs the token_ids")
+        if self.pooling == "attention":
+            evidence = self.attention_margin_bound(low, high, difference, token_ids)
+        else:
+            low, high = self.pooled_bounds(low, high, token_ids)
+            evidence = tf.reduce_sum(tf.nn.relu(difference) * low[..., None] - tf.nn.relu(-difference) * high[..., None],
+                                     axis=1)
+        return -(evidence + tf.gather(bias, labels)[:, None] - bias[None])
+
+    def feature_bounds(self, lower, upper):
+        """(lower, upper) of each position's features, (batch, positions, features), from the word vectors'
+        bounds (interval arithmetic through each convolution and its relu)."""
         centre, radius = (upper + lower) / 2.0, (upper - lower) / 2.0
         lows, highs = [], []
         for convolution in self.convolutions:
@@ -156,18 +180,7 @@ class CNNStudent(TextClassifier):
             spread = tf.nn.conv1d(radius, tf.abs(convolution.kernel), 1, "SAME")
             lows.append(tf.nn.relu(middle - spread))
             highs.append(tf.nn.relu(middle + spread))
-        low, high = tf.concat(lows, axis=-1), tf.concat(highs, axis=-1)  # (batch, positions, features)
-        kernel, bias = self.classifier.kernel, self.classifier.bias
-        difference = tf.gather(tf.transpose(kernel), labels)[:, :, None] - kernel[None]  # (batch, features, classes)
-        if self.explains_itself and token_ids is None:
-            raise ValueError("worst_case_logits of an attention-pooling student needs the token_ids")
-        if self.attention is not None:
-            evidence = self.attention_margin_bound(low, high, difference, token_ids)
-        else:
-            low, high = self.pooled_bounds(low, high, token_ids)
-            evidence = tf.reduce_sum(tf.nn.relu(difference) * low[..., None] - tf.nn.relu(-difference) * high[..., None],
-                                     axis=1)
-        return -(evidence + tf.gather(bias, labels)[:, None] - bias[None])
+        return tf.concat(lows, axis=-1), tf.concat(highs, axis=-1)
 
     def pooled_bounds(self, low, high, token_ids=None):
         """(lower, upper) of each pooled channel, (batch, channels), from the features' bounds (batch, positions,
@@ -198,7 +211,7 @@ class CNNStudent(TextClassifier):
         centre, radius = (high + low) / 2.0, (high - low) / 2.0
         margin_low = (tf.einsum("bpf,bfk->bpk", centre, difference) -
                       tf.einsum("bpf,bfk->bpk", radius, tf.abs(difference)))
-        kernel, score_bias = self.attention.kernel[:, 0], self.attention.bias[0]
+        kernel, score_bias = self.score_map()
         present = tf.cast(token_mask(token_ids), low.dtype)
         offset = (present - 1.0) * MASK_PENALTY + score_bias
         score_low = tf.linalg.matvec(centre, kernel) - tf.linalg.matvec(radius, tf.abs(kernel)) + offset
