@@ -18,3 +18,13 @@ def _fitted(dataset, seed=0):
 def newsgroups_long(texts):
     """Log-probabilities of the 20 newsgroups for each text."""
     return _fitted("newsgroups_long").predict_texts(list(texts))
+
+
+def trec(texts):
+    """Log-probabilities of trec's 6 question types for each text."""
+    return _fitted("trec").predict_texts(list(texts))
+
+
+def rotten_tomatoes(texts):
+    """Log-probabilities of rotten_tomatoes' two classes for each text."""
+    return _fitted("rotten_tomatoes").predict_texts(list(texts))

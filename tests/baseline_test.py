@@ -1,6 +1,6 @@
 import numpy as np
 
-from tfcompress.baseline import below_baseline, fit_baseline, measure_baseline
+from tfcompress.baseline import baseline_teacher, below_baseline, fit_baseline, measure_baseline
 
 
 def test_the_baseline_is_chosen_on_validation_and_predicts_from_raw_text(small_data):
@@ -38,3 +38,13 @@ def test_below_baseline_compares_the_shipped_student():
     metrics["student"]["test_accuracy"] = 0.7
     assert below_baseline(metrics) == ("student", 0.7, 0.80)
     assert below_baseline({**metrics, "baseline": "skipped: switched off (skip)"}) is None
+
+
+def test_the_fitted_baseline_teaches_with_its_log_probabilities_as_logits(small_data):
+    model = fit_baseline(small_data, alpha_grid=(1e-5,))
+    teacher = baseline_teacher(model, small_data.class_names, max_length=24)
+    texts = list(small_data.test.texts[:20])
+    np.testing.assert_allclose(teacher.predict_texts(texts), model.predict_texts(texts), atol=1e-5)
+    assert teacher.features == {"outputs": "logits", "word_vectors": False, "gradients": False}
+    assert teacher.count_params() == model.count_params() > model.classifier.coef_.size
+    assert teacher.max_length == 24 and teacher.class_names == [str(name) for name in small_data.class_names]

@@ -3,6 +3,7 @@
 Each tuple mirrors a registry that lives beside TensorFlow code; ``tests/catalog_test.py`` keeps them equal.
 """
 TEACHERS = ("bilstm", "minilm", "wide_cnn")  # tfcompress.models.registry.TEACHERS
+BASELINE_TEACHER = "baseline"  # the run's own TF-IDF + logistic regression as the teacher (tfcompress.baseline)
 STUDENTS = ("bag", "cnn", "fastgrnn", "prado")  # tfcompress.models.registry.STUDENTS
 PRESETS = ("default", "quick", "small")  # tfcompress.pipeline.presets.PRESETS
 SKIPPABLE_STAGES = ("baseline", "qat", "tflite", "robustness", "explanations", "personalization")  # tfcompress.pipeline

@@ -8,8 +8,8 @@ import json
 import os
 import sys
 
-from tfcompress.catalog import (ATTACK_RECIPES, EXPLAIN_METHODS, PERSONALIZATION_METHODS, PRESET_SECONDS, PRESETS,
-                                SKIPPABLE_STAGES, STRATEGIES, STUDENTS, TEACHERS)
+from tfcompress.catalog import (ATTACK_RECIPES, BASELINE_TEACHER, EXPLAIN_METHODS, PERSONALIZATION_METHODS,
+                                PRESET_SECONDS, PRESETS, SKIPPABLE_STAGES, STRATEGIES, STUDENTS, TEACHERS)
 from tfcompress.errors import USER_ERRORS
 
 QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # TensorFlow's C++ logging (CUDA probes, oneDNN notices) off
@@ -56,12 +56,13 @@ def build_parser():
                      help="change one setting, after --config (repeatable; values are JSON: 0.5, true, null, "
                           "[\"wordnet\"]); every key is in docs/configuration.md")
     run.add_argument("--teacher", metavar="TEACHER",
-                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), or your own, used "
-                          "as it is: a SavedModel folder, a .keras file, or module:attribute of a function or model "
-                          "(docs/teachers.md)")
+                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), {BASELINE_TEACHER} (the "
+                          "run's TF-IDF + logistic regression baseline), or your own, used as it is: a SavedModel "
+                          "folder, a .keras file, or module:attribute of a function or model (docs/teachers.md)")
     run.add_argument("--student", metavar="STUDENT",
-                     help=f"student, overriding the preset's: {', '.join(STUDENTS)}, or module:Class of your own "
-                          "TextClassifier subclass (docs/students.md)")
+                     help=f"student, overriding the preset's: auto (the presets': bag for documents, cnn for shorter "
+                          f"texts), {', '.join(STUDENTS)}, or module:Class of your own TextClassifier subclass "
+                          "(docs/students.md)")
     run.add_argument("--teacher-epochs", type=int, help="the teacher's epochs (the preset's min_steps does not add more)")
     run.add_argument("--student-epochs", type=int, help="the student's epochs (the preset's min_steps does not add more)")
     run.add_argument("--max-train-examples", type=int, help="train on the first N examples only (smoke runs)")

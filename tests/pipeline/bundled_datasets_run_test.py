@@ -29,3 +29,8 @@ def test_the_quick_preset_runs_on_a_slice_of_each_bundled_dataset(dataset, class
     assert summary["test_accuracy"]["baseline"] == baseline["test_accuracy"]
     if dataset == "newsgroups_long":  # every text is longer than the 128 tokens the student reads
         assert metrics["dataset"]["max_length"]["truncated_share"]["student"] == 1.0
+        # documents: the bag of words learns from the baseline, which reads every word
+        assert metrics["student"]["name"] == "bag" and metrics["teacher"]["name"] == "baseline"
+        assert metrics["teacher"]["test_accuracy"] == baseline["test_accuracy"]
+    else:
+        assert metrics["student"]["name"] == "cnn" and metrics["teacher"]["name"] == "wide_cnn"

@@ -201,6 +201,29 @@ def test_every_registered_model_has_a_recipe_in_every_preset():
         assert set(recipes) == set(TEACHERS) | set(STUDENTS)
 
 
+def test_the_student_auto_reads_documents_as_a_bag_of_words_and_short_texts_with_the_cnn():
+    from tfcompress.datasets.lengths import LONG_TEXT_TOKENS
+    from tfcompress.pipeline.presets import resolve_auto_student
+
+    quick = RunConfig(preset="quick").resolve_settings()
+    assert quick.student.name == "auto" and quick.teacher.documents == "baseline"
+    short = resolve_auto_student(quick, LONG_TEXT_TOKENS - 8)
+    assert (short.student.name, short.student.model["max_length"]) == ("cnn", LONG_TEXT_TOKENS - 8)
+    assert short.student.model["filters"] == quick.student.model["filters"] and short.vocabulary.frequent_words is None
+    documents = resolve_auto_student(quick, 128)
+    assert documents.student.name == "bag" and documents.student.model == {
+        "num_buckets": 4096, "num_hashes": 2, "max_length": 128, "embedding_dim": 16}
+    assert documents.student.learning_rate == 1e-2 and documents.vocabulary.frequent_words == 1000
+    assert (documents.student.epochs, documents.student.min_steps) == (quick.student.epochs, quick.student.min_steps)
+    assert resolve_auto_student(RunConfig(preset="quick", student="cnn").resolve_settings(), 128).student.name == "cnn"
+
+
+def test_a_teacher_asked_for_by_name_also_teaches_documents():
+    assert RunConfig(preset="quick", teacher="wide_cnn").resolve_settings().teacher.documents is None
+    assert RunConfig(preset="quick", changes={"teacher.name": "bilstm"}).resolve_settings().teacher.documents is None
+    assert RunConfig(preset="quick").resolve_settings().teacher.documents == "baseline"
+
+
 def test_model_choice_takes_that_models_recipe_and_unknown_names_are_refused(tmp_path):
     settings = RunConfig(preset="quick", teacher="minilm", student="prado").resolve_settings()
     assert settings.teacher.name == "minilm" and settings.teacher.model["pretrained"] is True

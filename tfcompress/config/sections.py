@@ -29,9 +29,15 @@ class OptimizerSettings(Section):
 class TeacherSettings(Section):
     """The teacher and how it is fine-tuned on the training labels."""
 
-    name: str = setting("minilm", "A registered teacher, trained here: minilm (pretrained all-MiniLM-L6-v2), bilstm; "
-                                  "or your own, used as it is: a SavedModel folder, a .keras file or module:attribute "
-                                  "(docs/teachers.md).", flat="teacher")
+    name: str = setting("minilm", "A registered teacher, trained here: minilm (pretrained all-MiniLM-L6-v2), bilstm, "
+                                  "wide_cnn; baseline (the run's TF-IDF + logistic regression); or your own, used as "
+                                  "it is: a SavedModel folder, a .keras file or module:attribute (docs/teachers.md).",
+                        flat="teacher")
+    documents: Optional[str] = setting("baseline", "The teacher when the texts are documents (the student reads at "
+                                                   "least 64 tokens) and the run was not given one: baseline (reads "
+                                                   "every word of a text) or null (the teacher above).",
+                                       choices=(catalog.BASELINE_TEACHER,), flat="teacher_documents",
+                                       fingerprint_default=False)
     model: dict = setting({"max_length": 48, "pretrained": True},
                           "The teacher's constructor arguments (see its class).", flat="teacher_config")
     epochs: int = setting(3, "Passes over the training split (the epoch of best validation accuracy is kept).",
@@ -55,8 +61,10 @@ class TeacherSettings(Section):
 class StudentSettings(Section):
     """The student and its fit budget."""
 
-    name: str = setting("cnn", "A registered student: cnn (self-explaining), prado, fastgrnn; or module:Class of your "
-                               "own TextClassifier subclass (docs/students.md).", flat="student")
+    name: str = setting("auto", "A registered student: cnn (self-explaining), bag (a self-explaining bag of words), "
+                               "prado, fastgrnn; auto: the bag when the texts need at least 64 tokens, "
+                               "else the cnn, each with its recipe; or module:Class of your own TextClassifier "
+                               "subclass (docs/students.md).", flat="student")
     model: dict = setting({"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16,
                            "filters": 64, "pooling": "auto"},
                           "The student's constructor arguments (see its class).", flat="student_config")

@@ -32,6 +32,9 @@ import numpy as np
 
 from tfcompress.text.word_tokenizer import WordTokenizer
 
+# From this many tokens a text is a document: the cnn student pools it with channel attention, and the student
+# ``auto`` reads it as a bag of words (tfcompress.pipeline.presets.auto_student).
+LONG_TEXT_TOKENS = 64
 COVERAGE = 0.95
 MULTIPLE = 8
 FLOOR = 16

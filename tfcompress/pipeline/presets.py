@@ -12,6 +12,7 @@ Example:
 """
 from tfcompress.config import PLAIN_DISTILLATION, Settings, StudentSettings, TeacherSettings
 from tfcompress.config.sections import OptimizerSettings
+from tfcompress.datasets.lengths import LONG_TEXT_TOKENS
 
 # The default preset is ``Settings()``: the field defaults in tfcompress.config.sections were chosen on validation
 # (seed 0, the standard rotten_tomatoes split) with scripts/explore_student.py and benchmarks/student_recipe.py:
@@ -55,6 +56,13 @@ STUDENT_CHANGES = {"bag": {"vocabulary.frequent_words": 1000},
 # two weights deep): distilled on newsgroups_long through the quick run it reached 0.735 validation accuracy at 2e-3
 # and 0.863 at 1e-2 (benchmarks/results/explore/bag.jsonl).
 STUDENT_LEARNING_RATES = {"bag": 1e-2}
+
+
+# The student ``auto`` (every preset's): the cnn for snippets and questions, the bag of words for documents. Trained on
+# the labels (benchmarks/results/explore/bag.jsonl), validation accuracy bag / cnn: newsgroups_long (128 tokens)
+# 0.859 / 0.849, trec (24 tokens) 0.814 / 0.863, rotten_tomatoes (40 tokens) 0.755 / 0.762.
+AUTO_STUDENT = "auto"
+AUTO_CHOICES = {False: "cnn", True: "bag"}  # keyed by "the texts are documents"
 
 
 def _students(epochs, cnn_config=None):
@@ -111,7 +119,7 @@ PRESETS = {
     # shorter.
     "quick": DEFAULT.with_changes({
         "teacher": WIDE_CNN["quick"], "teacher.patience": 2, "teacher.min_steps": 300,
-        "student": RECIPES["quick"]["cnn"], "student.patience": 2, "student.min_steps": 1500, "transfer.copies": 0,
+        "student": RECIPES["quick"]["cnn"], "student.name": AUTO_STUDENT, "student.patience": 2, "student.min_steps": 1500, "transfer.copies": 0,
         "explanation.examples": 1000,
         "explanation.positions": 32, "evaluation.robustness.query_budget": 200, "evaluation.robustness.max_words": 32,
         "adversarial.texts.max_words": 32,
@@ -119,7 +127,8 @@ PRESETS = {
         "schedule.two_phase.objective_epochs": 1, "evaluation.robustness.num_examples": 12,
         "evaluation.explanations.num_examples": 5, "evaluation.personalization.clients": 10,
         "evaluation.personalization.rounds": 2, "data.held_out_users.count": 20}),
-    "small": DEFAULT.with_changes({"student": RECIPES["small"]["cnn"], "vocabulary.size": 10000}),
+    "small": DEFAULT.with_changes({"student": RECIPES["small"]["cnn"], "student.name": AUTO_STUDENT,
+                                   "vocabulary.size": 10000}),
 }
 # The changes that turn a preset into plain distillation (KD and cross-entropy only).
 PLAIN_KD = PLAIN_DISTILLATION
@@ -139,22 +148,53 @@ def preset_settings(preset, teacher=None, student=None, teacher_epochs=None, stu
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {sorted(PRESETS)}")
-    settings, recipes = PRESETS[preset], RECIPES[preset]
+    settings = PRESETS[preset]
     for role, name, epochs in (("teacher", teacher, teacher_epochs), ("student", student, student_epochs)):
-        current = getattr(settings, role)
-        name = name or current.name
-        if name not in recipes:
-            settings = settings.with_changes(_model_of_your_own(role, name, current, epochs))
-            continue
-        recipe = recipes[name]
-        # The recipe brings the model and its fit budget; patience and the teacher's precision stay the preset's.
-        settings = settings.with_changes({role: {"name": name, "model": recipe.model, "epochs": epochs or recipe.epochs,
-                                                 "learning_rate": recipe.learning_rate,
-                                                 "batch_size": recipe.batch_size,
-                                                 "optimizer": recipe.optimizer}})
-        if role == "student":
-            settings = settings.with_changes(STUDENT_CHANGES.get(name, {}))
+        settings = with_recipe(settings, preset, role, name or getattr(settings, role).name, epochs)
     return settings
+
+
+def with_recipe(settings, preset, role, name, epochs=None):
+    """``settings`` with ``name`` as the ``role`` model and the preset's recipe for it: its model, fit budget and
+    (students) the changes it needs; patience and the teacher's precision stay the settings'. ``auto`` (students)
+    keeps the cnn's recipe in place until the data says which student reads it (``resolve_auto_student``)."""
+    recipes = RECIPES[preset]
+    recipe_name = AUTO_CHOICES[False] if role == "student" and name == AUTO_STUDENT else name
+    if recipe_name not in recipes:
+        return settings.with_changes(_model_of_your_own(role, name, getattr(settings, role), epochs))
+    recipe = recipes[recipe_name]
+    settings = settings.with_changes({role: {"name": name, "model": recipe.model, "epochs": epochs or recipe.epochs,
+                                             "learning_rate": recipe.learning_rate, "batch_size": recipe.batch_size,
+                                             "optimizer": recipe.optimizer}})
+    if role == "student":
+        settings = settings.with_changes(STUDENT_CHANGES.get(recipe_name, {}))
+    return settings
+
+
+def auto_student(max_length):
+    """The student ``auto`` picks for texts read at ``max_length`` tokens: the bag of words for documents (at
+    least ``LONG_TEXT_TOKENS``), the cnn for shorter texts."""
+    return AUTO_CHOICES[max_length >= LONG_TEXT_TOKENS]
+
+
+def resolve_auto_student(settings, max_length=None):
+    """``settings`` with the student ``auto`` replaced by ``auto_student(max_length)`` reading ``max_length``
+    tokens (``None``: the student's ``max_length`` setting): the cnn keeps the settings' model and budget, the bag
+    gets its recipe's model, rate and changes with the settings' epochs. Other students are returned unchanged.
+
+    Example:
+        >>> resolve_auto_student(preset_settings("quick"), 128).student.name
+        'bag'
+    """
+    if settings.student.name != AUTO_STUDENT:
+        return settings
+    max_length = int(settings.student.model.get("max_length", 48) if max_length is None else max_length)
+    name = auto_student(max_length)
+    if name == AUTO_CHOICES[True]:
+        settings = settings.with_changes({"student": {"name": name, "model": STUDENT_CONFIGS[name],
+                                                      "learning_rate": STUDENT_LEARNING_RATES[name]},
+                                          **STUDENT_CHANGES[name]})
+    return settings.with_changes({"student.name": name, "student.model.max_length": max_length})
 
 
 def _model_of_your_own(role, name, current, epochs=None):
@@ -177,4 +217,5 @@ def _model_of_your_own(role, name, current, epochs=None):
     return changes
 
 
-__all__ = ["DEFAULT", "PLAIN_KD", "PRESETS", "RECIPES", "SMALL_CNN", "STUDENT_CONFIGS", "preset_settings"]
+__all__ = ["AUTO_STUDENT", "DEFAULT", "PLAIN_KD", "PRESETS", "RECIPES", "SMALL_CNN", "STUDENT_CONFIGS", "auto_student",
+           "preset_settings", "resolve_auto_student", "with_recipe"]

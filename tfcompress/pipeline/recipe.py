@@ -136,7 +136,11 @@ def word_encoder(settings, data):
 
 
 def build_settings_student(settings, data):
-    """The settings' untrained student; with a ``vocabulary`` setting it reads ``word_encoder``'s ids."""
+    """The settings' untrained student; with a ``vocabulary`` setting it reads ``word_encoder``'s ids. The student
+    ``auto`` is the one ``resolve_auto_student`` picks for its ``max_length``."""
+    from tfcompress.pipeline.presets import resolve_auto_student
+
+    settings = resolve_auto_student(settings)
     config = dict(settings.student.model)
     encoder = word_encoder(settings, data)
     if encoder is not None:

@@ -18,7 +18,7 @@ import numpy as np
 from tfcompress import datasets
 from tfcompress.atomic import write_json_atomic
 from tfcompress.backend import keras, versions
-from tfcompress.catalog import SKIPPABLE_STAGES, STRATEGIES
+from tfcompress.catalog import BASELINE_TEACHER, SKIPPABLE_STAGES, STRATEGIES
 from tfcompress.errors import OfflineResourceError
 from tfcompress.datasets import lengths
 from tfcompress.evaluation import accuracy, argmax_agreement, read_part, select_sample
@@ -26,7 +26,7 @@ from tfcompress.models import TeacherOutputCache, load_model, save_model
 from tfcompress.models.user_teacher import TextTeacher, check_teacher_classes, object_name
 from tfcompress.pipeline import recipe
 from tfcompress.config import Settings, load_changes
-from tfcompress.pipeline.presets import PRESETS, preset_settings
+from tfcompress.pipeline.presets import AUTO_STUDENT, PRESETS, preset_settings, resolve_auto_student
 from tfcompress.pipeline.memory import PeakMemory
 from tfcompress.pipeline.progress import duration, log
 from tfcompress.pipeline.run_folder import RunFolder, fingerprint, teacher_fingerprint
@@ -192,6 +192,8 @@ class RunConfig:
             models = {role: _spec_name(getattr(self, role)) or _model_named(changes, role) or
                       _model_named(file_changes, role) for role in ("teacher", "student")}
             settings = preset_settings(self.preset_name, models["teacher"], models["student"])
+            if models["teacher"]:  # the teacher asked for reads documents too
+                settings = settings.with_changes({"teacher.documents": None})
         settings = settings.with_changes(file_changes).with_changes(changes)
         return settings.with_changes(self._argument_changes(settings))
 
@@ -277,7 +279,7 @@ class Run:
             **{section: NOT_BUILT for section in ("dataset", "baseline", "teacher", "student", *STAGES[3:])},
             "stages": {},
         }
-        self.qat_student = self.tflite_bytes = self.held_out = None
+        self.qat_student = self.tflite_bytes = self.held_out = self._baseline = None
         self.previous = self._previous_metrics()
         self.tflite_unchanged = False
 
@@ -289,6 +291,8 @@ class Run:
         from tfcompress.models.user_teacher import ready_teacher
 
         spec = self.config.teacher if self.config.teacher is not None else self.settings.teacher.name
+        if spec == BASELINE_TEACHER:  # fitted on the data by the teacher stage
+            return None
         teacher = ready_teacher(spec, registered=TEACHERS, max_length=self.settings.teacher.model.get("max_length", 48))
         if teacher is not None:
             self.options["teacher"] = {"given": self.settings.teacher.name,
@@ -427,11 +431,22 @@ class Run:
         """TF-IDF + logistic regression on the same split: what the student has to beat (seconds)."""
         from tfcompress.baseline import measure_baseline
 
-        section = measure_baseline(self.data, self.config.seed)
+        section = measure_baseline(self.data, self.config.seed, *self.fitted_baseline())
         self.metrics["baseline"] = section
         log(f"baseline: TF-IDF + logistic regression, test accuracy {section['test_accuracy']:.4f} "
             f"(validation {section['validation_accuracy']:.4f})")
         return section, "done"
+
+    def fitted_baseline(self):
+        """``(model, fit seconds)``: the baseline fitted on the run's data, once (the baseline stage and the
+        ``baseline`` teacher share it)."""
+        from tfcompress.baseline import fit_baseline
+
+        if self._baseline is None:
+            began = time.time()
+            model = fit_baseline(self.data, self.config.seed)
+            self._baseline = (model, time.time() - began)
+        return self._baseline
 
     def compare_with_baseline(self):
         """Warns, and records in the ``baseline`` section, when the shipped student is below the baseline."""
@@ -487,6 +502,7 @@ class Run:
         ``student_config`` / ``teacher_config`` before any model is built; warns about the share of
         texts each model truncates. Returns the ``dataset.max_length`` section of metrics.json."""
         fixed = self.settings.data.max_length
+        self.pick_models(texts, fixed)
         section = {"student": None, "teacher": None, "fitted": fixed is None,
                    "coverage": lengths.COVERAGE if fixed is None else None, "units": {}, "caps": {},
                    "truncated_share": {}}
@@ -517,6 +533,25 @@ class Run:
         self._keep_checkpoints_of({"student": section["student"], "teacher": section["teacher"]})
         return section
 
+    def pick_models(self, texts, fixed=None):
+        """The models that read these texts: the student ``auto`` becomes the bag of words when the student's fitted
+        (or ``fixed``) length makes them documents, else the cnn (``resolve_auto_student``); on documents the
+        teacher becomes ``teacher.documents`` (the baseline, which reads every word) unless the run was given one."""
+        documents_teacher = self.settings.teacher.documents if self.given_teacher is None else None
+        if self.settings.student.name != AUTO_STUDENT and not documents_teacher:
+            return
+        length = fixed if fixed is not None else lengths.fit_max_length(texts)
+        documents = length >= lengths.LONG_TEXT_TOKENS
+        kind = f"the texts need {length} tokens: {'documents' if documents else 'short texts'}"
+        if self.settings.student.name == AUTO_STUDENT:
+            self.settings = resolve_auto_student(self.settings, length)
+            log(f"student: auto picked the {self.settings.student.name} student ({kind})")
+        if documents and documents_teacher and self.settings.teacher.name != documents_teacher:
+            self.settings = self.settings.with_changes({"teacher.name": documents_teacher,
+                                                        "teacher.model": {"max_length": length}})
+            log(f"teacher: the {documents_teacher} teacher, which reads every word of a document ({kind}; "
+                "teacher.documents)")
+
     def _keep_checkpoints_of(self, max_lengths):
         """Checkpoints hold models of the lengths they were built with (the fingerprint has the settings,
         not the fitted lengths): when the lengths fitted now differ (another fitting rule), start over."""
@@ -534,6 +569,8 @@ class Run:
     def train_teacher(self):
         if self.given_teacher is not None:
             return self.take_given_teacher()
+        if self.settings.teacher.name == BASELINE_TEACHER:
+            return self.take_baseline_teacher()
         path = self.folder.teacher_path
         if os.path.exists(path):
             teacher, status = load_model(path), "reused"
@@ -561,6 +598,18 @@ class Run:
                                    **self._accuracies(teacher, self.teacher_logits),
                                    "features": teacher_report(teacher, switched)}
         return teacher, "given"
+
+    def take_baseline_teacher(self):
+        """The run's TF-IDF + logistic regression baseline as the teacher (``teacher.name`` ``baseline``): fitted
+        here in seconds, then used as a teacher that was given (``take_given_teacher``)."""
+        from tfcompress.baseline import baseline_teacher
+
+        model, _ = self.fitted_baseline()
+        self.given_teacher = baseline_teacher(model, self.data.class_names,
+                                              self.settings.teacher.model.get("max_length", 48))
+        teacher, _ = self.take_given_teacher()
+        self.metrics["teacher"]["given"] = "the run's TF-IDF + logistic regression baseline, fitted here"
+        return teacher, "done"
 
     def _accuracies(self, model, predict=None):
         predict = predict or model.predict_texts

@@ -2,6 +2,7 @@
 import math
 
 from tfcompress.backend import keras, tf
+from tfcompress.datasets.lengths import LONG_TEXT_TOKENS
 from tfcompress.models.layers.channel_softmax import ChannelSoftmax
 from tfcompress.models.layers.multi_hash_embedding import MASK_PENALTY, MultiHashEmbedding, token_mask
 from tfcompress.models.registry import register_student
@@ -59,7 +60,7 @@ class CNNStudent(TextClassifier):
     """
 
     POOLINGS = ("max", "attention", "channel_attention", "auto")
-    LONG_TEXT_TOKENS = 64
+    LONG_TEXT_TOKENS = LONG_TEXT_TOKENS
 
     def __init__(self, num_classes=2, num_buckets=5000, max_length=48, embedding_dim=16, filters=64,
                  kernel_sizes=(2, 3, 4), dropout=0.3, num_hashes=1, pooling="max", encoder=None, **kwargs):
