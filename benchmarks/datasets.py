@@ -58,6 +58,9 @@ def summarize(dataset, preset, metrics, wall, command):
     allowed = QUICK_GAP if preset == "quick" else DEFAULT_GAP
     row = {"dataset": dataset, "preset": preset, "command": command, **measured_on(),
            "classes": len(metrics["dataset"]["classes"]), "splits": metrics["dataset"]["splits"],
+           "models": {role: metrics[role].get("name") if isinstance(metrics.get(role), dict) else None
+                      for role in ("teacher", "student")},
+           "tflite_bytes": metrics["tflite"].get("bytes") if isinstance(metrics.get("tflite"), dict) else None,
            "test_accuracy": accuracy, "int8_minus_baseline_points": gap,
            "max_length": {role: metrics["dataset"]["max_length"][role] for role in ("student", "teacher")},
            "truncated_share": metrics["dataset"]["max_length"]["truncated_share"],

@@ -518,6 +518,10 @@ def blocks():
     labelled = load_lines(os.path.join(EXPLORE, "dataset_student.jsonl"))
     if labelled is not None:
         found["pooling"] = pooling_block(labelled, load_lines(os.path.join(EXPLORE, "pooling.jsonl")))
+    documents = documents_block(load_lines(os.path.join(EXPLORE, "pooling.jsonl")),
+                                load_lines(os.path.join(EXPLORE, "bag.jsonl")), _results("datasets.json"))
+    if documents:
+        found["documents"] = documents
     runs = [run_personalization_section(relative, load(relative)) for relative in run_personalization_files()]
     if runs:  # a run's own student, over seeded client draws: after the stand-in student's tables
         found["personalization"] = "\n\n".join(([found["personalization"]] if "personalization" in found else [])
@@ -568,6 +572,35 @@ def pooling_block(labelled, quick):
                   "", markdown_table(("dataset", "QAT validation", "int8 test", "int8 bytes",
                                       "int8 contributions vs logits (largest error / largest logit)"), quick_rows)]
     return "\n".join(parts)
+
+
+def documents_block(pooling, bag, datasets_rows):
+    """docs/datasets.md's table of newsgroups_long's quick runs: the cnn and the bag of words, from the wide cnn
+    teacher and from the baseline (the preset's pick, ``benchmarks/datasets.py``'s row)."""
+    def latest(rows, wanted):
+        found = [row for row in rows or [] if wanted(row) and not row.get("superseded")]
+        return found[-1] if found else None
+
+    def documents_run(row):
+        return "--dataset newsgroups_long" in row.get("command", "")
+
+    picked = [("cnn", "wide cnn", latest(pooling, lambda row: documents_run(row)
+                                          and row.get("pooling") == "channel_attention")),
+              ("bag", "wide cnn", latest(bag, lambda row: documents_run(row) and "learning_rate=0.01" in row["command"]
+                                         and "--teacher" not in row["command"])),
+              ("bag", "baseline",
+               latest(datasets_rows, lambda row: row.get("dataset") == "newsgroups_long" and row.get("preset") == "quick"
+                      and row.get("models", {}).get("student") == "bag"))]
+    rows = [(student, teacher, accuracy(run["test_accuracy"]["tflite"]), size(run["tflite_bytes"]))
+            for student, teacher, run in picked if run is not None]
+    if not rows:
+        return None
+    return "\n".join(["Through the quick run on newsgroups_long (seed 0; `benchmarks/results/explore/pooling.jsonl`, "
+                      "`benchmarks/results/explore/bag.jsonl`, `benchmarks/results/datasets.json`), int8 test accuracy "
+                      f"(baseline {accuracy(picked[0][2]['test_accuracy']['baseline'])}); the last row is what the presets "
+                      "train:" if picked[0][2] else
+                      "Through the quick run on newsgroups_long (seed 0), int8 test accuracy:", "",
+                      markdown_table(("student", "teacher", "int8 test", "int8 bytes"), rows)])
 
 
 def _block_pattern(name, python):

@@ -21,7 +21,7 @@ def _minutes(preset):
 
 def preset_help():
     """What each preset trains and how long a run of it takes (measured, docs/performance.md)."""
-    return (f"quick: a smoke test of the whole pipeline with a small BiLSTM teacher ({_minutes('quick')}); "
+    return (f"quick: a smoke test of the whole pipeline with a small cnn teacher ({_minutes('quick')}); "
             f"default: the recommended recipe, a fine-tuned MiniLM teacher ({_minutes('default')} from scratch, less "
             "when a rerun reuses the teacher); small: the <= 300 KB size tier, the default recipe with a larger "
             "student (a little longer than default). Times: a cold run on 2 CPU cores, see docs/performance.md. "
