@@ -56,9 +56,10 @@ def build_parser():
                      help="change one setting, after --config (repeatable; values are JSON: 0.5, true, null, "
                           "[\"wordnet\"]); every key is in docs/configuration.md")
     run.add_argument("--teacher", metavar="TEACHER",
-                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), {BASELINE_TEACHER} (the "
-                          "run's TF-IDF + logistic regression baseline), or your own, used as it is: a SavedModel "
-                          "folder, a .keras file, or module:attribute of a function or model (docs/teachers.md)")
+                     help=f"teacher, overriding the preset's: {', '.join(TEACHERS)} (trained here), "
+                          f"{BASELINE_TEACHER} (the run's TF-IDF + logistic regression baseline), or your own, used "
+                          "as it is: a SavedModel folder, a .keras file, or module:attribute of a function or model "
+                          "(docs/teachers.md)")
     run.add_argument("--student", metavar="STUDENT",
                      help=f"student, overriding the preset's: auto (the presets': bag for documents, cnn for shorter "
                           f"texts), {', '.join(STUDENTS)}, or module:Class of your own TextClassifier subclass "

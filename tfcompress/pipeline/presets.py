@@ -42,8 +42,9 @@ STUDENT_CONFIGS = {
     "bag": {"num_buckets": 4096, "num_hashes": 2, "max_length": 48, "embedding_dim": 16},
 }
 # What a student cannot take of the preset's robust encodings and explanation term: PRADO reads no word ids (no
-# vocabulary), only the cnn and the bag have interval bounds (the worst-case term), and FastGRNN does not explain itself (its
-# logits come from the last state, not a sum over words), so it keeps the gradient x input (saliency) term.
+# vocabulary), only the cnn and the bag have interval bounds (the worst-case term), and FastGRNN does not explain
+# itself (its logits come from the last state, not a sum over words), so it keeps the gradient x input (saliency)
+# term.
 # The bag of words reads a vocabulary of 1,000 frequent words and the 2,000 most informative of the class: over
 # newsgroups_long it reached 0.859 validation accuracy trained on the labels, 0.855 over the 3,000 most frequent
 # (benchmarks/results/explore/bag.jsonl).
@@ -124,7 +125,8 @@ PRESETS = {
     # shorter.
     "quick": DEFAULT.with_changes({
         "teacher": WIDE_CNN["quick"], "teacher.patience": 2, "teacher.min_steps": 300,
-        "student": RECIPES["quick"]["cnn"], "student.name": AUTO_STUDENT, "student.patience": 2, "student.min_steps": 1500, "transfer.copies": 0,
+        "student": RECIPES["quick"]["cnn"], "student.name": AUTO_STUDENT, "student.patience": 2,
+        "student.min_steps": 1500, "transfer.copies": 0,
         "explanation.examples": 1000,
         "explanation.positions": 32, "evaluation.robustness.query_budget": 200, "evaluation.robustness.max_words": 32,
         "adversarial.texts.max_words": 32,

@@ -502,11 +502,11 @@ class Run:
         ``student_config`` / ``teacher_config`` before any model is built; warns about the share of
         texts each model truncates. Returns the ``dataset.max_length`` section of metrics.json."""
         fixed = self.settings.data.max_length
-        self.pick_models(texts, fixed)
+        counts, fitted = {}, {}  # token counts per unit, shared with pick_models
+        self.pick_models(texts, fixed, counts)
         section = {"student": None, "teacher": None, "fitted": fixed is None,
                    "coverage": lengths.COVERAGE if fixed is None else None, "units": {}, "caps": {},
                    "truncated_share": {}}
-        counts, fitted = {}, {}
         for role in ("student", "teacher"):
             config = dict(getattr(self.settings, role).model)
             unit = token_unit(role, getattr(self.settings, role).name)
@@ -533,14 +533,18 @@ class Run:
         self._keep_checkpoints_of({"student": section["student"], "teacher": section["teacher"]})
         return section
 
-    def pick_models(self, texts, fixed=None):
+    def pick_models(self, texts, fixed=None, counts=None):
         """The models that read these texts: the student ``auto`` becomes the bag of words when the student's fitted
         (or ``fixed``) length makes them documents, else the cnn (``resolve_auto_student``); on documents the
-        teacher becomes ``teacher.documents`` (the baseline, which reads every word) unless the run was given one."""
+        teacher becomes ``teacher.documents`` (the baseline, which reads every word) unless the run was given one.
+        ``counts``: a dict of token counts per unit that keeps the word counts computed here for ``fit_lengths``."""
         documents_teacher = self.settings.teacher.documents if self.given_teacher is None else None
         if self.settings.student.name != AUTO_STUDENT and not documents_teacher:
             return
-        length = fixed if fixed is not None else lengths.fit_max_length(texts)
+        counts = {} if counts is None else counts
+        if fixed is None and lengths.WORD_TOKENS not in counts:
+            counts[lengths.WORD_TOKENS] = lengths.word_counts(texts)
+        length = fixed if fixed is not None else lengths.fit_max_length(texts, counts=counts[lengths.WORD_TOKENS])
         documents = length >= lengths.LONG_TEXT_TOKENS
         kind = f"the texts need {length} tokens: {'documents' if documents else 'short texts'}"
         if self.settings.student.name == AUTO_STUDENT:
