@@ -1,11 +1,12 @@
 """What the optional teacher features are worth: the default student distilled from the same fine-tuned MiniLM,
 once as the registered teacher and once as a plain callable (logits only).
 
-    .venv/bin/python benchmarks/teachers.py                    # both rows (hours on 2 CPU cores)
-    .venv/bin/python benchmarks/teachers.py --rows registered  # one row
+    .venv/bin/python benchmarks/teachers.py                    # both rows, student seeds 0 1 2 (hours on 2 CPU cores)
+    .venv/bin/python benchmarks/teachers.py --rows registered --seeds 0  # one row, one seed
 
 Rows (each a fresh `python -m tfcompress run --preset default` process on the bundled rotten_tomatoes, seed 0, so
-the same split):
+the same split, and ``--student-seed S`` for each student seed; the seeds of a row share one run folder, so the
+registered teacher is fine-tuned once and reused):
 
 - ``registered``: ``--teacher minilm``, fine-tuned in the run; every teacher feature on (its word vectors start the
   student's embeddings and find the transfer set's substitution neighbours).
@@ -15,10 +16,12 @@ the same split):
   would need its WordPiece tokenizer in TensorFlow ops; tfcompress tokenizes in NumPy, so the callable is the form
   measured.)
 
-Per row: the teacher's and the int8 student's clean test accuracy, the int8 student's accuracy under DeepWordBug
-and PWWS, each stage's seconds, and what was switched off. Written to ``OUT/teachers.json`` and
-``OUT/teachers.md`` with the callable row's difference from the registered one (the acceptance: within 1.5 points
-of clean accuracy). A finished row is kept in ``OUT/.teachers.partial/`` and not run again.
+Per row and seed: the teacher's and the int8 student's clean test accuracy, the int8 student's accuracy under
+DeepWordBug and PWWS, each stage's seconds, and what was switched off. Written to ``OUT/teachers.json`` and
+``OUT/teachers.md`` with the callable row's difference from the registered one, seed by seed and as the mean over the
+seeds both rows have (the acceptance: within 1.5 points of clean accuracy). A finished row and seed is kept in
+``OUT/.teachers.partial/`` and not run again; the runs go in order registered, callable for seed 0, then seed 1 ...,
+so an interrupted benchmark has paired rows to compare.
 """
 import argparse
 import json
@@ -26,12 +29,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 from common import ResumableCache, cell, markdown_table
 from main_job import measured_on
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 
 ROWS = ("registered", "callable")
+SEEDS = (0, 1, 2)
 TEACHER_PATH_VARIABLE = "TFCOMPRESS_BENCHMARK_TEACHER"
 ATTACKS = ("deepwordbug", "pwws")
 MAX_GAP_POINTS = 1.5
@@ -56,9 +62,10 @@ class _SavedTeacherFunction:
 minilm_function = _SavedTeacherFunction()
 
 
-def run_row(name, workspace, python):
+def run_row(name, seed, workspace, python):
     out = workspace.path(name)
-    command = [python, "-m", "tfcompress", "run", "--preset", "default", "--seed", "0", "--out", out]
+    command = [python, "-m", "tfcompress", "run", "--preset", "default", "--seed", "0", "--student-seed", str(seed),
+               "--out", out]
     environment = dict(os.environ)
     if name == "callable":
         teacher = os.path.join(workspace.path("registered"), "checkpoints", "teacher.keras")
@@ -73,14 +80,14 @@ def run_row(name, workspace, python):
     print(f"[teachers] {name}: {' '.join(command)}", file=sys.stderr, flush=True)
     subprocess.run(command, check=True, env=environment)
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as handle:
-        return summarize(name, json.load(handle), " ".join(command[1:]))
+        return summarize(name, seed, json.load(handle), " ".join(command[1:]))
 
 
-def summarize(name, metrics, command):
+def summarize(name, seed, metrics, command):
     """One row of the table from a run's metrics.json."""
     attacked = metrics["robustness"]["models"]["student_tflite"] if isinstance(metrics["robustness"], dict) else {}
     teacher = metrics["teacher"]
-    return {"row": name, "command": command, **measured_on(),
+    return {"row": name, "student_seed": seed, "command": command, **measured_on(),
             "teacher_test_accuracy": teacher["test_accuracy"],
             "int8_test_accuracy": metrics["tflite"]["test_accuracy"],
             **{f"int8_{attack}_accuracy": attacked.get(attack, {}).get("accuracy_under_attack") for attack in ATTACKS},
@@ -88,39 +95,78 @@ def summarize(name, metrics, command):
             "switched_off": teacher.get("features", {}).get("switched_off", [])}
 
 
+def gaps(rows):
+    """Callable minus registered int8 clean accuracy, in points, for each student seed both rows have."""
+    accuracies = {(row["row"], row.get("student_seed", 0)): row["int8_test_accuracy"] for row in rows}
+    seeds = sorted({seed for name, seed in accuracies if name == "callable"} &
+                   {seed for name, seed in accuracies if name == "registered"})
+    return {seed: 100 * (accuracies["callable", seed] - accuracies["registered", seed]) for seed in seeds}
+
+
+def gap_summary(rows):
+    """The mean gap over the paired seeds and whether it is within ``MAX_GAP_POINTS``, or None before a pair."""
+    by_seed = gaps(rows)
+    if not by_seed:
+        return None
+    mean = float(np.mean(list(by_seed.values())))
+    return {"seeds": sorted(by_seed), "points_by_seed": {str(seed): round(gap, 2) for seed, gap in by_seed.items()},
+            "mean_points": round(mean, 2), "within": abs(mean) <= MAX_GAP_POINTS, "max_points": MAX_GAP_POINTS}
+
+
 def report(rows):
     """The markdown table and the callable row's gap to the registered one."""
     table = markdown_table(
-        ("row", "teacher acc", "int8 acc", *(f"int8 {attack}" for attack in ATTACKS), "distill s", "total s",
-         "switched off"),
-        [(row["row"], cell(row["teacher_test_accuracy"], "{:.4f}"), cell(row["int8_test_accuracy"], "{:.4f}"),
+        ("row", "student seed", "teacher acc", "int8 acc", *(f"int8 {attack}" for attack in ATTACKS), "distill s",
+         "total s", "switched off"),
+        [(row["row"], cell(row.get("student_seed", 0)), cell(row["teacher_test_accuracy"], "{:.4f}"),
+          cell(row["int8_test_accuracy"], "{:.4f}"),
           *(cell(row[f"int8_{attack}_accuracy"], "{:.4f}") for attack in ATTACKS),
           cell(row["stage_seconds"].get("distill"), "{:.0f}"), cell(sum(row["stage_seconds"].values()), "{:.0f}"),
           ", ".join(change["setting"] for change in row["switched_off"]) or "-") for row in rows])
-    by_name = {row["row"]: row for row in rows}
-    if set(ROWS) <= set(by_name):
-        gap = 100 * (by_name["callable"]["int8_test_accuracy"] - by_name["registered"]["int8_test_accuracy"])
-        table += (f"\nCallable minus registered, int8 clean accuracy: {gap:+.2f} points "
-                  f"({'within' if abs(gap) <= MAX_GAP_POINTS else 'outside'} {MAX_GAP_POINTS} points).\n")
+    summary = gap_summary(rows)
+    if summary is not None:
+        per_seed = ", ".join(f"seed {seed} {gap:+.2f}" for seed, gap in summary["points_by_seed"].items())
+        table += (f"\nCallable minus registered, int8 clean accuracy: {summary['mean_points']:+.2f} points, the mean "
+                  f"over student seeds {summary['seeds']} ({per_seed}; "
+                  f"{'within' if summary['within'] else 'outside'} {MAX_GAP_POINTS} points).\n")
     return table
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS), help="student seeds (--student-seed)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = parser.parse_args()
     workspace = ResumableCache(os.path.join(args.out, ".teachers.partial"))
+    committed = committed_rows(args.out)
     rows = []
-    for name in ROWS:
-        row = workspace.load(f"{name}.json", name)
-        if row is None and name in args.rows:
-            row = workspace.keep(f"{name}.json", name, run_row(name, workspace, sys.executable))
-        if row is not None:
-            rows.append(row)
-    write_json_atomic(rows, os.path.join(args.out, "teachers.json"))
-    write_text_atomic("# Registered vs callable teacher\n\n" + report(rows), os.path.join(args.out, "teachers.md"))
+    for seed in args.seeds:
+        for name in ROWS:
+            key = {"row": name, "student_seed": seed}
+            row = workspace.load(f"{name}-seed{seed}.json", key) or committed.get((name, seed))
+            if row is None and name in args.rows:
+                row = workspace.keep(f"{name}-seed{seed}.json", key, run_row(name, seed, workspace, sys.executable))
+                write_results(rows + [row], args.out)
+            if row is not None:
+                rows.append(row)
+    write_results(rows, args.out)
     print(report(rows))
+
+
+def committed_rows(out):
+    """The rows already in ``OUT/teachers.json`` by (row, student seed): a benchmark resumed on another machine (no
+    partial folder) keeps them. Rows written before rows had student seeds are not reused."""
+    path = os.path.join(out, "teachers.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return {(row["row"], row["student_seed"]): row for row in json.load(handle) if "student_seed" in row}
+
+
+def write_results(rows, out):
+    write_json_atomic(rows, os.path.join(out, "teachers.json"))
+    write_text_atomic("# Registered vs callable teacher\n\n" + report(rows), os.path.join(out, "teachers.md"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ their first N word tokens, and on a vocabulary cut to the training split's K mos
 Usage:
     .venv/bin/python scripts/explore_baseline_reading.py [--dataset newsgroups_long] [--lengths 64 128 256 512]
         [--vocabularies 3000 8000 0] [--buckets 2048 4096 8192] [--frequent-words -1 0 500 1000 2000]
-        [--results benchmarks/results/explore/baseline_reading.jsonl]
+        [--ceilings 512x3000 1024x5000] [--results benchmarks/results/explore/baseline_reading.jsonl]
 
 Each row is one setting's validation accuracy (the seed-0 split). ``lengths`` rows run the run's own baseline
 (``tfcompress.baseline.fit_baseline``: word 1-2 grams, its settings chosen on validation) on the cut texts: what a
@@ -54,7 +54,7 @@ def vocabulary_row(data, size, tokenizer, length=128):
             "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
 
 
-def informative_row(data, frequent_words, tokenizer, length=128, size=3000):
+def informative_row(data, frequent_words, tokenizer, length=128, size=3000, with_test=False):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -67,9 +67,20 @@ def informative_row(data, frequent_words, tokenizer, length=128, size=3000):
     features = vectorizer.fit_transform(train.texts)
     classifier = LogisticRegression(C=100, max_iter=2000).fit(features, train.labels)
     predicted = classifier.predict(vectorizer.transform(validation.texts))
-    return {"kind": "informative_vocabulary", "tokens": length, "words": size,
-            "frequent_words": None if frequent_words < 0 else frequent_words,
-            "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
+    row = {"kind": "informative_vocabulary", "tokens": length, "words": size,
+           "frequent_words": None if frequent_words < 0 else frequent_words,
+           "validation": float(np.mean(predicted == np.asarray(validation.labels)))}
+    if with_test:  # a ceiling, not a choice: what the best linear model over this reading scores on test
+        test = cut(data.test, length, tokenizer)
+        row["test"] = float(np.mean(classifier.predict(vectorizer.transform(test.texts)) == np.asarray(test.labels)))
+    return row
+
+
+def ceiling_row(data, reading, tokenizer):
+    """The linear ceiling of a student reading ``tokens`` tokens over a ``words``-word vocabulary (1,000 frequent,
+    the rest the most informative), on validation and test."""
+    tokens, words = reading
+    return informative_row(data, 1000, tokenizer, length=tokens, size=words, with_test=True)
 
 
 def bucket_row(data, buckets, tokenizer, length=128):
@@ -96,12 +107,17 @@ def main():
     parser.add_argument("--frequent-words", type=int, nargs="*", default=[],
                         help="3,000-word vocabularies that keep this many frequent words and add the most informative "
                              "of the class (vocabulary.frequent_words; -1: all by frequency)")
+    parser.add_argument("--ceilings", nargs="*", default=[], metavar="TOKENSxWORDS",
+                        help="linear ceilings over a student's reading, e.g. 512x3000: TF-IDF + LR over the first "
+                             "TOKENS tokens and a WORDS-word vocabulary (1,000 frequent + informative), validation "
+                             "and test")
     parser.add_argument("--results", default="benchmarks/results/explore/baseline_reading.jsonl")
     args = parser.parse_args()
     data, tokenizer = datasets.load(args.dataset, seed=0), WordTokenizer()
     jobs = [(length_row, length) for length in args.lengths] + [(vocabulary_row, size) for size in args.vocabularies]
     jobs += [(bucket_row, buckets) for buckets in args.buckets]
     jobs += [(informative_row, count) for count in args.frequent_words]
+    jobs += [(ceiling_row, tuple(int(part) for part in reading.split("x"))) for reading in args.ceilings]
     for job, value in jobs:
         started = time.time()
         row = {"dataset": args.dataset, "seed": 0, **job(data, value, tokenizer), "seconds": round(time.time() - started)}
