@@ -527,6 +527,10 @@ def blocks():
                                 load_lines(os.path.join(EXPLORE, "bag.jsonl")), _results("datasets.json"))
     if documents:
         found["documents"] = documents
+    budget = document_budget_block(load_lines(os.path.join(EXPLORE, "baseline_reading.jsonl")),
+                                   load_lines(os.path.join(EXPLORE, "bag.jsonl")), _results("datasets.json"))
+    if budget:
+        found["document_budget"] = budget
     runs = [run_personalization_section(relative, load(relative)) for relative in run_personalization_files()]
     if runs:  # a run's own student, over seeded client draws: after the stand-in student's tables
         found["personalization"] = "\n\n".join(([found["personalization"]] if "personalization" in found else [])
@@ -606,6 +610,68 @@ def documents_block(pooling, bag, datasets_rows):
              f"(baseline {baseline}); the last row is what the presets train:" if baseline else
              "Through the quick run on newsgroups_long (seed 0), int8 test accuracy:")
     return "\n".join([intro, "", markdown_table(("student", "teacher", "int8 test", "int8 bytes"), rows)])
+
+
+DOCUMENT_READINGS = ((128, 3000), (512, 3000), (512, 5000), (128, 10000), (512, 10000))
+BAG_DIM = 16
+
+
+def document_budget_block(ceilings, bag, datasets_rows):
+    """docs/datasets.md's figures on what holds the bag back on newsgroups_long: the default preset's row and the same
+    run reading 512 tokens, and a table of what a bag of words can reach by how much it reads (the linear ceiling of
+    each reading, first N tokens over W words, and the bag trained on labels over it)."""
+    def latest(rows, wanted):
+        found = [row for row in rows or [] if wanted(row)]
+        return found[-1] if found else None
+
+    def ceiling(tokens, words):
+        return latest(ceilings, lambda row: row.get("kind") == "informative_vocabulary" and "test" in row
+                      and (row["tokens"], row["words"], row.get("frequent_words")) == (tokens, words, 1000))
+
+    def labelled_bag(tokens, words, dim=BAG_DIM):
+        return latest(bag, lambda row: "tag" in row and row.get("dataset") == "newsgroups_long"
+                      and row.get("student") == "bag" and row.get("epochs") == 10
+                      and row["student_config"].get("embedding_dim") == dim
+                      and row["student_config"].get("max_length") == tokens
+                      and row["settings"].get("vocabulary.size", 3000) == words
+                      and row["settings"].get("vocabulary.frequent_words") == 1000)
+
+    def training_seconds(run):
+        return sum(run["stage_seconds"].get(stage, 0) for stage in ("distill", "qat"))
+
+    table = []
+    for tokens, words in DOCUMENT_READINGS:
+        linear, labelled = ceiling(tokens, words), labelled_bag(tokens, words)
+        if linear is None and labelled is None:
+            continue
+        table.append((cell(tokens), f"{words:,}", accuracy(linear and linear["validation"]),
+                      accuracy(linear and linear["test"]), accuracy(labelled and labelled["validation"]),
+                      size(words * (BAG_DIM + 1))))
+    if not table:
+        return None
+    lines = []
+    default = latest(datasets_rows, lambda row: (row.get("dataset"), row.get("preset")) == ("newsgroups_long", "default"))
+    longer = latest(bag, lambda row: "--preset default --max-length 512" in row.get("command", ""))
+    if default is not None:
+        words = 3000 + 2  # the vocabulary and the padding and out-of-vocabulary ids
+        lines.append(f"- The default preset's int8 bag: {accuracy(default['test_accuracy']['tflite'])} on test, the "
+                     f"baseline {accuracy(default['test_accuracy']['baseline'])}; its file is "
+                     f"{size(default.get('tflite_bytes'))} bytes, of which the word embeddings are "
+                     f"{size(words * (BAG_DIM + 1))} (`benchmarks/results/datasets.json`).")
+    if default is not None and longer is not None:
+        lines.append(f"- The same run with `--max-length 512`: {accuracy(longer['test_accuracy']['tflite'])} on test; "
+                     f"distill and QAT {seconds(training_seconds(longer))} s instead of "
+                     f"{seconds(training_seconds(default))} s (`benchmarks/results/explore/bag.jsonl`).")
+    narrow = labelled_bag(512, 6000, dim=8)
+    if narrow is not None:
+        lines.append(f"- Trained on labels over 512 tokens, 6,000 words at 8 dimensions: "
+                     f"{accuracy(narrow['validation'])} validation.")
+    return "\n".join(lines + [
+        "", "What a bag of words can reach on newsgroups_long by how much it reads (seed 0; "
+        "`scripts/explore_baseline_reading.py --ceilings`, `scripts/explore_dataset_student.py --student bag`; "
+        "`benchmarks/results/explore/baseline_reading.jsonl`, `benchmarks/results/explore/bag.jsonl`):", "",
+        markdown_table(("tokens read", "words", "TF-IDF + LR over them, validation", "TF-IDF + LR over them, test",
+                        "bag on labels, validation", f"bag's int8 embeddings (d={BAG_DIM}), bytes"), table)])
 
 
 def _block_pattern(name, python):
