@@ -1,30 +1,43 @@
-"""The paper-style benchmark: our method against FastGRNN, PRADO, CNN, plain distillation and fastText.
+"""The headline benchmark: our student against the peers, compact RNNs and projection models, clean and under attack.
 
 Usage:
-    NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/paper.py              # full mode (committed numbers)
+    NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/paper.py              # the committed table (hours)
+    NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/paper.py --render     # the table from paper.json
     NLTK_DATA=.cache/nltk_data .venv/bin/python benchmarks/paper.py --quick --out /tmp/paper   # CI smoke
-    ... benchmarks/paper.py --data reviews.csv --text-column review --label-column stars --run runs/mine
+    ... benchmarks/paper.py --data reviews.csv --text-column review --label-column stars
 
-One command, one seed, one split, one sample of attacked test sentences for every row:
-- ours: the main job (``tfcompress run``, three objectives; reused from RUN when it is there) — the
-  float Keras student and its QAT int8 ``.tflite``, and its personalization (mean over clients);
-- teachers: the run's teacher and the other registered teacher (minilm, bilstm);
-- baselines trained without distillation (cross-entropy on the labels): fastgrnn, prado, cnn, int8;
-- plain KD students (each student type, KD only from the run's teacher on the same transfer set), int8;
-- fastText supervised (word bigrams) quantized to ``.ftz``, attacked through the same textattack wrapper.
-Columns: clean accuracy (whole test split), accuracy under DeepWordBug / PWWS / TextFooler (offline
-recipes, the same N test sentences), attack success rate (mean of the three), explanation fidelity
-to the run's teacher (mean Spearman of shap word attributions for the teacher's class, on the first
-F of those sentences), model bytes (int8 ``.tflite``, fastText ``.ftz``; teachers: float32 weights),
-latency per sentence (median, batch 1, one thread; tokenization excluded) and training seconds.
-Writes OUT/paper.{json,csv,md,png}. Trained models and finished measurements are kept in
-OUT/.paper.partial/ so an interrupted benchmark resumes where it stopped.
+One command, one split (the dataset's standard split, seed 0, no users held out), one sample of attacked test
+sentences for every row. Rows:
+
+- the teacher (the default run's, which teaches every distilled row);
+- the peers, tuned on validation: TF-IDF + logistic regression (``tfcompress.baseline``) and quantized fastText;
+- FastGRNN, PRADO and the CNN trained on the labels alone (no teacher), post-training int8;
+- the same three with plain KD (KD only, from the run's teacher on its transfer set), int8;
+- our student with plain KD (its encoder and transfer set, no explanation, adversarial or worst-case term), int8;
+- ours: ``tfcompress run`` with the ``default`` preset and the ``small`` tier, the float Keras student and its QAT
+  int8 ``.tflite``.
+
+Every trained student (and fastText) is trained at each ``--seeds`` student seed; the table gives the mean and the
+spread (population std) over the seeds, and each seed is in ``paper.json``. Columns: clean test accuracy;
+accuracy under DeepWordBug, Pruthi, PWWS and TextFooler on the same ``--num-examples`` seeded test sentences
+(query budget 500, from raw text through each model's front end); certified typo accuracy (interval bounds over
+every one-character edit of every word, where a model has them: our float students); explanation fidelity
+(Spearman against the teacher's shap values, the first ``--num-explain`` of those sentences) of the explanation
+the phone gets: a self-explaining model's own word contributions, else its shap values; bytes (what the app
+ships); latency (median, batch 1, one thread, tokenization excluded); training seconds. A note gives
+personalization's gain on natural clients from ``benchmarks/results/personalization.json``.
+
+Resuming: each finished row (a model at a seed) goes into ``OUT/paper.json`` as soon as it is measured (commit it:
+a rerun on any machine skips the rows it holds); trained models, the runs, the teacher's outputs and finished
+attacks are kept in ``OUT/.paper.partial/``. The command first prints the rows left and roughly how long they
+take. ``--render`` writes the table from ``paper.json`` without training.
 """
 import argparse
 import csv
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import sys
 import time
@@ -34,48 +47,66 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import ResumableCache, markdown_table  # noqa: E402
-from fasttext_peer import load_fasttext, train_fasttext  # noqa: E402
+from fasttext_peer import tuned_fasttext  # noqa: E402
 
 from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic  # noqa: E402
 from tfcompress.backend import versions  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
 from tfcompress.explain import fidelity, shap_attributions  # noqa: E402
+from tfcompress.explain.contributions import contribution_maps  # noqa: E402
 from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
 from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, load_exportable,  # noqa: E402
-                                 Settings, make_student, preset_settings, run, train_baseline, train_teacher)
+                                 Settings, make_student, preset_settings, run, train_baseline)
 from tfcompress.robustness import attack_model  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, TFLiteTextClassifier, convert_to_int8  # noqa: E402
 
 RECIPES_ATTACKED = ("deepwordbug", "pruthi", "pwws", "textfooler")
 STUDENT_TYPES = ("fastgrnn", "prado", "cnn")
-TEACHER_TYPES = ("minilm", "bilstm")
+PRESETS = ("default", "small")
+OUR_PRESETS = (*PRESETS, "quick")  # quick: the CI smoke's run
 QUERY_BUDGET = 500
-# --quick (the CI smoke): every row end to end at toy sizes. The main job is the quick preset's own run (so a
-# finished `tfcompress run --preset quick` folder given as --run is reused as it is); the other rows train on the
-# first 300 training texts for 1 epoch, and every row is measured on the first 300 test texts (200 validation).
-# fastText keeps 5,000 rows when quantized (the full mode: 50,000): on 300 training texts its product quantization
-# took 24 s at 50,000 rows, 3.5 s at 5,000. Keras latency is the median over 10 test sentences (the full mode: 50).
-QUICK = {"max_train_examples": 300, "max_validation_examples": 200, "max_test_examples": 300, "epochs": 1,
-         "num_examples": 5, "num_explain": 3, "max_evals": 40, "fasttext_epochs": 2, "fasttext_cutoff": 5000,
-         "latency_texts": 10}
 LATENCY_TEXTS = 50
+# The rows in table order: (name, label, trained at each student seed). Ours come last, as (preset, float|int8).
+ROWS = (
+    ("teacher", "teacher: {teacher} (teaches the distilled rows)", False),
+    ("tfidf", "TF-IDF + logistic regression (word 1-2 grams)", False),
+    ("fasttext", "fastText (supervised, quantized .ftz)", True),
+    *((f"ce_{name}", f"{name} (no distillation), int8", True) for name in STUDENT_TYPES),
+    *((f"kd_{name}", f"{name}, plain KD, int8", True) for name in STUDENT_TYPES),
+    ("kd_same", "our {student}, plain KD (same encoder, no robust training), int8", True),
+    *((f"ours_{preset}_{form}", f"ours, {preset} ({'float Keras' if form == 'float' else 'QAT int8 .tflite'})", True)
+      for preset in OUR_PRESETS for form in ("float", "int8")),
+)
+LABELS = {name: label for name, label, _ in ROWS}
+SEEDED = {name for name, _, seeded in ROWS if seeded}
+# Rough minutes per row on 2 CPU cores (training and the four attacks), for the plan the command prints.
+MINUTES = {"teacher": 60, "tfidf": 10, "fasttext": 10, "ce": 10, "kd": 15, "kd_same": 25, "ours_default": 40,
+           "ours_small": 45}
+# --quick (the CI smoke): every row end to end at toy sizes, one seed. Ours is the quick preset's own run (so a
+# finished `tfcompress run --preset quick` folder given as --run is reused as it is) and no small tier; the other
+# rows train on the first 300 training texts for 1 epoch, and every row is measured on the first 300 test texts
+# (200 validation).
+QUICK = {"max_train_examples": 300, "max_validation_examples": 200, "max_test_examples": 300, "epochs": 1,
+         "num_examples": 5, "num_explain": 3, "max_evals": 40, "latency_texts": 10}
+RESULTS = "paper"
 
 
 @dataclasses.dataclass
-class Row:
-    """One line of the table: a model, how it runs, what it weighs and what training it cost."""
+class Model:
+    """A trained model of one row: how it runs, what it weighs and what training it cost."""
 
-    name: str
-    kind: str
-    short: str
-    model: object = None
-    digest: str = None
+    model: object
+    digest: str
     bytes: int = None
     bytes_note: str = ""
     train_seconds: float = None
     latency_us: float = None
-    figures: dict = dataclasses.field(default_factory=dict)
+    certified: object = None  # the float model with interval bounds, or why there is none
+
+
+def row_key(name, seed):
+    return f"{name}/seed{seed}" if name in SEEDED else name
 
 
 def digest_of(path):
@@ -83,105 +114,195 @@ def digest_of(path):
         return hashlib.sha256(handle.read()).hexdigest()[:16]
 
 
-def open_workspace(out):
-    """OUT/.paper.partial/: trained models, their training seconds and finished measurements."""
-    return ResumableCache(os.path.join(out, ".paper.partial"))
-
-
 def log(message):
     print(f"[paper] {message}", file=sys.stderr, flush=True)
 
 
-# ---------------------------------------------------------------- the main job (ours)
+# ---------------------------------------------------------------- what the rows share
 
-def run_main_job(args, workspace):
-    """``tfcompress run`` (reused from its checkpoints when present); returns (metrics, training seconds)."""
-    folder = RunFolder(args.run)
-    seconds = workspace.load("run_seconds.json", args.run)
-    if seconds is None and os.path.exists(folder.metrics_path):
-        seconds = _fresh_stage_seconds(folder.load_metrics())
-    config = RunConfig(out=args.run, preset=args.preset, dataset=args.dataset, data=args.data,
-                       text_column=args.text_column, label_column=args.label_column, seed=args.seed,
-                       robustness_examples=0, explanation_examples=0)
-    metrics = run(config)
-    seconds = seconds or _fresh_stage_seconds(metrics)
-    if seconds:
-        workspace.keep("run_seconds.json", args.run, seconds)
-    return metrics, seconds or {}
+class Bench:
+    """The benchmark's data, workspace and the runs and teacher its rows share, built when first needed."""
+
+    def __init__(self, args):
+        self.args = args
+        self.workspace = ResumableCache(os.path.join(args.out, f".{RESULTS}.partial"))
+        self.data = load_split(args)
+        self._runs, self._teacher = {}, None
+        self.sample = select_sample(len(self.data.test.texts), args.num_examples, args.split_seed)
+        self.explained = [self.data.test.texts[index] for index in self.sample[:args.num_explain]]
+        self._teacher_maps = None
+
+    def run_folder(self, preset, seed):
+        if (preset, seed) == self.reference and self.args.run:
+            return self.args.run
+        return self.workspace.path(os.path.join("runs", f"{preset}-seed{seed}"))
+
+    @property
+    def reference(self):
+        """The run whose teacher teaches every row: the main preset at the first seed."""
+        return (self.args.presets[0], self.args.seeds[0])
+
+    def ours_run(self, preset, seed):
+        """``tfcompress run`` of ``preset`` at student ``seed`` (its checkpoints reused): (folder, metrics)."""
+        if (preset, seed) not in self._runs:
+            folder = self.run_folder(preset, seed)
+            reference = self.run_folder(*self.reference)
+            if (preset, seed) != self.reference:
+                self.ours_run(*self.reference)
+                if not os.path.exists(RunFolder(folder).teacher_path):
+                    RunFolder(folder).take_teacher_from(reference)
+            config = RunConfig(out=folder, preset=preset, dataset=self.args.dataset, data=self.args.data,
+                               text_column=self.args.text_column, label_column=self.args.label_column,
+                               seed=self.args.split_seed, student_seed=seed,
+                               held_out_users=None if self.args.quick else 0, robustness_examples=0,
+                               explanation_examples=0, skip=() if self.args.quick else ("personalization",))
+            metrics = run(config)
+            self._runs[preset, seed] = (folder, metrics)
+            self._keep_stage_seconds(preset, seed, metrics)
+        return self._runs[preset, seed]
+
+    def _keep_stage_seconds(self, preset, seed, metrics):
+        """Keep the seconds of the stages this call trained: a later call that reuses them reads these."""
+        name, key = f"stage_seconds-{preset}-seed{seed}.json", metrics["fingerprint"]
+        kept = self.workspace.load(name, key) or {}
+        fresh = {stage: values["seconds"] for stage, values in metrics["stages"].items()
+                 if values.get("status") == "done"}
+        self.workspace.keep(name, key, {**kept, **fresh})
+
+    def training_seconds(self, preset, seed, stages):
+        """Seconds the run of ``preset`` at ``seed`` spent training ``stages``, or None when a stage was trained
+        before this benchmark kept its seconds (a run folder given with --run)."""
+        _, metrics = self.ours_run(preset, seed)
+        kept = self.workspace.load(f"stage_seconds-{preset}-seed{seed}.json", metrics["fingerprint"]) or {}
+        if any(stage not in kept for stage in stages):
+            return None
+        return round(sum(kept[stage] for stage in stages), 1)
+
+    @property
+    def teacher(self):
+        if self._teacher is None:
+            folder, _ = self.ours_run(*self.reference)
+            self._teacher = load_model(RunFolder(folder).teacher_path)
+        return self._teacher
+
+    @property
+    def run_settings(self):
+        return Settings.from_dict(self.ours_run(*self.reference)[1]["settings"])
+
+    def teacher_maps(self):
+        """The teacher's shap maps of the explained sentences, for its predicted class (kept)."""
+        if self._teacher_maps is None:
+            path = RunFolder(self.run_folder(*self.reference)).teacher_path
+            key = {"digest": digest_of(path), "texts": self.explained, "max_evals": self.args.max_evals}
+            maps = self.workspace.load("teacher_shap.json", key)
+            if maps is None:
+                log(f"teacher shap on {len(self.explained)} sentences")
+                maps, _ = shap_attributions(self.teacher, self.explained, max_evals=self.args.max_evals)
+                maps = self.workspace.keep("teacher_shap.json", key, maps)
+            self._teacher_maps = maps
+        return self._teacher_maps
 
 
-def _fresh_stage_seconds(metrics):
-    """Seconds of the stages that really trained (a reused stage only loaded its checkpoint)."""
-    stages = metrics.get("stages", {})
-    if any(stages.get(name, {}).get("status") == "reused" for name in ("teacher", "distill")):
-        return None
-    return {name: stage["seconds"] for name, stage in stages.items()}
+def load_split(args):
+    data = datasets.load(args.data or args.dataset, seed=args.split_seed, text_column=args.text_column,
+                         label_column=args.label_column)
+    if args.quick:
+        data = dataclasses.replace(data, train=data.train.take(QUICK["max_train_examples"]),
+                                   validation=data.validation.take(QUICK["max_validation_examples"]),
+                                   test=data.test.take(QUICK["max_test_examples"]))
+    return data
 
 
-def ours_rows(args, metrics, seconds):
-    student_seconds = sum(seconds.get(stage, 0) for stage in ("distill", "qat")) or None
-    folder = RunFolder(args.run)
-    float_path, tflite_path = folder.student_path, folder.tflite_path
-    source, _ = load_exportable(args.run)
-    tflite = TFLiteTextClassifier(tflite_path, source.encoder)
-    return [
-        Row("ours (three objectives, float Keras)", "keras", "ours float", load_model(float_path), digest_of(float_path),
-            train_seconds=student_seconds),
-        Row("ours (three objectives, QAT int8 .tflite)", "tflite", "ours int8", tflite, digest_of(tflite_path),
-            bytes=os.path.getsize(tflite_path), train_seconds=student_seconds,
-            latency_us=_tflite_latency(tflite_path, source, args.data_split.test.texts)),
-    ]
+# ---------------------------------------------------------------- the rows' models
+
+def build(bench, name, seed):
+    """The trained ``Model`` of row ``name`` at student ``seed``."""
+    if name == "teacher":
+        return teacher_model(bench)
+    if name == "tfidf":
+        return tfidf_model(bench)
+    if name == "fasttext":
+        return fasttext_model(bench, seed)
+    if name.startswith("ours_"):
+        _, preset, form = name.split("_")
+        return ours_model(bench, preset, form, seed)
+    kind, _, student = name.partition("_")
+    if name == "kd_same":
+        return trained_int8(bench, f"kd_same-seed{seed}", seed, lambda: kd_student(
+            bench, bench.run_settings.student.name, seed, same_student_kd_settings(bench.run_settings)))
+    if kind == "ce":
+        return trained_int8(bench, f"ce_{student}-seed{seed}", seed,
+                            lambda: train_baseline(model_settings(bench.args, student=student), bench.data, seed))
+    return trained_int8(bench, f"kd_{student}-seed{seed}", seed, lambda: kd_student(
+        bench, student, seed, plain_kd_settings(bench.args, student, bench.run_settings)))
 
 
-def personalized_row(metrics):
-    section = metrics.get("personalization")
-    evaluation = section.get("evaluation") if isinstance(section, dict) else None
-    if not isinstance(evaluation, dict):
-        return None
-    summary = evaluation["summary"]
-    row = Row("ours after personalization (mean over clients)", "personalized", "ours personalized")
-    row.figures = {"clean_accuracy": summary["mean_accuracy_personalized"],
-                   "note": f"{summary['clients']} clients ({section.get('data', 'the test split')}); before personalization "
-                           f"{summary['mean_accuracy_before']:.4f}; held-out client data, not the attacked sample"}
-    return row
+def teacher_model(bench):
+    folder, _ = bench.ours_run(*bench.reference)
+    path = RunFolder(folder).teacher_path
+    params = int(bench.teacher.count_params())
+    return Model(bench.teacher, digest_of(path), bytes=4 * params, bytes_note="float32 weights (not exported)",
+                 train_seconds=bench.training_seconds(*bench.reference, ("teacher",)),
+                 latency_us=keras_latency(bench.teacher, bench.data.test.texts, latency_texts(bench.args)))
 
 
-# ---------------------------------------------------------------- teachers and students trained here
+def tfidf_model(bench):
+    from tfcompress.baseline import fit_baseline
 
-def teacher_rows(args, data, workspace, run_teacher_name, run_seconds):
-    rows = []
-    path = RunFolder(args.run).teacher_path
-    teacher = load_model(path)
-    rows.append(_teacher_row(f"teacher: {run_teacher_name} (teaches the students)", run_teacher_name, teacher, path,
-                             run_seconds.get("teacher")))
-    for name in TEACHER_TYPES:
-        if name == run_teacher_name:
-            continue
-        model, path, seconds = train_or_load(f"teacher_{name}", workspace,
-                                             lambda n=name: train_other_teacher(n, data, args))
-        rows.append(_teacher_row(f"teacher: {name}", name, model, path, seconds))
-    return teacher, rows
+    started = time.time()
+    model = fit_baseline(bench.data, seed=bench.args.split_seed)
+    seconds = round(time.time() - started, 1)
+    digest = hashlib.sha256(json.dumps(model.settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Model(model, digest, bytes=model.nbytes(), bytes_note="gzip n-gram vocabulary, float32 idf and weights",
+                 train_seconds=seconds, latency_us=text_latency(model, bench.data.test.texts, latency_texts(bench.args)))
 
 
-def _teacher_row(name, short, model, path, seconds):
-    params = int(model.count_params())
-    return Row(name, "keras", f"{short} (teacher)", model, digest_of(path), bytes=4 * params,
-               bytes_note="float32 weights (not exported)", train_seconds=seconds)
+def fasttext_model(bench, seed):
+    path = bench.workspace.path(f"fasttext-seed{seed}.ftz")
+    started = time.time()
+    model, _ = tuned_fasttext(bench.data, path, seed=seed)
+    return Model(model, digest_of(path), bytes=os.path.getsize(path), train_seconds=round(time.time() - started, 1),
+                 latency_us=round(model.median_latency_us(bench.data.test.texts[:300]), 2))
 
 
-def train_or_load(name, workspace, train):
-    """A Keras model trained once and kept as OUT/.paper.partial/<name>.keras with its seconds."""
-    path = workspace.path(f"{name}.keras")
-    seconds = workspace.load(f"{name}.seconds.json", name)
+def ours_model(bench, preset, form, seed):
+    folder, _ = bench.ours_run(preset, seed)
+    run_folder = RunFolder(folder)
+    seconds = bench.training_seconds(preset, seed, ("distill", "qat"))
+    source, _ = load_exportable(folder)
+    if form == "float":
+        model = load_model(run_folder.student_path)
+        return Model(model, digest_of(run_folder.student_path), train_seconds=seconds,
+                     latency_us=keras_latency(model, bench.data.test.texts, latency_texts(bench.args)),
+                     certified=model)
+    tflite = TFLiteTextClassifier(run_folder.tflite_path, source.encoder)
+    return Model(tflite, digest_of(run_folder.tflite_path), bytes=os.path.getsize(run_folder.tflite_path),
+                 bytes_note="with everything the app ships (spec, vocabulary)", train_seconds=seconds,
+                 latency_us=tflite_latency(run_folder.tflite_path, source, bench.data.test.texts),
+                 certified="the int8 file: interval bounds are computed on the float student (its row)")
+
+
+def trained_int8(bench, stem, seed, train):
+    """A student trained once (kept as OUT/.paper.partial/<stem>.keras with its seconds) and its post-training int8
+    ``.tflite``, run through the student's own encoder."""
+    path = bench.workspace.path(f"{stem}.keras")
+    seconds = bench.workspace.load(f"{stem}.seconds.json", stem)
     if os.path.exists(path) and seconds is not None:
-        return load_model(path), path, seconds
-    log(f"training {name}")
-    start = time.time()
-    model = train()
-    seconds = round(time.time() - start, 1)
-    save_model(model, path)
-    workspace.keep(f"{name}.seconds.json", name, seconds)
-    return model, path, seconds
+        model = load_model(path)
+    else:
+        log(f"training {stem}")
+        started = time.time()
+        model = train()
+        seconds = round(time.time() - started, 1)
+        save_model(model, path)
+        bench.workspace.keep(f"{stem}.seconds.json", stem, seconds)
+    tflite_path = bench.workspace.path(f"{stem}.tflite")
+    if not os.path.exists(tflite_path):
+        write_bytes_atomic(convert_to_int8(model, model.encoder.encode(list(bench.data.train.texts))), tflite_path)
+    return Model(TFLiteTextClassifier(tflite_path, model.encoder), digest_of(tflite_path),
+                 bytes=os.path.getsize(tflite_path), train_seconds=seconds,
+                 latency_us=tflite_latency(tflite_path, model, bench.data.test.texts),
+                 certified="post-training int8 of a model trained without interval bounds")
 
 
 # The compared students read words as the literature builds them (FastGRNN and CNN: hashed ids; PRADO:
@@ -189,31 +310,21 @@ def train_or_load(name, workspace, train):
 LITERATURE_ENCODINGS = {"vocabulary": None, "transfer.typo_share": 0.0, "worst_case.weight": 0.0}
 
 
-def model_settings(args, teacher=None, student=None):
-    """The preset's settings for ``teacher`` / ``student`` (``--quick``: the quick epoch budget), with
-    the literature's encodings (``LITERATURE_ENCODINGS``)."""
+def model_settings(args, student, teacher=None):
+    """The main preset's settings for ``student`` (and ``teacher``; ``--quick``: the quick epoch budget), with the
+    literature's encodings (``LITERATURE_ENCODINGS``)."""
     epochs = QUICK["epochs"] if args.quick else None
-    return preset_settings(args.preset, teacher=teacher, student=student, teacher_epochs=epochs,
+    return preset_settings(args.presets[0], teacher=teacher, student=student,
                            student_epochs=epochs).with_changes(LITERATURE_ENCODINGS)
 
 
-def train_other_teacher(name, data, args):
-    """A registered teacher trained on the labels by the recipe, with the preset's budget for it."""
-    return train_teacher(model_settings(args, teacher=name), data, args.seed)
-
-
-def train_label_baseline(name, data, args):
-    """A student trained on the labels alone (no teacher) by the recipe."""
-    return train_baseline(model_settings(args, student=name), data, args.seed)
-
-
 def plain_kd_settings(args, name, run_settings):
-    """KD only (no explanation or adversarial term, no monitors) with the run's KD weights, temperature
-    and transfer set (``run_settings``: the run's ``Settings``); the student starts from random embeddings (not
-    the teacher's word vectors)."""
-    return model_settings(args, teacher=run_settings.teacher.name, student=name).with_changes({
-        **PLAIN_KD, "distillation": run_settings.distillation, "transfer.copies": run_settings.transfer.copies,
-        "schedule.monitor_examples": 0, "student.embedding_init": "random"})
+    """KD only (no explanation or adversarial term, no monitors) with the run's teacher, KD weights, temperature
+    and transfer set; the student starts from random embeddings (not the teacher's word vectors)."""
+    return model_settings(args, name, teacher=run_settings.teacher.name).with_changes({
+        **PLAIN_KD, "distillation": run_settings.distillation,
+        "transfer.copies": run_settings.transfer.copies, "schedule.monitor_examples": 0,
+        "student.embedding_init": "random"})
 
 
 def same_student_kd_settings(run_settings):
@@ -222,242 +333,23 @@ def same_student_kd_settings(run_settings):
     return run_settings.with_changes({**PLAIN_KD, "schedule.monitor_examples": 0})
 
 
-def train_kd_student(name, teacher, data, args, metrics, settings=None):
-    """KD only (no explanation or adversarial term), from the run's teacher on its transfer set."""
-    settings = settings or plain_kd_settings(args, name, Settings.from_dict(metrics["settings"]))
-    student, _ = make_student(settings, teacher, data, args.seed)
-    cache = TeacherOutputCache(RunFolder(args.run).teacher_outputs)
-    distill(student, teacher, data, settings, seed=args.seed, cache=cache, stage=f"plain KD {name}")
+def kd_student(bench, name, seed, settings):
+    """KD only, from the run's teacher on its transfer set (the teacher's outputs from the run's cache)."""
+    student, _ = make_student(settings, bench.teacher, bench.data, seed)
+    cache = TeacherOutputCache(RunFolder(bench.run_folder(*bench.reference)).teacher_outputs)
+    distill(student, bench.teacher, bench.data, settings, seed=seed, cache=cache, stage=f"plain KD {name}")
     return student
 
 
-def int8_row(name, short, model, seconds, data, workspace, stem):
-    """The int8 ``.tflite`` of a trained student (post-training quantization), kept beside it."""
-    path = workspace.path(f"{stem}.tflite")
-    if not os.path.exists(path):
-        write_bytes_atomic(convert_to_int8(model, model.encoder.encode(list(data.train.texts))), path)
-    tflite = TFLiteTextClassifier(path, model.encoder)
-    return Row(name, "tflite", short, tflite, digest_of(path), bytes=os.path.getsize(path), train_seconds=seconds,
-               latency_us=_tflite_latency(path, model, data.test.texts))
+def latency_texts(args):
+    return QUICK["latency_texts"] if args.quick else LATENCY_TEXTS
 
 
-def _tflite_latency(path, model, texts):
+def tflite_latency(path, model, texts):
     return round(TFLiteClassifier(path, num_threads=1).median_latency_us(model.encoder.encode(list(texts[:300]))), 2)
 
 
-def student_rows(args, data, workspace, teacher, metrics):
-    rows = []
-    for name in STUDENT_TYPES:
-        model, _, seconds = train_or_load(f"baseline_{name}", workspace,
-                                          lambda n=name: train_label_baseline(n, data, args))
-        rows.append(int8_row(f"baseline: {name} (no distillation), int8", f"{name} CE", model, seconds, data,
-                             workspace, f"baseline_{name}"))
-    for name in STUDENT_TYPES:
-        model, _, seconds = train_or_load(f"kd_{name}", workspace,
-                                          lambda n=name: train_kd_student(n, teacher, data, args, metrics))
-        rows.append(int8_row(f"plain KD: {name}, int8", f"{name} KD", model, seconds, data, workspace, f"kd_{name}"))
-    run_settings = Settings.from_dict(metrics["settings"])
-    if run_settings.vocabulary is not None:
-        name = run_settings.student.name
-        model, _, seconds = train_or_load(f"kd_same_{name}", workspace, lambda: train_kd_student(
-            name, teacher, data, args, metrics, settings=same_student_kd_settings(run_settings)))
-        rows.append(int8_row(f"plain KD: our {name} (same encoder, no robust training), int8", f"{name} KD same",
-                             model, seconds, data, workspace, f"kd_same_{name}"))
-    return rows
-
-
-def fasttext_row(args, data, workspace):
-    path = workspace.path("fasttext.ftz")
-    seconds = workspace.load("fasttext.seconds.json", "fasttext")
-    if os.path.exists(path) and seconds is not None:
-        model = load_fasttext(path, data.num_classes)
-    else:
-        log("training fastText")
-        start = time.time()
-        model = train_fasttext(data.train, data.num_classes, path, seed=args.seed,
-                               **({"epochs": QUICK["fasttext_epochs"], "cutoff": QUICK["fasttext_cutoff"]}
-                                  if args.quick else {}))
-        seconds = workspace.keep("fasttext.seconds.json", "fasttext", round(time.time() - start, 1))
-    return Row("fastText (supervised, bigrams, quantized .ftz)", "fasttext", "fastText", model, digest_of(path),
-               bytes=os.path.getsize(path), train_seconds=seconds, latency_us=round(model.median_latency_us(
-                   data.test.texts[:300]), 2))
-
-
-# ---------------------------------------------------------------- measurements
-
-def measure(row, data, sample, explained, teacher_maps, args, workspace):
-    test = data.test
-    key = {"digest": row.digest, "sample": sample, "seed": args.seed, "budget": QUERY_BUDGET}
-    figures = {"clean_accuracy": accuracy(row.model.predict_texts(list(test.texts)), test.labels)}
-    for recipe in RECIPES_ATTACKED:
-        name = f"attack_{row.digest}_{recipe}.json"
-        result = workspace.load(name, key)
-        if result is None:
-            log(f"{row.name}: {recipe} on {len(sample)} sentences")
-            result = attack_model(row.model, test.texts, test.labels, recipe, seed=args.seed, progress=False,
-                                  query_budget=QUERY_BUDGET, indices=sample)
-            result = workspace.keep(name, key, {k: result[k] for k in (
-                "clean_accuracy", "accuracy_under_attack", "attack_success_rate", "seconds_per_attacked_example")})
-        figures[recipe] = result
-    rates = [figures[recipe]["attack_success_rate"] for recipe in RECIPES_ATTACKED]
-    figures["attack_success_rate"] = float(np.mean([r for r in rates if r is not None])) if any(
-        r is not None for r in rates) else None
-    figures["fidelity"] = fidelity_to_teacher(row, explained, teacher_maps, args, workspace)
-    return figures
-
-
-def teacher_shap_maps(teacher, teacher_digest, texts, args, workspace):
-    key = {"digest": teacher_digest, "texts": texts, "max_evals": args.max_evals}
-    maps = workspace.load("teacher_shap.json", key)
-    if maps is None:
-        log(f"teacher shap on {len(texts)} sentences")
-        maps, _ = shap_attributions(teacher, texts, max_evals=args.max_evals)
-        maps = workspace.keep("teacher_shap.json", key, maps)
-    return maps
-
-
-def fidelity_to_teacher(row, texts, teacher_maps, args, workspace):
-    key = {"digest": row.digest, "texts": texts, "max_evals": args.max_evals}
-    name = f"fidelity_{row.digest}.json"
-    kept = workspace.load(name, key)
-    if kept is None:
-        targets = [item["target"] for item in teacher_maps]
-        maps, _ = shap_attributions(row.model, texts, target=targets, max_evals=args.max_evals)
-        scores = fidelity(teacher_maps, maps, k=5)
-        kept = workspace.keep(name, key, {"spearman": scores["spearman"], "top_k_overlap": scores["top_k_overlap"],
-                                          "num_sentences": scores["num_sentences"]})
-    return kept
-
-
-# ---------------------------------------------------------------- outputs
-
-COLUMNS = ["model", "kind", "short", "clean_accuracy", "deepwordbug_accuracy", "pruthi_accuracy", "pwws_accuracy",
-           "textfooler_accuracy",
-           "attack_success_rate", "fidelity_spearman", "bytes", "latency_us", "train_seconds", "note"]
-
-
-def table_rows(rows):
-    out = []
-    for row in rows:
-        f = row.figures
-        out.append({
-            "model": row.name, "kind": row.kind, "short": row.short, "clean_accuracy": f.get("clean_accuracy"),
-            **{f"{recipe}_accuracy": f[recipe]["accuracy_under_attack"] if recipe in f else None
-               for recipe in RECIPES_ATTACKED},
-            "attack_success_rate": f.get("attack_success_rate"),
-            "fidelity_spearman": f["fidelity"]["spearman"] if "fidelity" in f else None,
-            "bytes": row.bytes, "latency_us": row.latency_us, "train_seconds": row.train_seconds,
-            "note": "; ".join(note for note in (row.bytes_note, f.get("note", "")) if note)})
-    return out
-
-
-def _fmt(value, digits=4):
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
-HEADER = ("model", "clean acc.", "DeepWordBug acc.", "Pruthi acc.", "PWWS acc.", "TextFooler acc.", "attack success",
-          "fidelity (Spearman)", "bytes", "latency (us)", "train (s)")
-
-
-def results_table(table):
-    """The markdown table of ``table_rows`` (docs/results.md renders the committed one: benchmarks/render.py)."""
-    def line(r):
-        size = _fmt(r["bytes"]) + (" *" if r["note"].startswith("float32") else "")
-        return (r["model"], _fmt(r["clean_accuracy"]), _fmt(r["deepwordbug_accuracy"], 3),
-                _fmt(r.get("pruthi_accuracy"), 3), _fmt(r["pwws_accuracy"], 3),
-                _fmt(r["textfooler_accuracy"], 3), _fmt(r["attack_success_rate"], 3), _fmt(r["fidelity_spearman"], 3),
-                size, _fmt(r["latency_us"], 1), _fmt(r["train_seconds"], 0))
-
-    return markdown_table(HEADER, [line(r) for r in table])
-
-
-# Issue 15's acceptance: accuracy under each attack at least this, and above fastText's.
-ROBUSTNESS_FLOORS = {"deepwordbug": 0.50, "pruthi": 0.55, "pwws": 0.25, "textfooler": 0.10}
-
-
-def targets(table):
-    """Issue 8's targets (ours int8 against every baseline student and fastText) and issue 15's."""
-    ours = next(r for r in table if r["model"].startswith("ours") and r["kind"] == "tflite")
-    peers = [r for r in table if r["model"].startswith(("baseline", "plain KD", "fastText"))]
-    fasttext = next(r for r in peers if r["kind"] == "fasttext")
-    best_clean = max(r["clean_accuracy"] for r in peers if r["kind"] != "fasttext")
-    same = next((r for r in peers if r["short"].endswith("KD same")), None)
-    return {
-        **{f"{recipe}_at_least_{floor}_and_above_fasttext": ours[f"{recipe}_accuracy"] is not None and
-           ours[f"{recipe}_accuracy"] >= floor and ours[f"{recipe}_accuracy"] > fasttext[f"{recipe}_accuracy"]
-           for recipe, floor in ROBUSTNESS_FLOORS.items()},
-        "clean_within_1_point_of_the_same_student_with_plain_kd": None if same is None else
-        ours["clean_accuracy"] >= same["clean_accuracy"] - 0.01,
-        **{f"highest_accuracy_under_{recipe}": all(
-            ours[f"{recipe}_accuracy"] >= r[f"{recipe}_accuracy"] for r in peers) for recipe in RECIPES_ATTACKED},
-        "clean_within_1_point_of_best_baseline_student": ours["clean_accuracy"] >= best_clean - 0.01,
-        "best_baseline_student_clean_accuracy": best_clean,
-        "size_at_most_100_kb": ours["bytes"] <= 100_000,
-        "latency_no_worse_than_fasttext": ours["latency_us"] <= fasttext["latency_us"],
-    }
-
-
-def save_plot(table, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    for r in table:
-        if r["bytes"] and r["clean_accuracy"] is not None:
-            left.scatter(r["bytes"] / 1000, r["clean_accuracy"], marker="*" if r["model"].startswith("ours") else "o",
-                         s=140 if r["model"].startswith("ours") else 50)
-            left.annotate(r["short"], (r["bytes"] / 1000, r["clean_accuracy"]), fontsize=7,
-                          xytext=(4, 3), textcoords="offset points")
-    left.set_xscale("log")
-    left.set(xlabel="model size (KB, log scale; teachers: float32 weights)", ylabel="clean test accuracy",
-             title="accuracy vs size")
-    attacked = [r for r in table if r["deepwordbug_accuracy"] is not None]
-    positions = np.arange(len(attacked))
-    width = 0.2
-    for offset, key in enumerate(["clean_accuracy", *[f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED]]):
-        right.bar(positions + (offset - 1.5) * width, [r[key] for r in attacked], width, label=key.replace("_", " "))
-    right.set_xticks(positions, [r["short"] for r in attacked], rotation=45, ha="right", fontsize=8)
-    right.set(ylabel="accuracy", title="clean vs under attack (same sentences)")
-    right.legend(fontsize=7)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
-    write_bytes_atomic(buffer.getvalue(), path)
-
-
-def write_results(report, table, out):
-    write_json_atomic(report, os.path.join(out, "paper.json"))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(table)
-    write_bytes_atomic(buffer.getvalue().encode(), os.path.join(out, "paper.csv"))
-    lines = ["# Paper-style benchmark", "",
-             f"- command: `{report['command']}` ({report['seconds']:.0f} s, {report['machine']})",
-             f"- dataset `{report['dataset']}`, seed {report['seed']}; attacks on the same {report['num_examples']} "
-             f"test sentences (query budget {QUERY_BUDGET}); fidelity on the first {report['num_explain']} of them "
-             f"(shap, {report['max_evals']} evaluations a sentence); versions: "
-             + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
-             "", results_table(table), "",
-             "\\* teachers are not exported: their size is their float32 weights. Latency: batch 1, one thread, "
-             "tokenization excluded (teachers: Keras, all threads). Personalization: mean accuracy over clients "
-             "on their own held-out data.", "",
-             "Targets (ours int8 vs every baseline student and fastText): "
-             + ", ".join(f"{k} {v}" for k, v in report["targets"].items()), ""]
-    write_bytes_atomic("\n".join(lines).encode(), os.path.join(out, "paper.md"))
-    save_plot(table, os.path.join(out, "paper.png"))
-
-
-def _keras_latency(model, texts, count=LATENCY_TEXTS):
+def keras_latency(model, texts, count):
     timings = []
     ids = model.encoder.encode(list(texts[:count]))
     call = model.trimmed if hasattr(model, "trimmed") else (lambda x: x)
@@ -468,74 +360,306 @@ def _keras_latency(model, texts, count=LATENCY_TEXTS):
     return round(float(np.median(timings)), 1)
 
 
+def text_latency(model, texts, count):
+    """Median time of ``predict_texts`` on one text (a model whose front end is not separable)."""
+    timings = []
+    for text in texts[:count]:
+        start = time.perf_counter()
+        model.predict_texts([text])
+        timings.append((time.perf_counter() - start) * 1e6)
+    return round(float(np.median(timings)), 1)
+
+
+# ---------------------------------------------------------------- measurements
+
+def measure(bench, name, seed):
+    """One finished row: the model of ``name`` at ``seed`` trained (or reused) and measured."""
+    built = build(bench, name, seed)
+    test, args = bench.data.test, bench.args
+    settings = bench.run_settings
+    figures = {"row": name, "model": LABELS[name].format(teacher=settings.teacher.name, student=settings.student.name),
+               "seed": seed if name in SEEDED else None, "digest": built.digest,
+               "clean_accuracy": accuracy(built.model.predict_texts(list(test.texts)), test.labels)}
+    key = {"digest": built.digest, "sample": bench.sample, "budget": QUERY_BUDGET}
+    for recipe in RECIPES_ATTACKED:
+        kept = f"attack_{built.digest}_{recipe}.json"
+        result = bench.workspace.load(kept, key)
+        if result is None:
+            log(f"{row_key(name, seed)}: {recipe} on {len(bench.sample)} sentences")
+            result = attack_model(built.model, test.texts, test.labels, recipe, seed=args.split_seed, progress=False,
+                                  query_budget=QUERY_BUDGET, indices=bench.sample)
+            result = bench.workspace.keep(kept, key, {k: result[k] for k in (
+                "accuracy_under_attack", "attack_success_rate", "seconds_per_attacked_example")})
+        figures[f"{recipe}_accuracy"] = result["accuracy_under_attack"]
+        figures[f"{recipe}_success_rate"] = result["attack_success_rate"]
+    figures["certified_typo_accuracy"], figures["certified_note"] = certified_typo(bench, built.certified)
+    figures.update(explanation_fidelity(bench, name, built.model))
+    figures.update({"bytes": built.bytes, "bytes_note": built.bytes_note, "latency_us": built.latency_us,
+                    "train_seconds": built.train_seconds, "measured": time.strftime("%Y-%m-%d"),
+                    "versions": versions()})
+    return figures
+
+
+def certified_typo(bench, model):
+    """(certified accuracy on the attacked sentences under one character edit of every word, note): defined for a
+    closed-vocabulary student with interval bounds; otherwise (None, why)."""
+    from tfcompress.robustness.certify import certify, typo_candidates
+
+    if not hasattr(model, "worst_case_logits") or not hasattr(getattr(model, "encoder", None), "reachable_ids"):
+        return None, model if isinstance(model, str) else "not applicable: no interval bounds over an enumerable set"
+    texts = [bench.data.test.texts[index] for index in bench.sample]
+    labels = [int(bench.data.test.labels[index]) for index in bench.sample]
+    result = certify(model, texts, labels, lambda text: typo_candidates(model.encoder, text))
+    return result["certified_accuracy"], "interval bounds, one character edit of every word at once"
+
+
+def explains_itself(model):
+    """Whether the model computes its own word contributions (the explanation the phone gets from the file)."""
+    try:
+        return bool(getattr(model, "explains_itself", False))
+    except (AttributeError, ValueError, TypeError):
+        return False
+
+
+def explanation_fidelity(bench, name, model):
+    """Spearman of the explanation the phone gets (the model's own contributions when it explains itself, else
+    shap) against the teacher's shap, for the teacher's predicted class (kept)."""
+    if name == "teacher":
+        return {"fidelity_spearman": 1.0, "fidelity_explanation": "shap (the reference)"}
+    teacher_maps = bench.teacher_maps()
+    targets = [item["target"] for item in teacher_maps]
+    own = explains_itself(model)
+    if own:
+        maps = contribution_maps(model, bench.explained, target=targets)
+    else:
+        maps, _ = shap_attributions(model, bench.explained, target=targets, max_evals=bench.args.max_evals)
+    scores = fidelity(teacher_maps, maps, k=5)
+    return {"fidelity_spearman": scores["spearman"], "fidelity_sentences": scores["num_sentences"],
+            "fidelity_explanation": "its own word contributions" if own else "shap"}
+
+
+# ---------------------------------------------------------------- the plan, the results and the table
+
+def planned(args):
+    """Every row key the benchmark measures, in the order it measures them: all rows at the first seed, then the
+    seeded rows at each further seed (so a partial table has every row)."""
+    names = [name for name, _, _ in ROWS if not name.startswith("ours_") or name.split("_")[1] in args.presets]
+    keys = [row_key(name, args.seeds[0]) for name in names]
+    keys += [row_key(name, seed) for seed in args.seeds[1:] for name in names if name in SEEDED]
+    return keys
+
+
+def minutes(key):
+    name = key.split("/")[0]
+    for prefix in (name, name.rsplit("_", 1)[0], name.split("_")[0]):
+        if prefix in MINUTES:
+            return MINUTES[prefix]
+    return 10
+
+
+def load_results(out):
+    path = os.path.join(out, f"{RESULTS}.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        kept = json.load(handle)
+    return kept.get("measured_rows", {}) if isinstance(kept, dict) else {}
+
+
+FIGURES = ("clean_accuracy", *(f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED), "certified_typo_accuracy",
+           "fidelity_spearman", "bytes", "latency_us", "train_seconds")
+
+
+def summarize(measured):
+    """One table row per model: each figure's mean and spread over the seeds measured, in ``ROWS`` order."""
+    table = []
+    for name, label, _ in ROWS:
+        rows = [row for key, row in measured.items() if key.split("/")[0] == name]
+        if not rows:
+            continue
+        entry = {"row": name, "model": rows[0].get("model", label),
+                 "seeds": sorted(row["seed"] for row in rows if row.get("seed") is not None)}
+        for figure in FIGURES:
+            values = [row[figure] for row in rows if row.get(figure) is not None]
+            entry[figure] = float(np.mean(values)) if values else None
+            entry[f"{figure}_std"] = float(np.std(values)) if len(values) > 1 else None
+        entry["notes"] = sorted({note for row in rows for note in (row.get("bytes_note"), row.get("certified_note"))
+                                 if note})
+        table.append(entry)
+    return table
+
+
+def targets(table):
+    """For ours int8 (each tier): whether it is above every peer and baseline row (the teacher and our other rows
+    aside) on clean accuracy and under each attack, on the seed means."""
+    found = {}
+    others = [row for row in table if row["row"] != "teacher" and not row["row"].startswith("ours_")]
+    for ours in (row for row in table if row["row"].startswith("ours_") and row["row"].endswith("_int8")):
+        for figure in ("clean_accuracy", *(f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED)):
+            values = [row[figure] for row in others if row[figure] is not None]
+            if ours[figure] is not None and values:
+                found[f"{ours['row']}_above_every_peer_and_baseline_on_{figure}"] = bool(ours[figure] > max(values))
+    return found
+
+
+def personalization_note(path):
+    """Personalization's gain on natural clients, from the committed ``benchmarks/personalization.py`` results."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        natural = json.load(handle).get("natural", {})
+    default = next((value for key, value in natural.items() if key.endswith("(default)")), {})
+    summary = default.get("summary", {}) if isinstance(default, dict) else {}
+    if summary.get("mean_accuracy_before") is None:
+        return None
+    return (f"Personalization (`benchmarks/personalization.py`, the default method on {summary['clients']} natural "
+            f"clients, each on its own held-out texts): mean client accuracy {summary['mean_accuracy_before']:.4f} "
+            f"before, {summary['mean_accuracy_personalized']:.4f} after ({summary['mean_gain_points']:+.2f} points); "
+            f"{summary['clients_worse']} of {summary['clients']} clients worse.")
+
+
+def spread(value, std, digits):
+    if value is None:
+        return "-"
+    text = f"{value:.{digits}f}" if isinstance(value, float) and digits is not None else f"{int(round(value)):,}"
+    return text if std is None else f"{text} ± {std:.{digits if digits is not None else 0}f}"
+
+
+HEADER = ("model", "seeds", "clean acc.", "DeepWordBug acc.", "Pruthi acc.", "PWWS acc.", "TextFooler acc.",
+          "certified typo acc.", "fidelity (Spearman)", "bytes", "latency (us)", "train (s)")
+
+
+def results_table(table):
+    """The markdown table of ``summarize`` (docs/results.md renders the committed one: benchmarks/render.py)."""
+    def line(row):
+        return (row["model"], ", ".join(map(str, row["seeds"])) or "-",
+                spread(row["clean_accuracy"], row["clean_accuracy_std"], 4),
+                *(spread(row[f"{recipe}_accuracy"], row[f"{recipe}_accuracy_std"], 3) for recipe in RECIPES_ATTACKED),
+                spread(row["certified_typo_accuracy"], row["certified_typo_accuracy_std"], 3),
+                spread(row["fidelity_spearman"], row["fidelity_spearman_std"], 3),
+                spread(row["bytes"], None, None), spread(row["latency_us"], None, 1),
+                spread(row["train_seconds"], None, None))
+    return markdown_table(HEADER, [line(row) for row in table])
+
+
+def write_results(report, out):
+    write_json_atomic(report, os.path.join(out, f"{RESULTS}.json"))
+    columns = ["model", "row", "seeds", *(name for figure in FIGURES for name in (figure, f"{figure}_std"))]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(report["rows"])
+    write_bytes_atomic(buffer.getvalue().encode(), os.path.join(out, f"{RESULTS}.csv"))
+    lines = ["# Headline benchmark", "",
+             f"- command: `{report['command']}` ({report['machine']})",
+             f"- dataset `{report['dataset']}`, split seed {report['split_seed']}, student seeds {report['seeds']}; "
+             f"attacks on the same {report['num_examples']} test sentences (query budget {QUERY_BUDGET}); fidelity "
+             f"on the first {report['num_explain']} of them; mean ± spread (population std) over the seeds measured",
+             "", results_table(report["rows"]), "",
+             "Teachers are not exported: their bytes are their float32 weights. Latency: batch 1, one thread, "
+             "tokenization excluded (teacher and TF-IDF: Keras or scikit-learn on one text). Rows left: "
+             + (", ".join(report["left"]) or "none") + ".", ""]
+    if report.get("personalization"):
+        lines += [report["personalization"], ""]
+    lines += ["Ours int8 against every peer and baseline row (the teacher and our other rows aside; seed means): "
+              + (", ".join(f"{key} {value}" for key, value in report["targets"].items()) or "-"), ""]
+    write_bytes_atomic("\n".join(lines).encode(), os.path.join(out, f"{RESULTS}.md"))
+    save_plot(report["rows"], os.path.join(out, f"{RESULTS}.png"))
+
+
+def save_plot(table, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for row in table:
+        if row["bytes"] and row["clean_accuracy"] is not None:
+            ours = row["row"].startswith("ours")
+            left.scatter(row["bytes"] / 1000, row["clean_accuracy"], marker="*" if ours else "o", s=140 if ours else 50)
+            left.annotate(row["row"], (row["bytes"] / 1000, row["clean_accuracy"]), fontsize=7, xytext=(4, 3),
+                          textcoords="offset points")
+    left.set_xscale("log")
+    left.set(xlabel="model size (KB, log scale; teachers: float32 weights)", ylabel="clean test accuracy",
+             title="accuracy vs size")
+    attacked = [row for row in table if row["deepwordbug_accuracy"] is not None]
+    positions, width = np.arange(len(attacked)), 0.16
+    for offset, key in enumerate(["clean_accuracy", *[f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED]]):
+        right.bar(positions + (offset - 2) * width, [row[key] or 0 for row in attacked], width,
+                  label=key.replace("_", " "))
+    right.set_xticks(positions, [row["row"] for row in attacked], rotation=45, ha="right", fontsize=8)
+    right.set(ylabel="accuracy", title="clean vs under attack (same sentences)")
+    right.legend(fontsize=7)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    write_bytes_atomic(buffer.getvalue(), path)
+
+
+def report_of(measured, args, left, argv):
+    table = summarize(measured)
+    return {
+        "command": "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "dataset": args.data or args.dataset, "split_seed": args.split_seed, "seeds": args.seeds,
+        "presets": args.presets, "num_examples": args.num_examples, "num_explain": args.num_explain,
+        "query_budget": QUERY_BUDGET, "recipes": list(RECIPES_ATTACKED), "quick": args.quick,
+        "machine": f"{os.cpu_count()} CPU cores", "rows": table, "targets": targets(table), "left": left,
+        "personalization": personalization_note(args.personalization), "measured_rows": measured,
+    }
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default=None, help="the main job's folder (default: runs/<preset>)")
-    parser.add_argument("--preset", default="default", choices=["quick", "default"])
+    parser.add_argument("--run", default=None, help="a finished `tfcompress run` folder of the main preset at the "
+                                                    "first seed, reused as ours (and its teacher)")
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=["quick", *PRESETS])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="student seeds")
     parser.add_argument("--dataset", default="rotten_tomatoes")
     parser.add_argument("--data", help="a CSV/TSV/JSONL file instead of a bundled dataset")
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--label-column", default="label")
     parser.add_argument("--num-examples", type=int, default=500, help="attacked test sentences")
-    parser.add_argument("--num-explain", type=int, default=100, help="of those, sentences explained with shap")
+    parser.add_argument("--num-explain", type=int, default=100, help="of those, sentences explained")
     parser.add_argument("--max-evals", type=int, default=200, help="shap evaluations per sentence")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="CI smoke: the quick preset's main job; the other "
-                                                             "rows on 300 training examples, 1 epoch; 5 attacked "
-                                                             "and 3 explained sentences")
-    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--render", action="store_true", help="write the table from OUT/paper.json, train nothing")
+    parser.add_argument("--quick", action="store_true", help="CI smoke: the quick preset's run as ours, one seed; "
+                                                             "the other rows on 300 training examples, 1 epoch; 5 "
+                                                             "attacked and 3 explained sentences")
+    parser.add_argument("--personalization", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                  "results", "personalization.json"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = parser.parse_args(argv)
+    args.split_seed = 0
     if args.quick:
-        args.preset = "quick"
+        args.presets, args.seeds = ["quick"], args.seeds[:1]
         args.num_examples, args.num_explain, args.max_evals = QUICK["num_examples"], QUICK["num_explain"], \
             QUICK["max_evals"]
-    args.run = args.run or (os.path.join(args.out, ".paper.partial", "run") if args.quick else f"runs/{args.preset}")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    started = time.time()
     os.makedirs(args.out, exist_ok=True)
-    workspace = open_workspace(args.out)
-    log(f"main job in {args.run}")
-    metrics, run_seconds = run_main_job(args, workspace)
-    source = args.data or args.dataset
-    data = datasets.load(source, seed=args.seed, text_column=args.text_column, label_column=args.label_column)
-    if args.quick:
-        data = dataclasses.replace(data, train=data.train.take(QUICK["max_train_examples"]),
-                                   validation=data.validation.take(QUICK["max_validation_examples"]),
-                                   test=data.test.take(QUICK["max_test_examples"]))
-    args.data_split = data
-    teacher, rows = teacher_rows(args, data, workspace, metrics["settings"]["teacher"]["name"], run_seconds)
-    rows += student_rows(args, data, workspace, teacher, metrics)
-    rows += ours_rows(args, metrics, run_seconds)
-    rows.append(fasttext_row(args, data, workspace))
-    for row in rows:
-        if row.kind == "keras" and row.latency_us is None:
-            row.latency_us = _keras_latency(row.model, data.test.texts,
-                                            QUICK["latency_texts"] if args.quick else LATENCY_TEXTS)
-    sample = select_sample(len(data.test.texts), args.num_examples, args.seed)
-    explained = [data.test.texts[i] for i in sample[:args.num_explain]]
-    teacher_maps = teacher_shap_maps(teacher, rows[0].digest, explained, args, workspace)
-    for row in rows:
-        log(f"measuring {row.name}")
-        row.figures = measure(row, data, sample, explained, teacher_maps, args, workspace)
-    personalized = personalized_row(metrics)
-    if personalized:
-        rows.append(personalized)
-    table = table_rows(rows)
-    report = {
-        "command": "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "dataset": source, "seed": args.seed, "num_examples": len(sample), "num_explain": len(explained),
-        "max_evals": args.max_evals, "query_budget": QUERY_BUDGET, "recipes": list(RECIPES_ATTACKED),
-        "run": args.run, "preset": args.preset, "quick": args.quick, "versions": versions(),
-        "machine": f"{os.cpu_count()} CPU cores", "sample_indices": sample, "rows": table,
-        "targets": targets(table), "seconds": round(time.time() - started, 1),
-    }
-    write_results(report, table, args.out)
-    print(results_table(table))
+    measured = load_results(args.out)
+    plan = planned(args)
+    left = [key for key in plan if key not in measured]
+    log(f"{len(plan) - len(left)} of {len(plan)} rows measured; left: {left or 'none'} (roughly "
+        f"{sum(minutes(key) for key in left) / 60:.1f} h on 2 CPU cores)")
+    bench = None if args.render or not left else Bench(args)
+    for key in ([] if args.render else left):
+        name, _, seed = key.partition("/seed")
+        seed = int(seed) if seed else args.seeds[0]
+        log(f"measuring {key}")
+        measured[key] = measure(bench, name, seed)
+        write_results(report_of(measured, args, [k for k in plan if k not in measured], argv), args.out)
+        log(f"{key} done; commit {os.path.join(args.out, RESULTS + '.json')} to keep it")
+    report = report_of(measured, args, [key for key in plan if key not in measured], argv)
+    write_results(report, args.out)
+    print(results_table(report["rows"]))
     return report
+
 
 
 if __name__ == "__main__":

@@ -343,21 +343,36 @@ def datasets_section(rows):
                         "int8 - baseline (points)", "wall"), table)))
 
 
+def mean_spread(row, figure, fmt):
+    """A summarized figure of ``benchmarks/paper.py`` as 'mean ± spread' (the mean alone for one seed)."""
+    value, std = row.get(figure), row.get(f"{figure}_std")
+    if value is None:
+        return "-"
+    return fmt(value) if std is None else f"{fmt(value)} ± {fmt(std)}"
+
+
 def paper_section(paper):
     relative = os.path.join(RESULTS, "paper.json")
-    rows = [(row.get("model"), accuracy(row.get("clean_accuracy")),
-             *(share(row.get(f"{name}_accuracy")) for name in RECIPES), share(row.get("attack_success_rate")),
-             share(row.get("fidelity_spearman")), size(row.get("bytes")), cell(row.get("latency_us"), "{:.1f}"),
-             seconds(row.get("train_seconds"))) for row in paper.get("rows", [])]
-    return "\n".join((
+    rows = [(row.get("model"), ", ".join(map(str, row.get("seeds", []))) or "-",
+             mean_spread(row, "clean_accuracy", accuracy),
+             *(mean_spread(row, f"{name}_accuracy", share) for name in RECIPES),
+             mean_spread(row, "certified_typo_accuracy", share), mean_spread(row, "fidelity_spearman", share),
+             size(row.get("bytes")), cell(row.get("latency_us"), "{:.1f}"), seconds(row.get("train_seconds")))
+            for row in paper.get("rows", [])]
+    left = paper.get("left")
+    parts = [
         "## Paper-style comparison", "",
-        source_line(relative, paper, f"`benchmarks/paper.py` on run `{paper.get('run', '-')}` (the "
-                    f"`{paper.get('preset', '-')}` preset's student of that run, hashed words), "
-                    f"{paper.get('num_examples', '-')} attacked test sentences; teachers' bytes are their float32 "
-                    "weights (not exported)"), "",
-        markdown_table(("model", "clean acc.", *RECIPE_TITLES.values(), "attack success", "fidelity (Spearman)",
-                        "bytes", "latency (us)", "train (s)"), rows), "",
-        "![accuracy vs size, clean and under attack](../benchmarks/results/paper.png)"))
+        source_line(relative, paper, f"`benchmarks/paper.py`: every row on the standard split, student seeds "
+                    f"{paper.get('seeds', '-')} (mean ± spread), {paper.get('num_examples', '-')} attacked test "
+                    "sentences; teachers' bytes are their float32 weights (not exported)"), "",
+        markdown_table(("model", "seeds", "clean acc.", *RECIPE_TITLES.values(), "certified typo acc.",
+                        "fidelity (Spearman)", "bytes", "latency (us)", "train (s)"), rows)]
+    if left:
+        parts += ["", f"Rows not measured yet: {', '.join(left)}."]
+    if paper.get("personalization"):
+        parts += ["", paper["personalization"]]
+    parts += ["", "![accuracy vs size, clean and under attack](../benchmarks/results/paper.png)"]
+    return "\n".join(parts)
 
 
 def teacher_precision_section(precision):
