@@ -38,28 +38,11 @@ from tfcompress.atomic import write_json_atomic, write_text_atomic
 
 ROWS = ("registered", "callable")
 SEEDS = (0, 1, 2)
-TEACHER_PATH_VARIABLE = "TFCOMPRESS_BENCHMARK_TEACHER"
+TEACHER_PATH_VARIABLE = "TFCOMPRESS_BENCHMARK_TEACHER"  # read by teacher_function/teachers.py
 ATTACKS = ("deepwordbug", "pwws")
 MAX_GAP_POINTS = 1.5
 
 
-class _SavedTeacherFunction:
-    """A saved tfcompress teacher called as a plain function (texts -> logits), loaded on its first call from the
-    path in ``TFCOMPRESS_BENCHMARK_TEACHER``: what a user with only a callable classifier gives the run."""
-
-    def __init__(self):
-        self.model = None
-        self.__name__ = "minilm_function"
-
-    def __call__(self, texts):
-        if self.model is None:
-            from tfcompress.models import load_model
-
-            self.model = load_model(os.environ[TEACHER_PATH_VARIABLE])
-        return self.model.predict_texts(list(texts))
-
-
-minilm_function = _SavedTeacherFunction()
 
 
 def run_row(name, seed, workspace, python):
@@ -72,9 +55,11 @@ def run_row(name, seed, workspace, python):
         if not os.path.exists(teacher):
             raise FileNotFoundError(f"the callable row wraps the registered row's teacher: run that row first ({teacher})")
         command += ["--teacher", "teachers:minilm_function"]
-        benchmarks = os.path.dirname(os.path.abspath(__file__))
-        environment.update({TEACHER_PATH_VARIABLE: teacher,
-                            "PYTHONPATH": os.pathsep.join(filter(None, [benchmarks, environment.get("PYTHONPATH")]))})
+        # Only this folder goes on the path: benchmarks/ itself holds modules (datasets.py) that would shadow the
+        # packages of the same names that textattack imports.
+        function_folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teacher_function")
+        environment.update({TEACHER_PATH_VARIABLE: teacher, "PYTHONPATH": os.pathsep.join(
+            filter(None, [function_folder, environment.get("PYTHONPATH")]))})
     else:
         command += ["--teacher", "minilm"]
     print(f"[teachers] {name}: {' '.join(command)}", file=sys.stderr, flush=True)
