@@ -28,7 +28,7 @@ ships); latency (median, batch 1, one thread, tokenization excluded); training s
 personalization's gain on natural clients from ``benchmarks/results/personalization.json``.
 
 Resuming: each finished row (a model at a seed) goes into ``OUT/paper.json`` as soon as it is measured (commit it:
-a rerun on any machine skips the rows it holds); trained models, the runs, the teacher's outputs and finished
+a rerun on any machine skips the rows it holds, except ours when the preset's recipe has changed since); trained models, the runs, the teacher's outputs and finished
 attacks are kept in ``OUT/.paper.partial/``. The command first prints the rows left and roughly how long they
 take. ``--render`` writes the table from ``paper.json`` without training.
 """
@@ -151,12 +151,7 @@ class Bench:
                 self.ours_run(*self.reference)
                 if not os.path.exists(RunFolder(folder).teacher_path):
                     RunFolder(folder).take_teacher_from(reference)
-            config = RunConfig(out=folder, preset=preset, dataset=self.args.dataset, data=self.args.data,
-                               text_column=self.args.text_column, label_column=self.args.label_column,
-                               seed=self.args.split_seed, student_seed=seed,
-                               held_out_users=None if self.args.quick else 0, robustness_examples=0,
-                               explanation_examples=0, skip=() if self.args.quick else ("personalization",))
-            metrics = run(config)
+            metrics = run(run_config(self.args, preset, seed, folder))
             self._runs[preset, seed] = (folder, metrics)
             self._keep_stage_seconds(preset, seed, metrics)
         return self._runs[preset, seed]
@@ -201,6 +196,25 @@ class Bench:
                 maps = self.workspace.keep("teacher_shap.json", key, maps)
             self._teacher_maps = maps
         return self._teacher_maps
+
+
+def run_config(args, preset, seed, folder):
+    """The ``tfcompress run`` of our row for ``preset`` at student ``seed``: the standard split, no users held out
+    (the quick smoke keeps its run's own settings), measured here rather than by the run."""
+    return RunConfig(out=folder, preset=preset, dataset=args.dataset, data=args.data, text_column=args.text_column,
+                     label_column=args.label_column, seed=args.split_seed, student_seed=seed,
+                     held_out_users=None if args.quick else 0, robustness_examples=0, explanation_examples=0,
+                     skip=() if args.quick else ("personalization",))
+
+
+def is_current(key, row, args):
+    """Whether a kept row was measured with what it trains now: one of ours whose run's fingerprint differs (the
+    preset's recipe changed since) is measured again."""
+    name, _, seed = key.partition("/seed")
+    if not name.startswith("ours_"):
+        return True
+    preset = name.split("_")[1]
+    return row.get("fingerprint") == run_config(args, preset, int(seed), "unused").fingerprints()[0]
 
 
 def load_split(args):
@@ -394,6 +408,8 @@ def measure(bench, name, seed):
         figures[f"{recipe}_success_rate"] = result["attack_success_rate"]
     figures["certified_typo_accuracy"], figures["certified_note"] = certified_typo(bench, built.certified)
     figures.update(explanation_fidelity(bench, name, built.model))
+    if name.startswith("ours_"):
+        figures["fingerprint"] = bench.ours_run(name.split("_")[1], seed)[1]["fingerprint"]
     figures.update({"bytes": built.bytes, "bytes_note": built.bytes_note, "latency_us": built.latency_us,
                     "train_seconds": built.train_seconds, "measured": time.strftime("%Y-%m-%d"),
                     "versions": versions()})
@@ -643,6 +659,10 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     measured = load_results(args.out)
+    stale = sorted(key for key, row in measured.items() if not is_current(key, row, args))
+    if stale:
+        log(f"measured with an earlier recipe, so measured again: {stale}")
+        measured = {key: row for key, row in measured.items() if key not in stale}
     plan = planned(args)
     left = [key for key in plan if key not in measured]
     log(f"{len(plan) - len(left)} of {len(plan)} rows measured; left: {left or 'none'} (roughly "

@@ -337,7 +337,7 @@ def datasets_section(rows):
              for row in rows]
     return "\n".join((
         "## Bundled datasets against the TF-IDF baseline", "",
-        source_line(relative, {"rows": rows}, "`benchmarks/datasets.py`: `tfcompress run --dataset NAME --preset "
+        source_line(relative, {"rows": rows}, "`benchmarks/bundled_datasets.py`: `tfcompress run --dataset NAME --preset "
                     "PRESET --seed 0` into an empty folder, every stage on"), "",
         markdown_table(("dataset", "preset", "classes", "TF-IDF + LR", "teacher", "student", "int8",
                         "int8 - baseline (points)", "wall"), table)))
@@ -600,7 +600,7 @@ def pooling_block(labelled, quick):
 
 def documents_block(pooling, bag, datasets_rows):
     """docs/datasets.md's table of newsgroups_long's quick runs: the cnn and the bag of words, from the wide cnn
-    teacher and from the baseline (the preset's pick, ``benchmarks/datasets.py``'s row)."""
+    teacher and from the baseline (the preset's pick, ``benchmarks/bundled_datasets.py``'s row)."""
     def latest(rows, wanted):
         found = [row for row in rows or [] if wanted(row) and not row.get("superseded")]
         return found[-1] if found else None

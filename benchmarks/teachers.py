@@ -55,8 +55,7 @@ def run_row(name, seed, workspace, python):
         if not os.path.exists(teacher):
             raise FileNotFoundError(f"the callable row wraps the registered row's teacher: run that row first ({teacher})")
         command += ["--teacher", "teachers:minilm_function"]
-        # Only this folder goes on the path: benchmarks/ itself holds modules (datasets.py) that would shadow the
-        # packages of the same names that textattack imports.
+        # Only this folder goes on the path: a benchmark script's name could shadow a package the run imports.
         function_folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teacher_function")
         environment.update({TEACHER_PATH_VARIABLE: teacher, "PYTHONPATH": os.pathsep.join(
             filter(None, [function_folder, environment.get("PYTHONPATH")]))})

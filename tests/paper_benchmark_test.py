@@ -93,3 +93,16 @@ def test_the_plan_measures_every_row_at_the_first_seed_before_the_next_seeds():
     assert plan[:2] == ["teacher", "tfidf"] and "fasttext/seed1" in plan[first:]
     assert all(key.endswith("seed1") for key in plan[first + 1:])
     assert "teacher" not in plan[first + 1:] and not any(key.startswith("ours_quick") for key in plan)
+
+
+def test_a_kept_row_of_ours_measured_with_an_earlier_recipe_is_measured_again():
+    benchmark = load_benchmark()
+    args = benchmark.parse_args([])
+    config = benchmark.run_config(args, "small", 1, "runs/small-seed1")
+    settings = config.resolve_settings()
+    assert settings.data.held_out_users.count == 0 and config.options(settings)["student_seed"] == 1
+    kept = {"fingerprint": config.fingerprints()[0]}
+    assert benchmark.is_current("ours_small_int8/seed1", kept, args)
+    assert not benchmark.is_current("ours_small_int8/seed2", kept, args)  # another seed trains another student
+    assert not benchmark.is_current("ours_small_float/seed1", {"fingerprint": "0" * 16}, args)
+    assert benchmark.is_current("tfidf", {"clean_accuracy": 0.78}, args)

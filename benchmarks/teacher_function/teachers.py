@@ -2,8 +2,8 @@
 ``callable`` row gives ``tfcompress run --teacher teachers:minilm_function`` (a module named ``teachers``, in a
 folder of its own).
 
-The folder is all the run's PYTHONPATH adds, so it holds nothing else (``benchmarks/`` has modules, such as
-``datasets.py``, that would shadow installed packages of the same names).
+The folder is all the run's PYTHONPATH adds, so it holds nothing else: a benchmark script on the path could shadow
+an installed package of the same name.
 """
 import os
 

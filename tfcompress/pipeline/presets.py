@@ -121,7 +121,7 @@ PRESETS = {
     # transfer copies, the teacher's maps of 1,000 texts, 48 training texts attacked once per fit (at its start), 20
     # validation texts measured by the monitors, 12 test sentences attacked with 200 queries each. Maps and attacks
     # cover a text's first 32 words: with the query budget, that bounds what a long document costs
-    # (benchmarks/datasets.py: newsgroups_long's posts of 257 to 2,000 words, within 5 minutes); most snippets are
+    # (benchmarks/bundled_datasets.py: newsgroups_long's posts of 257 to 2,000 words, within 5 minutes); most snippets are
     # shorter.
     "quick": DEFAULT.with_changes({
         "teacher": WIDE_CNN["quick"], "teacher.patience": 2, "teacher.min_steps": 300,

@@ -1,9 +1,9 @@
 """Each bundled dataset through the quick and default presets, against the TF-IDF baseline every run fits.
 
-    .venv/bin/python benchmarks/datasets.py                              # every row (hours: the default rows)
-    .venv/bin/python benchmarks/datasets.py --presets quick              # the quick rows (minutes each)
-    .venv/bin/python benchmarks/datasets.py --datasets trec --presets quick
-    .venv/bin/python benchmarks/datasets.py --presets quick --rerun      # measure the quick rows again
+    .venv/bin/python benchmarks/bundled_datasets.py                              # every row (hours: the default rows)
+    .venv/bin/python benchmarks/bundled_datasets.py --presets quick              # the quick rows (minutes each)
+    .venv/bin/python benchmarks/bundled_datasets.py --datasets trec --presets quick
+    .venv/bin/python benchmarks/bundled_datasets.py --presets quick --rerun      # measure the quick rows again
 
 Rows: bundled dataset x preset, each a fresh ``python -m tfcompress run --dataset NAME --preset PRESET --seed 0``
 process into an empty folder, every stage on at the preset's sizes (the personalization stage where the data has
