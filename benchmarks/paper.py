@@ -667,6 +667,8 @@ def main(argv=None):
     left = [key for key in plan if key not in measured]
     log(f"{len(plan) - len(left)} of {len(plan)} rows measured; left: {left or 'none'} (roughly "
         f"{sum(minutes(key) for key in left) / 60:.1f} h on 2 CPU cores)")
+    if args.render and not measured:
+        raise SystemExit(f"--render: {os.path.join(args.out, RESULTS + '.json')} holds no measured rows yet")
     bench = None if args.render or not left else Bench(args)
     for key in ([] if args.render else left):
         name, _, seed = key.partition("/seed")

@@ -106,3 +106,10 @@ def test_a_kept_row_of_ours_measured_with_an_earlier_recipe_is_measured_again():
     assert not benchmark.is_current("ours_small_int8/seed2", kept, args)  # another seed trains another student
     assert not benchmark.is_current("ours_small_float/seed1", {"fingerprint": "0" * 16}, args)
     assert benchmark.is_current("tfidf", {"clean_accuracy": 0.78}, args)
+
+
+def test_render_without_measured_rows_stops_and_keeps_the_committed_file(tmp_path):
+    (tmp_path / "paper.json").write_text('{"rows": []}')
+    with pytest.raises(SystemExit, match="holds no measured rows yet"):
+        load_benchmark().main(["--render", "--out", str(tmp_path)])
+    assert (tmp_path / "paper.json").read_text() == '{"rows": []}'
