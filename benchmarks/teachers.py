@@ -45,15 +45,30 @@ MAX_GAP_POINTS = 1.5
 
 
 
+def registered_teacher(workspace, python):
+    """The registered row's fine-tuned MiniLM, which the callable row wraps. On a machine without the registered
+    row's run folder (its rows committed elsewhere), that run is repeated without its measurements to fine-tune it
+    again: same split, seed and settings, so the same teacher up to the machine's floating-point rounding."""
+    folder = workspace.path("registered")
+    teacher = os.path.join(folder, "checkpoints", "teacher.keras")
+    if not os.path.exists(teacher):
+        command = [python, "-m", "tfcompress", "run", "--preset", "default", "--seed", "0", "--teacher", "minilm",
+                   "--out", folder, "--skip", "robustness", "--skip", "explanations", "--skip", "personalization"]
+        print(f"[teachers] the registered teacher is not here; fine-tuning it: {' '.join(command)}", file=sys.stderr,
+              flush=True)
+        subprocess.run(command, check=True)
+    if not os.path.exists(teacher):
+        raise FileNotFoundError(f"the registered run left no teacher at {teacher}")
+    return teacher
+
+
 def run_row(name, seed, workspace, python):
     out = workspace.path(name)
     command = [python, "-m", "tfcompress", "run", "--preset", "default", "--seed", "0", "--student-seed", str(seed),
                "--out", out]
     environment = dict(os.environ)
     if name == "callable":
-        teacher = os.path.join(workspace.path("registered"), "checkpoints", "teacher.keras")
-        if not os.path.exists(teacher):
-            raise FileNotFoundError(f"the callable row wraps the registered row's teacher: run that row first ({teacher})")
+        teacher = registered_teacher(workspace, python)
         command += ["--teacher", "teachers:minilm_function"]
         # Only this folder goes on the path: a benchmark script's name could shadow a package the run imports.
         function_folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teacher_function")
