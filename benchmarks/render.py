@@ -677,6 +677,11 @@ def document_budget_block(ceilings, bag, datasets_rows):
         lines.append(f"- The same run with `--max-length 512`: {accuracy(longer['test_accuracy']['tflite'])} on test; "
                      f"distill and QAT {seconds(training_seconds(longer))} s instead of "
                      f"{seconds(training_seconds(default))} s (`benchmarks/results/explore/bag.jsonl`).")
+    larger = latest(bag, lambda row: "--preset small --max-length 512" in row.get("command", ""))
+    if default is not None and larger is not None:
+        lines.append(f"- The `small` preset (10,000 words) with `--max-length 512`: "
+                     f"{accuracy(larger['test_accuracy']['tflite'])} on test, a file of {size(larger['tflite_bytes'])} "
+                     f"bytes (`benchmarks/results/explore/bag.jsonl`).")
     narrow = labelled_bag(512, 6000, dim=8)
     if narrow is not None:
         lines.append(f"- Trained on labels over 512 tokens, 6,000 words at 8 dimensions: "
