@@ -242,12 +242,12 @@ def build(bench, name, seed):
         return ours_model(bench, preset, form, seed)
     kind, _, student = name.partition("_")
     if name == "kd_same":
-        return trained_int8(bench, f"kd_same-seed{seed}", seed, lambda: kd_student(
+        return trained_int8(bench, f"kd_same-seed{seed}", lambda: kd_student(
             bench, bench.run_settings.student.name, seed, same_student_kd_settings(bench.run_settings)))
     if kind == "ce":
-        return trained_int8(bench, f"ce_{student}-seed{seed}", seed,
+        return trained_int8(bench, f"ce_{student}-seed{seed}",
                             lambda: train_baseline(model_settings(bench.args, student=student), bench.data, seed))
-    return trained_int8(bench, f"kd_{student}-seed{seed}", seed, lambda: kd_student(
+    return trained_int8(bench, f"kd_{student}-seed{seed}", lambda: kd_student(
         bench, student, seed, plain_kd_settings(bench.args, student, bench.run_settings)))
 
 
@@ -296,7 +296,7 @@ def ours_model(bench, preset, form, seed):
                  certified="the int8 file: interval bounds are computed on the float student (its row)")
 
 
-def trained_int8(bench, stem, seed, train):
+def trained_int8(bench, stem, train):
     """A student trained once (kept as OUT/.paper.partial/<stem>.keras with its seconds) and its post-training int8
     ``.tflite``, run through the student's own encoder."""
     path = bench.workspace.path(f"{stem}.keras")

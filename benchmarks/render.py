@@ -598,13 +598,16 @@ def pooling_block(labelled, quick):
     return "\n".join(parts)
 
 
+def latest(rows, wanted):
+    """The last of the result ``rows`` (JSON lines, oldest first) that ``wanted`` accepts and that no later row
+    superseded, or None."""
+    found = [row for row in rows or [] if wanted(row) and not row.get("superseded")]
+    return found[-1] if found else None
+
+
 def documents_block(pooling, bag, datasets_rows):
     """docs/datasets.md's table of newsgroups_long's quick runs: the cnn and the bag of words, from the wide cnn
     teacher and from the baseline (the preset's pick, ``benchmarks/bundled_datasets.py``'s row)."""
-    def latest(rows, wanted):
-        found = [row for row in rows or [] if wanted(row) and not row.get("superseded")]
-        return found[-1] if found else None
-
     def documents_run(row):
         return "--dataset newsgroups_long" in row.get("command", "")
 
@@ -635,10 +638,6 @@ def document_budget_block(ceilings, bag, datasets_rows):
     """docs/datasets.md's figures on what holds the bag back on newsgroups_long: the default preset's row and the same
     run reading 512 tokens, and a table of what a bag of words can reach by how much it reads (the linear ceiling of
     each reading, first N tokens over W words, and the bag trained on labels over it)."""
-    def latest(rows, wanted):
-        found = [row for row in rows or [] if wanted(row)]
-        return found[-1] if found else None
-
     def ceiling(tokens, words):
         return latest(ceilings, lambda row: row.get("kind") == "informative_vocabulary" and "test" in row
                       and (row["tokens"], row["words"], row.get("frequent_words")) == (tokens, words, 1000))

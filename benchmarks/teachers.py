@@ -43,8 +43,6 @@ ATTACKS = ("deepwordbug", "pwws")
 MAX_GAP_POINTS = 1.5
 
 
-
-
 def registered_teacher(workspace, python):
     """The registered row's fine-tuned MiniLM, which the callable row wraps. On a machine without the registered
     row's run folder (its rows committed elsewhere), that run is repeated without its measurements to fine-tune it
