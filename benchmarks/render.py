@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tables import cell, markdown_table  # noqa: E402
+from teacher_gap import gap_summary  # noqa: E402
 from tfcompress.atomic import write_text_atomic  # noqa: E402 (the package's atomic writer; no TensorFlow)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -319,13 +320,11 @@ def teachers_section(rows):
                          "as a logits-only Python function"),
              "", markdown_table(("teacher given as", "student seed", "teacher test acc.", "int8 test acc.",
                                  "int8 DeepWordBug", "int8 PWWS", "switched off"), table)]
-    accuracies = {(row.get("row"), row.get("student_seed", 0)): row.get("int8_test_accuracy") for row in rows}
-    seeds = sorted(seed for name, seed in accuracies if name == "callable" and ("registered", seed) in accuracies)
-    if seeds:
-        gaps = [100 * (accuracies["callable", seed] - accuracies["registered", seed]) for seed in seeds]
-        parts += ["", f"Function minus registered, int8 test accuracy: {sum(gaps) / len(gaps):+.2f} points, the mean "
-                      f"over student seeds {', '.join(map(str, seeds))} "
-                      f"({', '.join(f'{gap:+.2f}' for gap in gaps)})."]
+    summary = gap_summary(rows)
+    if summary is not None:
+        parts += ["", f"Function minus registered, int8 test accuracy: {summary['mean_points']:+.2f} points, the mean "
+                      f"over student seeds {', '.join(map(str, summary['seeds']))} "
+                      f"({', '.join(f'{gap:+.2f}' for gap in summary['points_by_seed'].values())})."]
     return "\n".join(parts)
 
 

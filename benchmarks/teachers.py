@@ -29,10 +29,9 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-
 from common import ResumableCache, cell, markdown_table
 from main_job import measured_on
+from teacher_gap import MAX_GAP_POINTS, gap_summary
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 
@@ -40,7 +39,6 @@ ROWS = ("registered", "callable")
 SEEDS = (0, 1, 2)
 TEACHER_PATH_VARIABLE = "TFCOMPRESS_BENCHMARK_TEACHER"  # read by teacher_function/teachers.py
 ATTACKS = ("deepwordbug", "pwws")
-MAX_GAP_POINTS = 1.5
 
 
 def registered_teacher(workspace, python):
@@ -90,24 +88,6 @@ def summarize(name, seed, metrics, command):
             **{f"int8_{attack}_accuracy": attacked.get(attack, {}).get("accuracy_under_attack") for attack in ATTACKS},
             "stage_seconds": {stage: values["seconds"] for stage, values in metrics["stages"].items()},
             "switched_off": teacher.get("features", {}).get("switched_off", [])}
-
-
-def gaps(rows):
-    """Callable minus registered int8 clean accuracy, in points, for each student seed both rows have."""
-    accuracies = {(row["row"], row.get("student_seed", 0)): row["int8_test_accuracy"] for row in rows}
-    seeds = sorted({seed for name, seed in accuracies if name == "callable"} &
-                   {seed for name, seed in accuracies if name == "registered"})
-    return {seed: 100 * (accuracies["callable", seed] - accuracies["registered", seed]) for seed in seeds}
-
-
-def gap_summary(rows):
-    """The mean gap over the paired seeds and whether it is within ``MAX_GAP_POINTS``, or None before a pair."""
-    by_seed = gaps(rows)
-    if not by_seed:
-        return None
-    mean = float(np.mean(list(by_seed.values())))
-    return {"seeds": sorted(by_seed), "points_by_seed": {str(seed): round(gap, 2) for seed, gap in by_seed.items()},
-            "mean_points": round(mean, 2), "within": abs(mean) <= MAX_GAP_POINTS, "max_points": MAX_GAP_POINTS}
 
 
 def report(rows):
