@@ -25,12 +25,15 @@ every one-character edit of every word, where a model has them: our float studen
 (Spearman against the teacher's shap values, the first ``--num-explain`` of those sentences) of the explanation
 the phone gets: a self-explaining model's own word contributions, else its shap values; bytes (what the app
 ships); latency (median, batch 1, one thread, tokenization excluded); training seconds. A note gives
-personalization's gain on natural clients from ``benchmarks/results/personalization.json``.
+personalization's gain on natural clients from ``benchmarks/results/personalization.json``. The targets table says,
+for ours int8 (each tier), whether its seed mean is above every row that is not ours, clean and under each attack.
+The table is made by ``paper_table.py``, which ``benchmarks/render.py`` also uses.
 
 Resuming: each finished row (a model at a seed) goes into ``OUT/paper.json`` as soon as it is measured (commit it:
-a rerun on any machine skips the rows it holds, except ours when the preset's recipe has changed since); trained models, the runs, the teacher's outputs and finished
-attacks are kept in ``OUT/.paper.partial/``. The command first prints the rows left and roughly how long they
-take. ``--render`` writes the table from ``paper.json`` without training.
+a rerun on any machine skips the rows it holds, except ours when the preset's recipe has changed since); trained
+models, the runs, the teacher's outputs and finished attacks are kept in ``OUT/.paper.partial/``. The command first
+prints the rows left and roughly how long they take. ``--render`` writes the table from ``paper.json`` without
+training.
 """
 import argparse
 import csv
@@ -48,6 +51,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import ResumableCache, markdown_table  # noqa: E402
 from fasttext_peer import tuned_fasttext  # noqa: E402
+from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, results_table,  # noqa: E402
+                         summarize, targets, targets_table)
 
 from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic  # noqa: E402
@@ -61,25 +66,8 @@ from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, load_e
 from tfcompress.robustness import attack_model  # noqa: E402
 from tfcompress.tflite import TFLiteClassifier, TFLiteTextClassifier, convert_to_int8  # noqa: E402
 
-RECIPES_ATTACKED = ("deepwordbug", "pruthi", "pwws", "textfooler")
-STUDENT_TYPES = ("fastgrnn", "prado", "cnn")
-PRESETS = ("default", "small")
-OUR_PRESETS = (*PRESETS, "quick")  # quick: the CI smoke's run
 QUERY_BUDGET = 500
 LATENCY_TEXTS = 50
-# The rows in table order: (name, label, trained at each student seed). Ours come last, as (preset, float|int8).
-ROWS = (
-    ("teacher", "teacher: {teacher} (teaches the distilled rows)", False),
-    ("tfidf", "TF-IDF + logistic regression (word 1-2 grams)", False),
-    ("fasttext", "fastText (supervised, quantized .ftz)", True),
-    *((f"ce_{name}", f"{name} (no distillation), int8", True) for name in STUDENT_TYPES),
-    *((f"kd_{name}", f"{name}, plain KD, int8", True) for name in STUDENT_TYPES),
-    ("kd_same", "our {student}, plain KD (same encoder, no robust training), int8", True),
-    *((f"ours_{preset}_{form}", f"ours, {preset} ({'float Keras' if form == 'float' else 'QAT int8 .tflite'})", True)
-      for preset in OUR_PRESETS for form in ("float", "int8")),
-)
-LABELS = {name: label for name, label, _ in ROWS}
-SEEDED = {name for name, _, seeded in ROWS if seeded}
 # Rough minutes per row on 2 CPU cores (training and the four attacks), for the plan the command prints.
 MINUTES = {"teacher": 60, "tfidf": 10, "fasttext": 10, "ce": 10, "kd": 15, "kd_same": 25, "ours_default": 40,
            "ours_small": 45}
@@ -482,42 +470,6 @@ def load_results(out):
     return kept.get("measured_rows", {}) if isinstance(kept, dict) else {}
 
 
-FIGURES = ("clean_accuracy", *(f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED), "certified_typo_accuracy",
-           "fidelity_spearman", "bytes", "latency_us", "train_seconds")
-
-
-def summarize(measured):
-    """One table row per model: each figure's mean and spread over the seeds measured, in ``ROWS`` order."""
-    table = []
-    for name, label, _ in ROWS:
-        rows = [row for key, row in measured.items() if key.split("/")[0] == name]
-        if not rows:
-            continue
-        entry = {"row": name, "model": rows[0].get("model", label),
-                 "seeds": sorted(row["seed"] for row in rows if row.get("seed") is not None)}
-        for figure in FIGURES:
-            values = [row[figure] for row in rows if row.get(figure) is not None]
-            entry[figure] = float(np.mean(values)) if values else None
-            entry[f"{figure}_std"] = float(np.std(values)) if len(values) > 1 else None
-        entry["notes"] = sorted({note for row in rows for note in (row.get("bytes_note"), row.get("certified_note"))
-                                 if note})
-        table.append(entry)
-    return table
-
-
-def targets(table):
-    """For ours int8 (each tier): whether it is above every peer and baseline row (the teacher and our other rows
-    aside) on clean accuracy and under each attack, on the seed means."""
-    found = {}
-    others = [row for row in table if row["row"] != "teacher" and not row["row"].startswith("ours_")]
-    for ours in (row for row in table if row["row"].startswith("ours_") and row["row"].endswith("_int8")):
-        for figure in ("clean_accuracy", *(f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED)):
-            values = [row[figure] for row in others if row[figure] is not None]
-            if ours[figure] is not None and values:
-                found[f"{ours['row']}_above_every_peer_and_baseline_on_{figure}"] = bool(ours[figure] > max(values))
-    return found
-
-
 def personalization_note(path):
     """Personalization's gain on natural clients, from the committed ``benchmarks/personalization.py`` results."""
     if not os.path.exists(path):
@@ -532,30 +484,6 @@ def personalization_note(path):
             f"clients, each on its own held-out texts): mean client accuracy {summary['mean_accuracy_before']:.4f} "
             f"before, {summary['mean_accuracy_personalized']:.4f} after ({summary['mean_gain_points']:+.2f} points); "
             f"{summary['clients_worse']} of {summary['clients']} clients worse.")
-
-
-def spread(value, std, digits):
-    if value is None:
-        return "-"
-    text = f"{value:.{digits}f}" if isinstance(value, float) and digits is not None else f"{int(round(value)):,}"
-    return text if std is None else f"{text} ± {std:.{digits if digits is not None else 0}f}"
-
-
-HEADER = ("model", "seeds", "clean acc.", "DeepWordBug acc.", "Pruthi acc.", "PWWS acc.", "TextFooler acc.",
-          "certified typo acc.", "fidelity (Spearman)", "bytes", "latency (us)", "train (s)")
-
-
-def results_table(table):
-    """The markdown table of ``summarize`` (docs/results.md renders the committed one: benchmarks/render.py)."""
-    def line(row):
-        return (row["model"], ", ".join(map(str, row["seeds"])) or "-",
-                spread(row["clean_accuracy"], row["clean_accuracy_std"], 4),
-                *(spread(row[f"{recipe}_accuracy"], row[f"{recipe}_accuracy_std"], 3) for recipe in RECIPES_ATTACKED),
-                spread(row["certified_typo_accuracy"], row["certified_typo_accuracy_std"], 3),
-                spread(row["fidelity_spearman"], row["fidelity_spearman_std"], 3),
-                spread(row["bytes"], None, None), spread(row["latency_us"], None, 1),
-                spread(row["train_seconds"], None, None))
-    return markdown_table(HEADER, [line(row) for row in table])
 
 
 def write_results(report, out):
@@ -577,8 +505,8 @@ def write_results(report, out):
              + (", ".join(report["left"]) or "none") + ".", ""]
     if report.get("personalization"):
         lines += [report["personalization"], ""]
-    lines += ["Ours int8 against every peer and baseline row (the teacher and our other rows aside; seed means): "
-              + (", ".join(f"{key} {value}" for key, value in report["targets"].items()) or "-"), ""]
+    lines += ["Targets: is ours int8 above every row that is not ours (seed means)?", "",
+              targets_table(report["targets"]), ""]
     write_bytes_atomic("\n".join(lines).encode(), os.path.join(out, f"{RESULTS}.md"))
     save_plot(report["rows"], os.path.join(out, f"{RESULTS}.png"))
 

@@ -21,6 +21,7 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tables import cell, markdown_table  # noqa: E402
 from teacher_gap import gap_summary  # noqa: E402
+import paper_table  # noqa: E402
 from tfcompress.atomic import write_text_atomic  # noqa: E402 (the package's atomic writer; no TensorFlow)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -372,36 +373,43 @@ def datasets_section(rows):
                         "int8 - baseline (points)", "wall"), table)))
 
 
-def mean_spread(row, figure, fmt):
-    """A summarized figure of ``benchmarks/paper.py`` as 'mean ± spread' (the mean alone for one seed)."""
-    value, std = row.get(figure), row.get(f"{figure}_std")
-    if value is None:
-        return "-"
-    return fmt(value) if std is None else f"{fmt(value)} ± {fmt(std)}"
-
-
 def paper_section(paper):
     relative = os.path.join(RESULTS, "paper.json")
-    rows = [(row.get("model"), ", ".join(map(str, row.get("seeds", []))) or "-",
-             mean_spread(row, "clean_accuracy", accuracy),
-             *(mean_spread(row, f"{name}_accuracy", share) for name in RECIPES),
-             mean_spread(row, "certified_typo_accuracy", share), mean_spread(row, "fidelity_spearman", share),
-             size(row.get("bytes")), cell(row.get("latency_us"), "{:.1f}"), seconds(row.get("train_seconds")))
-            for row in paper.get("rows", [])]
+    if not paper.get("measured_rows"):
+        return "\n".join(("## Paper-style comparison", "", f"`{relative}` holds no row measured by the current "
+                           "`benchmarks/paper.py` yet."))
     left = paper.get("left")
     parts = [
         "## Paper-style comparison", "",
         source_line(relative, paper, f"`benchmarks/paper.py`: every row on the standard split, student seeds "
                     f"{paper.get('seeds', '-')} (mean ± spread), {paper.get('num_examples', '-')} attacked test "
                     "sentences; teachers' bytes are their float32 weights (not exported)"), "",
-        markdown_table(("model", "seeds", "clean acc.", *RECIPE_TITLES.values(), "certified typo acc.",
-                        "fidelity (Spearman)", "bytes", "latency (us)", "train (s)"), rows)]
+        paper_table.results_table(paper.get("rows", []))]
     if left:
         parts += ["", f"Rows not measured yet: {', '.join(left)}."]
+    if isinstance(paper.get("targets"), list) and paper["targets"]:
+        parts += ["", "Is ours int8 above every row that is not ours (seed means)? Each cell: yes or no, ours' value "
+                      "and, when not, the best other row's:", "", paper_table.targets_table(paper["targets"])]
     if paper.get("personalization"):
         parts += ["", paper["personalization"]]
     parts += ["", "![accuracy vs size, clean and under attack](../benchmarks/results/paper.png)"]
     return "\n".join(parts)
+
+
+def paper_headline(paper):
+    """The README's table from the finished ``benchmarks/paper.py`` results: ours int8 against the other rows."""
+    relative = os.path.join(RESULTS, "paper.json")
+    teacher = next((row for row in paper["rows"] if row["row"] == "teacher"), {})
+    return "\n".join((
+        source_line(relative, paper, "The bundled rotten_tomatoes data, standard split (1,276 test texts), distilled "
+                    f"from the fine-tuned MiniLM teacher (test accuracy {accuracy(teacher.get('clean_accuracy'))}); "
+                    f"student seeds {', '.join(map(str, paper.get('seeds', [])))} (mean ± spread); attacks on the "
+                    f"same {paper.get('num_examples', '-')} test sentences, from raw text"), "",
+        paper_table.results_table(paper["rows"], paper_table.HEADLINE_COLUMNS, paper_table.HEADLINE_ROWS)))
+
+
+def paper_finished(paper):
+    return bool(paper and paper.get("measured_rows") and not paper.get("left"))
 
 
 def teacher_precision_section(precision):
@@ -564,6 +572,9 @@ def blocks():
         data = _results(name)
         if data is not None:
             found[block] = render(data)
+    paper = _results("paper.json")
+    if paper_finished(paper):  # until then, the presets' table of benchmarks/student_recipe.py
+        found["headline"] = paper_headline(paper)
     teachers = _results("teachers.json")
     if teachers:
         found["teacher_features"] = teacher_features_block(teachers)

@@ -53,8 +53,10 @@ def test_quick_mode_measures_every_row_on_the_same_sample(quick_report):
     measured = report["measured_rows"]
     assert measured["ours_quick_int8/seed0"]["fidelity_explanation"] == "its own word contributions"
     assert measured["fasttext/seed0"]["fidelity_explanation"] == "shap"
-    assert set(report["targets"]) >= {"ours_quick_int8_above_every_peer_and_baseline_on_clean_accuracy",
-                                      "ours_quick_int8_above_every_peer_and_baseline_on_pwws_accuracy"}
+    assert {(entry["row"], entry["figure"]) for entry in report["targets"]} == {
+        ("ours_quick_int8", figure) for figure in ("clean_accuracy", "deepwordbug_accuracy", "pruthi_accuracy",
+                                                    "pwws_accuracy", "textfooler_accuracy")}
+    assert all(entry["rows_compared"] == 10 for entry in report["targets"])  # every row but ours, the teacher too
 
 
 @requires_full_stack
@@ -84,6 +86,23 @@ def test_the_table_gives_each_figure_as_mean_and_spread_over_the_seeds():
     assert cnn["seeds"] == [0, 1, 2] and cnn["clean_accuracy"] == pytest.approx(0.72)
     assert cnn["clean_accuracy_std"] == pytest.approx(0.0163, abs=1e-4) and table[0]["clean_accuracy_std"] is None
     assert "0.7200 ± 0.0163" in benchmark.results_table(table)
+
+
+def test_the_targets_say_whether_ours_int8_is_above_every_row_that_is_not_ours():
+    benchmark = load_benchmark()
+    figures = ("clean_accuracy", "deepwordbug_accuracy", "pruthi_accuracy", "pwws_accuracy", "textfooler_accuracy")
+
+    def row(name, clean, attacked):
+        return {"row": name, "clean_accuracy": clean, **{figure: attacked for figure in figures[1:]}}
+    table = [row("teacher", 0.83, 0.05), row("tfidf", 0.78, 0.30), row("ours_default_float", 0.90, 0.90),
+             row("ours_default_int8", 0.77, 0.55)]
+    found = {entry["figure"]: entry for entry in benchmark.targets(table)}
+    assert set(found) == set(figures) and all(entry["row"] == "ours_default_int8" for entry in found.values())
+    assert not found["clean_accuracy"]["above_every_other_row"]
+    assert found["clean_accuracy"]["best_other_row"] == "teacher"  # our float row is not a rival
+    assert found["pwws_accuracy"]["above_every_other_row"] and found["pwws_accuracy"]["rows_compared"] == 2
+    table = benchmark.targets_table(benchmark.targets(table))
+    assert "| ours_default_int8 | no (0.770; teacher 0.830) | yes (0.550) |" in table
 
 
 def test_the_plan_measures_every_row_at_the_first_seed_before_the_next_seeds():

@@ -55,3 +55,23 @@ def test_the_figure_pattern_finds_figures_and_leaves_settings_alone():
     assert FIGURE.findall("test accuracy 0.7662, 96,218 bytes, 128 s, 37.6 us") == \
         ["0.7662", "96,218 bytes", "128 s", "37.6 us"]
     assert FIGURE.findall("Python 3.11, TF 2.14, weight 0.5, <= 100 KB, 3,000 words, UTF-8 bytes, every 0.2 s") == []
+
+
+def test_the_readme_headline_comes_from_the_paper_benchmark_once_every_row_is_measured():
+    render = load_render()
+    figures = ("clean_accuracy", "deepwordbug_accuracy", "pruthi_accuracy", "pwws_accuracy", "textfooler_accuracy",
+               "certified_typo_accuracy", "fidelity_spearman", "bytes", "latency_us", "train_seconds")
+
+    def row(name, clean, seeds):
+        entry = {"row": name, "model": f"model {name}", "seeds": seeds, **{figure: None for figure in figures}}
+        entry.update({f"{figure}_std": None for figure in figures})
+        entry.update(clean_accuracy=clean, clean_accuracy_std=0.01 if seeds else None, bytes=90_000)
+        return entry
+    paper = {"rows": [row("teacher", 0.83, []), row("ours_float_unused", 0.9, [0]),
+                      row("ours_default_int8", 0.7712, [0, 1, 2])],
+             "measured_rows": {"teacher": {}}, "left": [], "seeds": [0, 1, 2], "num_examples": 500}
+    assert render.paper_finished(paper) and not render.paper_finished({**paper, "left": ["tfidf"]})
+    headline = render.paper_headline(paper)
+    assert "test accuracy 0.8300" in headline and "| model ours_default_int8 | 0, 1, 2 | 0.7712 ± 0.0100 |" in headline
+    assert headline.index("ours_default_int8") < headline.index("model teacher")  # ours first, the teacher last
+    assert "ours_float_unused" not in headline
