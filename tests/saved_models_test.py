@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FULL_STACK
+from tests.tflite.int8_steps import int8_step
 from tfcompress.tflite import (load_android_model, metadata_writers_available, op_names, read_android_metadata,
                                uses_builtin_ops_only)
 
@@ -14,9 +15,8 @@ SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 MODEL = os.path.join(SHIPPED, "student.tflite")
 RECIPES = ("deepwordbug", "pruthi", "pwws", "textfooler")
 # The card is measured on the full stack's TFLite runtime, where a re-measurement gives its figures exactly. Other
-# runtimes (TF 2.21, LiteRT) round some int8 outputs one step differently, which flips predictions on the decision
-# boundary: 3 of the 1,276 test texts and up to 3 of 200 adversarial texts (made to sit on the boundary).
-FLIPS = 0 if FULL_STACK else 3
+# runtimes (TF 2.21, LiteRT) round some int8 outputs one step differently, which can move a prediction whose two
+# logits are within two steps of each other (adversarial texts are made to sit there).
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +70,11 @@ def test_card_test_accuracy_is_a_remeasurement_of_the_shipped_file_on_the_whole_
                                                                                          rotten_tomatoes):
     test = rotten_tomatoes.test
     assert card["measured"]["test_examples"] == len(test.texts)
-    predictions = np.argmax(shipped.predict_texts(list(test.texts)), axis=-1)
-    correct = int(np.sum(predictions == np.asarray(test.labels)))
-    assert abs(correct - round(card["measured"]["test_accuracy"] * len(test.texts))) <= FLIPS
+    logits = shipped.predict_texts(list(test.texts))
+    correct = int(np.sum(np.argmax(logits, axis=-1) == np.asarray(test.labels)))
+    top_two = np.sort(logits, axis=-1)[:, -2:]
+    near_the_boundary = 0 if FULL_STACK else int(np.sum(top_two[:, 1] - top_two[:, 0] <= 2 * logit_step(shipped)))
+    assert abs(correct - round(card["measured"]["test_accuracy"] * len(test.texts))) <= near_the_boundary
 
 
 def recorded_attack(recipe):
@@ -80,19 +82,38 @@ def recorded_attack(recipe):
         return list(csv.DictReader(handle))
 
 
+def logit_step(shipped):
+    return int8_step(shipped.runner.interpreter, shipped.runner.output)
+
+
+def predictions_off_the_boundary(shipped, texts, recorded):
+    """This runtime's predictions of ``texts``, and how many differ from the ``recorded`` ones (an int8 runtime other
+    than the card's may round a logit one step differently, which moves a prediction only within two logit steps of
+    the decision boundary): (predictions, differences on the boundary, differences off it)."""
+    logits = shipped.predict_texts(texts)
+    predictions = np.argmax(logits, axis=-1)
+    top_two = np.sort(logits, axis=-1)[:, -2:]
+    near = top_two[:, 1] - top_two[:, 0] <= 2 * logit_step(shipped) + 1e-6
+    differ = predictions != np.asarray(recorded)
+    return predictions, int(np.sum(differ & near)), int(np.sum(differ & ~near))
+
+
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_card_attack_figures_are_the_shipped_files_outcomes_on_its_recorded_sentences(card, shipped, recipe):
     rows, figures = recorded_attack(recipe), card["robustness"]["recipes"][recipe]
     assert len(rows) == card["robustness"]["num_examples"]
     labels = np.array([int(row["label"]) for row in rows])
-    original = np.argmax(shipped.predict_texts([row["original_text"] for row in rows]), axis=-1)
-    perturbed = np.argmax(shipped.predict_texts([row["perturbed_text"] for row in rows]), axis=-1)
-    assert np.sum(original != [int(row["original_prediction"]) for row in rows]) <= FLIPS
-    assert np.sum(perturbed != [int(row["perturbed_prediction"]) for row in rows]) <= FLIPS
+    original, original_near, original_off = predictions_off_the_boundary(
+        shipped, [row["original_text"] for row in rows], [int(row["original_prediction"]) for row in rows])
+    perturbed, perturbed_near, perturbed_off = predictions_off_the_boundary(
+        shipped, [row["perturbed_text"] for row in rows], [int(row["perturbed_prediction"]) for row in rows])
+    assert original_off == perturbed_off == 0
+    if FULL_STACK:  # the card's runtime: the same predictions
+        assert original_near == perturbed_near == 0
     # each outcome is what the file does: skipped (wrong already), successful (flipped), failed (still right)
     outcomes = np.array([row["outcome"] for row in rows])
-    assert np.sum(original[outcomes == "skipped"] == labels[outcomes == "skipped"]) <= FLIPS
-    assert np.sum(perturbed[outcomes == "successful"] == labels[outcomes == "successful"]) <= FLIPS
-    assert np.sum(perturbed[outcomes == "failed"] != labels[outcomes == "failed"]) <= FLIPS
+    assert np.sum(original[outcomes == "skipped"] == labels[outcomes == "skipped"]) <= original_near
+    assert np.sum(perturbed[outcomes == "successful"] == labels[outcomes == "successful"]) <= perturbed_near
+    assert np.sum(perturbed[outcomes == "failed"] != labels[outcomes == "failed"]) <= perturbed_near
     assert float(np.mean(outcomes == "failed")) == pytest.approx(figures["accuracy_under_attack"])
     assert float(np.mean(outcomes != "skipped")) == pytest.approx(figures["clean_accuracy"])
