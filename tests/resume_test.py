@@ -41,4 +41,8 @@ def test_a_killed_run_resumes_its_fit_from_the_last_finished_epoch(tmp_path):
     metrics = json.load(open(os.path.join(out, "metrics.json")))
     assert metrics["stages"]["teacher"]["status"] == "reused"
     assert metrics["stages"]["distill"]["status"] == "done"
+    # the killed attempt's two finished epochs count in the stage's seconds
+    interrupted = metrics["stages"]["distill"]["of_which_interrupted_attempts"]
+    assert 0 < interrupted < metrics["stages"]["distill"]["seconds"]
+    assert not os.path.exists(os.path.join(out, "checkpoints", "distill_attempt.json"))
     assert metrics["tflite"]["parity"] >= 0.99

@@ -1,10 +1,14 @@
+import json
+import os
+import time
+
 import numpy as np
 import pytest
 
 from tfcompress.atomic import write_bytes_atomic
 from tfcompress.models import save_model
 from tfcompress.tflite import TFLiteTextClassifier
-from tfcompress.pipeline import load_text_model, paired_keras_path
+from tfcompress.pipeline import RunFolder, load_text_model, paired_keras_path
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +97,25 @@ def test_a_folder_takes_another_runs_teacher_and_nothing_else(tmp_path):
     assert warm.prepare("run-b", "teacher-a") == "teacher"
     with pytest.raises(FileNotFoundError, match="has no trained teacher"):
         RunFolder(str(tmp_path / "other")).take_teacher_from(str(tmp_path / "nowhere"))
+
+
+def test_an_interrupted_attempt_counts_until_its_last_checkpoint_write(tmp_path):
+    folder = RunFolder(str(tmp_path / "run"))
+    assert folder.start_attempt("data") == 0.0 and not os.path.exists(folder.out)  # a new folder: nothing written
+    folder.prepare("run-a", "teacher-a")
+    assert folder.start_attempt("distill") == 0.0  # a first attempt
+    now = time.time()
+    # that attempt (after 5 s of an earlier one) is killed 100 s in, 60 s after its start having written its backup
+    json.dump({"started": now - 100, "earlier_seconds": 5.0}, open(folder.checkpoint("distill_attempt.json"), "w"))
+    os.makedirs(folder.backup("distill"))
+    for name in os.listdir(folder.checkpoints):
+        os.utime(folder.checkpoint(name), (now - 90, now - 90))
+    backup = os.path.join(folder.backup("distill"), "state")
+    open(backup, "w").close()
+    os.utime(backup, (now - 40, now - 40))
+    folder.settle_interrupted_attempts()  # the next run starts
+    folder.prepare("run-a", "teacher-a")  # and writes its markers before the stage starts again
+    assert folder.start_attempt("distill") == pytest.approx(65.0, abs=0.5)
+    folder.end_attempt("distill")
+    assert not os.path.exists(folder.checkpoint("distill_attempt.json"))
+    assert folder.start_attempt("distill") == 0.0  # the stage finished: the next one starts afresh

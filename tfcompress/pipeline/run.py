@@ -272,6 +272,7 @@ class Run:
         self.given_teacher = self._given_teacher()  # checked on a few texts before anything is written
         self.fingerprint, self.teacher_fingerprint = config.fingerprints(self.settings, self.options)
         self.folder.lock()  # the checkpoints are prepared once the data has loaded (bad data writes nothing)
+        self.folder.settle_interrupted_attempts()
         self.metrics = {
             "schema_version": SCHEMA_VERSION, "versions": versions(), "preset": config.preset_name,
             "seed": config.seed, "fingerprint": self.fingerprint, "settings": self.settings.to_dict(),
@@ -373,7 +374,7 @@ class Run:
 
     def _stage(self, name, function):
         log(f"stage {name}: started")
-        start = time.time()
+        start, earlier = time.time(), self.folder.start_attempt(name)
         with PeakMemory() as memory:
             if name in self.config.skip:
                 result, status = None, "skipped"
@@ -383,11 +384,14 @@ class Run:
                 self.metrics[name] = self.previous[name]
             else:
                 result, status = function()
-        seconds = round(time.time() - start, 2)
+        seconds = round(time.time() - start + earlier, 2)
         self.metrics["stages"][name] = {"status": status, "seconds": seconds,
                                         "peak_rss_mb": megabytes(memory.peak_bytes),
                                         "process_peak_rss_mb": megabytes(memory.process_peak_bytes)}
+        if earlier:
+            self.metrics["stages"][name]["of_which_interrupted_attempts"] = round(earlier, 2)
         self.folder.save_metrics(self.metrics)
+        self.folder.end_attempt(name)
         log(f"stage {name}: {status} in {duration(seconds)} (peak memory {megabytes(memory.peak_bytes)} MB)")
         return result
 

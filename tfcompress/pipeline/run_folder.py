@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 
 from tfcompress.atomic import write_json_atomic, write_text_atomic
 from tfcompress.errors import RunFolderBusy
@@ -35,8 +36,10 @@ UNTRAINED_SETTINGS = (*Settings().evaluation.to_flat(), "skip", "strategy")
 TEACHER_RUN_OPTIONS = ("dataset", "data", "test_data", "text_column", "label_column", "user_column",
                        "max_train_examples", "max_length", "seed")
 TEACHER_MARKER = "teacher_fingerprint.txt"
+ATTEMPT_SUFFIX = "_attempt.json"  # checkpoints/<stage>_attempt.json: the time of an unfinished stage
 # The checkpoints a teacher with the same settings reuses (with the fingerprint they were trained for).
-TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "max_length.json", TEACHER_MARKER)
+TEACHER_CHECKPOINTS = ("teacher.keras", "teacher_outputs", "backup_teacher", "teacher_attempt.json", "max_length.json",
+                       TEACHER_MARKER)
 
 
 def teacher_fingerprint(settings, options, data_files=()):
@@ -120,6 +123,46 @@ class RunFolder:
     def backup(self, stage):
         """Where an interrupted fit of ``stage`` keeps the state it resumes from."""
         return self.checkpoint(f"backup_{stage}")
+
+    def settle_interrupted_attempts(self):
+        """At the start of a run, before it writes anything: the attempt at a stage that a killed run left behind
+        contributed the seconds from its start to its last write in ``checkpoints/`` (the state this run resumes
+        from; work after it is done again and counted then). ``start_attempt`` adds them to the stage's time."""
+        if not os.path.isdir(self.checkpoints):
+            return
+        last_write = self._last_write()
+        for name in os.listdir(self.checkpoints):
+            if name.endswith(ATTEMPT_SUFFIX):
+                previous = self._read_attempt(self.checkpoint(name))
+                if previous["started"] is not None:
+                    earlier = previous["earlier_seconds"] + max(0.0, last_write - previous["started"])
+                    write_json_atomic({"started": None, "earlier_seconds": earlier}, self.checkpoint(name))
+
+    def start_attempt(self, stage):
+        """Start timing an attempt at ``stage``; returns the seconds earlier, interrupted attempts contributed. Before
+        the folder has checkpoints (a new run's data stage) there is nothing to resume, and nothing is written."""
+        if not os.path.isdir(self.checkpoints):
+            return 0.0
+        path = self._attempt_path(stage)
+        earlier = self._read_attempt(path)["earlier_seconds"] if os.path.exists(path) else 0.0
+        write_json_atomic({"started": time.time(), "earlier_seconds": earlier}, path)
+        return earlier
+
+    @staticmethod
+    def _read_attempt(path):
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def end_attempt(self, stage):
+        if os.path.exists(self._attempt_path(stage)):
+            os.remove(self._attempt_path(stage))
+
+    def _attempt_path(self, stage):
+        return self.checkpoint(stage + ATTEMPT_SUFFIX)
+
+    def _last_write(self):
+        return max((os.path.getmtime(os.path.join(folder, name)) for folder, _, names in os.walk(self.checkpoints)
+                    for name in names if not name.endswith(ATTEMPT_SUFFIX)), default=0.0)
 
     def history_path(self, stage):
         return self.checkpoint(f"{stage}_history.json")
