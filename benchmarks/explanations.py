@@ -36,8 +36,7 @@ from common import (ResumableCache, benchmark_arguments, cell, main_job_teacher,
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic  # noqa: E402
 from tfcompress.backend import keras, versions  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
-from tfcompress.explain import aopc, fidelity  # noqa: E402
-from tfcompress.explain.contributions import contribution_maps  # noqa: E402
+from tfcompress.explain import aopc, contribution_maps, fidelity  # noqa: E402
 from tfcompress.explain.shap_explainer import shap_attributions  # noqa: E402
 from tfcompress.export import export_android  # noqa: E402
 from tfcompress.pipeline import distill, make_student, preset_settings  # noqa: E402

@@ -58,8 +58,7 @@ from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic  # noqa: E402
 from tfcompress.backend import versions  # noqa: E402
 from tfcompress.evaluation import accuracy, select_sample  # noqa: E402
-from tfcompress.explain import fidelity, shap_attributions  # noqa: E402
-from tfcompress.explain.contributions import contribution_maps  # noqa: E402
+from tfcompress.explain import contribution_maps, fidelity, shap_attributions  # noqa: E402
 from tfcompress.models import TeacherOutputCache, load_model, save_model  # noqa: E402
 from tfcompress.pipeline import (PLAIN_KD, RunConfig, RunFolder, distill, load_exportable,  # noqa: E402
                                  Settings, make_student, preset_settings, run, train_baseline)
