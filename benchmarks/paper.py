@@ -168,6 +168,12 @@ class Bench:
         return self._teacher
 
     @property
+    def teacher_digest(self):
+        """The digest of the teacher's file (training it first when it is not here, as on a new machine)."""
+        folder, _ = self.ours_run(*self.reference)
+        return digest_of(RunFolder(folder).teacher_path)
+
+    @property
     def run_settings(self):
         return Settings.from_dict(self.ours_run(*self.reference)[1]["settings"])
 
@@ -204,6 +210,20 @@ def is_current(key, row, args):
     return row.get("fingerprint") == run_config(args, preset, int(seed), "unused").fingerprints()[0]
 
 
+def is_taught(name):
+    """Whether row ``name`` depends on the teacher: the teacher itself, the distilled rows and ours."""
+    return name == "teacher" or name.startswith(("kd_", "ours_"))
+
+
+def rows_of_another_teacher(measured, teacher_digest):
+    """The kept rows that depend on a teacher other than the one here (a teacher trained again on another machine
+    is another teacher): they are measured again. A row kept from before rows named their teacher was taught by the
+    teacher of the kept teacher row."""
+    kept_teacher = measured.get("teacher", {}).get("digest")
+    return sorted(key for key, row in measured.items() if is_taught(key.split("/")[0])
+                  and row.get("teacher_digest", kept_teacher) != teacher_digest)
+
+
 def load_split(args):
     data = datasets.load(args.data or args.dataset, seed=args.split_seed, text_column=args.text_column,
                          label_column=args.label_column)
@@ -228,13 +248,14 @@ def build(bench, name, seed):
         _, preset, form = name.split("_")
         return ours_model(bench, preset, form, seed)
     kind, _, student = name.partition("_")
+    taught_by = f"-teacher{bench.teacher_digest[:8]}"
     if name == "kd_same":
-        return trained_int8(bench, f"kd_same-seed{seed}", lambda: kd_student(
+        return trained_int8(bench, f"kd_same-seed{seed}{taught_by}", lambda: kd_student(
             bench, bench.run_settings.student.name, seed, same_student_kd_settings(bench.run_settings)))
     if kind == "ce":
         return trained_int8(bench, f"ce_{student}-seed{seed}",
                             lambda: train_baseline(model_settings(bench.args, student=student), bench.data, seed))
-    return trained_int8(bench, f"kd_{student}-seed{seed}", lambda: kd_student(
+    return trained_int8(bench, f"kd_{student}-seed{seed}{taught_by}", lambda: kd_student(
         bench, student, seed, plain_kd_settings(bench.args, student, bench.run_settings)))
 
 
@@ -397,6 +418,8 @@ def measure(bench, name, seed):
     figures.update(explanation_fidelity(bench, name, built.model))
     if name.startswith("ours_"):
         figures["fingerprint"] = bench.ours_run(name.split("_")[1], seed)[1]["fingerprint"]
+    if is_taught(name):
+        figures["teacher_digest"] = bench.teacher_digest
     figures.update({"bytes": built.bytes, "bytes_note": built.bytes_note, "latency_us": built.latency_us,
                     "train_seconds": built.train_seconds, "measured": time.strftime("%Y-%m-%d"),
                     "versions": versions()})
@@ -597,6 +620,12 @@ def main(argv=None):
     if args.render and not measured:
         raise SystemExit(f"--render: {os.path.join(args.out, RESULTS + '.json')} holds no measured rows yet")
     bench = None if args.render or not left else Bench(args)
+    if bench is not None and any(is_taught(key.split("/")[0]) for key in measured):
+        other_teacher = rows_of_another_teacher(measured, bench.teacher_digest)
+        if other_teacher:
+            log(f"measured with another teacher than this one, so measured again: {other_teacher}")
+            measured = {key: row for key, row in measured.items() if key not in other_teacher}
+            left = [key for key in plan if key not in measured]
     for key in ([] if args.render else left):
         name, _, seed = key.partition("/seed")
         seed = int(seed) if seed else args.seeds[0]

@@ -127,6 +127,16 @@ def test_a_kept_row_of_ours_measured_with_an_earlier_recipe_is_measured_again():
     assert benchmark.is_current("tfidf", {"clean_accuracy": 0.78}, args)
 
 
+def test_rows_taught_by_another_teacher_are_measured_again():
+    benchmark = load_benchmark()
+    measured = {"teacher": {"digest": "aaaa"}, "tfidf": {}, "ce_cnn/seed0": {},
+                "kd_cnn/seed0": {"teacher_digest": "aaaa"}, "kd_same/seed0": {},  # kept before rows named a teacher
+                "ours_default_int8/seed0": {"teacher_digest": "bbbb"}}
+    assert benchmark.rows_of_another_teacher(measured, "aaaa") == ["ours_default_int8/seed0"]
+    assert benchmark.rows_of_another_teacher(measured, "cccc") == [
+        "kd_cnn/seed0", "kd_same/seed0", "ours_default_int8/seed0", "teacher"]  # the teacher trained again elsewhere
+
+
 def test_render_without_measured_rows_stops_and_keeps_the_committed_file(tmp_path):
     (tmp_path / "paper.json").write_text('{"rows": []}')
     with pytest.raises(SystemExit, match="holds no measured rows yet"):
