@@ -51,11 +51,18 @@ class FastTextClassifier:
         return statistics.median(timings)
 
 
+def fasttext_seed(seed):
+    """The seed fastText is given for ``seed``: its random engine (``std::minstd_rand``) takes 0 as 1, so seeds
+    0 and 1 would train the same model."""
+    return seed + 1
+
+
 def train_fasttext(split, num_classes, path, epochs=25, seed=0, cutoff=50000, word_ngrams=2):
     """Train a supervised fastText model on ``split``, quantize it and save it to ``path`` (``.ftz``).
 
     Hyper-parameters follow fastText's text-classification tutorial (word bigrams, lr 0.5, 25
-    epochs); one thread, so a seed gives the same model. Returns a ``FastTextClassifier``.
+    epochs); one thread, so a seed gives the same model, and ``fasttext_seed`` makes each seed another one.
+    Returns a ``FastTextClassifier``.
     """
     import fasttext
 
@@ -66,7 +73,7 @@ def train_fasttext(split, num_classes, path, epochs=25, seed=0, cutoff=50000, wo
             for line, label in zip(encoder.encode(split.texts), split.labels):
                 handle.write(f"{LABEL_PREFIX}{int(label)} {line}\n")
         model = fasttext.train_supervised(input=train_file, lr=0.5, epoch=epochs, wordNgrams=word_ngrams, dim=50,
-                                          thread=1, seed=seed, verbose=0)
+                                          thread=1, seed=fasttext_seed(seed), verbose=0)
         model.quantize(input=train_file, qnorm=True, retrain=True, cutoff=cutoff, thread=1, verbose=0)
     model.save_model(os.fspath(path))
     return FastTextClassifier(model, num_classes)

@@ -50,7 +50,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import ResumableCache, markdown_table  # noqa: E402
-from fasttext_peer import tuned_fasttext  # noqa: E402
+from fasttext_peer import fasttext_seed, tuned_fasttext  # noqa: E402
 from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, results_table,  # noqa: E402
                          summarize, targets, targets_table)
 
@@ -204,8 +204,11 @@ def run_config(args, preset, seed, folder):
 
 def is_current(key, row, args):
     """Whether a kept row was measured with what it trains now: one of ours whose run's fingerprint differs (the
-    preset's recipe changed since) is measured again."""
+    preset's recipe changed since) is measured again, and so is a fastText row trained with another fastText seed
+    than ``fasttext_seed`` gives."""
     name, _, seed = key.partition("/seed")
+    if name == "fasttext":
+        return row.get("fasttext_seed") == fasttext_seed(int(seed))
     if not name.startswith("ours_"):
         return True
     preset = name.split("_")[1]
@@ -422,6 +425,8 @@ def measure(bench, name, seed):
         figures["fingerprint"] = bench.ours_run(name.split("_")[1], seed)[1]["fingerprint"]
     if is_taught(name):
         figures["teacher_digest"] = bench.teacher_digest
+    if name == "fasttext":
+        figures["fasttext_seed"] = fasttext_seed(seed)
     figures.update({"bytes": built.bytes, "bytes_note": built.bytes_note, "latency_us": built.latency_us,
                     "train_seconds": built.train_seconds, "measured": time.strftime("%Y-%m-%d"),
                     "versions": versions()})

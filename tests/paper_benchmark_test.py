@@ -125,6 +125,8 @@ def test_a_kept_row_of_ours_measured_with_an_earlier_recipe_is_measured_again():
     assert not benchmark.is_current("ours_small_int8/seed2", kept, args)  # another seed trains another student
     assert not benchmark.is_current("ours_small_float/seed1", {"fingerprint": "0" * 16}, args)
     assert benchmark.is_current("tfidf", {"clean_accuracy": 0.78}, args)
+    assert benchmark.is_current("fasttext/seed1", {"fasttext_seed": 2}, args)
+    assert not benchmark.is_current("fasttext/seed1", {}, args)  # trained before the seeds were shifted
 
 
 def test_rows_taught_by_another_teacher_are_measured_again():
