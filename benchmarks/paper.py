@@ -119,7 +119,7 @@ class Bench:
         self._runs, self._teacher = {}, None
         self.sample = select_sample(len(self.data.test.texts), args.num_examples, args.split_seed)
         self.explained = [self.data.test.texts[index] for index in self.sample[:args.num_explain]]
-        self._teacher_maps = None
+        self._teacher_maps = self._teacher_digest = None
 
     def run_folder(self, preset, seed):
         if (preset, seed) == self.reference and self.args.run:
@@ -171,9 +171,11 @@ class Bench:
 
     @property
     def teacher_digest(self):
-        """The digest of the teacher's file (training it first when it is not here, as on a new machine)."""
-        folder, _ = self.ours_run(*self.reference)
-        return digest_of(RunFolder(folder).teacher_path)
+        """The digest of the teacher's file (training it first when it is not here, as on a new machine), read once."""
+        if self._teacher_digest is None:
+            folder, _ = self.ours_run(*self.reference)
+            self._teacher_digest = digest_of(RunFolder(folder).teacher_path)
+        return self._teacher_digest
 
     @property
     def run_settings(self):
@@ -182,8 +184,7 @@ class Bench:
     def teacher_maps(self):
         """The teacher's shap maps of the explained sentences, for its predicted class (kept)."""
         if self._teacher_maps is None:
-            path = RunFolder(self.run_folder(*self.reference)).teacher_path
-            key = {"digest": digest_of(path), "texts": self.explained, "max_evals": self.args.max_evals}
+            key = {"digest": self.teacher_digest, "texts": self.explained, "max_evals": self.args.max_evals}
             maps = self.workspace.load("teacher_shap.json", key)
             if maps is None:
                 log(f"teacher shap on {len(self.explained)} sentences")
@@ -265,10 +266,8 @@ def build(bench, name, seed):
 
 
 def teacher_model(bench):
-    folder, _ = bench.ours_run(*bench.reference)
-    path = RunFolder(folder).teacher_path
     params = int(bench.teacher.count_params())
-    return Model(bench.teacher, digest_of(path), bytes=4 * params, bytes_note="float32 weights (not exported)",
+    return Model(bench.teacher, bench.teacher_digest, bytes=4 * params, bytes_note="float32 weights (not exported)",
                  train_seconds=bench.training_seconds(*bench.reference, ("teacher",)),
                  latency_us=keras_latency(bench.teacher, bench.data.test.texts, latency_texts(bench.args)))
 

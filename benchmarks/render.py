@@ -321,12 +321,17 @@ def teachers_section(rows):
                          "as a logits-only Python function"),
              "", markdown_table(("teacher given as", "student seed", "teacher test acc.", "int8 test acc.",
                                  "int8 DeepWordBug", "int8 PWWS", "switched off"), table)]
+    return "\n".join(parts + gap_paragraph(rows))
+
+
+def gap_paragraph(rows):
+    """The callable teacher's gap to the registered one over the seeds both have, as lines; none before a pair."""
     summary = gap_summary(rows)
-    if summary is not None:
-        parts += ["", f"Function minus registered, int8 test accuracy: {summary['mean_points']:+.2f} points, the mean "
-                      f"over student seeds {', '.join(map(str, summary['seeds']))} "
-                      f"({', '.join(f'{gap:+.2f}' for gap in summary['points_by_seed'].values())})."]
-    return "\n".join(parts)
+    if summary is None:
+        return []
+    return ["", f"Function minus registered, int8 test accuracy: {summary['mean_points']:+.2f} points, the mean over "
+                f"student seeds {', '.join(map(str, summary['seeds']))} "
+                f"({', '.join(f'{gap:+.2f}' for gap in summary['points_by_seed'].values())})."]
 
 
 def teacher_features_block(rows):
@@ -351,12 +356,7 @@ def teacher_features_block(rows):
                          "100 test sentences"), "",
              markdown_table(("teacher given as", "student seeds", "int8 test acc.", "int8 under DeepWordBug",
                              "int8 under PWWS"), table)]
-    summary = gap_summary(rows)
-    if summary is not None:
-        parts += ["", f"Without word vectors the int8 student scores {summary['mean_points']:+.2f} points of test "
-                      f"accuracy against the registered teacher's (student seeds "
-                      f"{', '.join(map(str, summary['seeds']))})."]
-    return "\n".join(parts)
+    return "\n".join(parts + gap_paragraph(rows))
 
 
 def datasets_section(rows):
@@ -375,9 +375,6 @@ def datasets_section(rows):
 
 def paper_section(paper):
     relative = os.path.join(RESULTS, "paper.json")
-    if not paper.get("measured_rows"):
-        return "\n".join(("## Paper-style comparison", "", f"`{relative}` holds no row measured by the current "
-                           "`benchmarks/paper.py` yet."))
     left = paper.get("left")
     parts = [
         "## Paper-style comparison", "",
@@ -387,7 +384,7 @@ def paper_section(paper):
         paper_table.results_table(paper.get("rows", []))]
     if left:
         parts += ["", f"Rows not measured yet: {', '.join(left)}."]
-    if isinstance(paper.get("targets"), list) and paper["targets"]:
+    if paper.get("targets"):
         parts += ["", "Is ours int8 above every row that is not ours (seed means)? Each cell: yes or no, ours' value "
                       "and, when not, the best other row's:", "", paper_table.targets_table(paper["targets"])]
     if paper.get("personalization"):
@@ -564,7 +561,7 @@ def results_page():
 def blocks():
     """Each generated block's text by name (a block whose results are not committed is left out)."""
     found = {}
-    makers = (("headline", "student_recipe.json", headline), ("main_job", "main_job.json", main_job_block),
+    makers = (("main_job", "main_job.json", main_job_block),
               ("run_times", "main_job.json", run_times_block),
               ("preset_seconds", "main_job.json", preset_seconds_block),
               ("personalization", "personalization.json", personalization_block))
@@ -572,9 +569,11 @@ def blocks():
         data = _results(name)
         if data is not None:
             found[block] = render(data)
-    paper = _results("paper.json")
-    if paper_finished(paper):  # until then, the presets' table of benchmarks/student_recipe.py
+    paper, recipe = _results("paper.json"), _results("student_recipe.json")
+    if paper_finished(paper):
         found["headline"] = paper_headline(paper)
+    elif recipe is not None:  # until then, the presets' table of benchmarks/student_recipe.py
+        found["headline"] = headline(recipe)
     teachers = _results("teachers.json")
     if teachers:
         found["teacher_features"] = teacher_features_block(teachers)
