@@ -51,8 +51,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import ResumableCache, markdown_table  # noqa: E402
 from fasttext_peer import fasttext_seed, tuned_fasttext  # noqa: E402
-from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, results_table,  # noqa: E402
-                         summarize, targets, targets_table)
+from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, not_applicable_note,  # noqa: E402
+                         results_table, summarize, targets, targets_table)
 
 from tfcompress import datasets  # noqa: E402
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic  # noqa: E402
@@ -527,7 +527,7 @@ def write_results(report, out):
              f"- dataset `{report['dataset']}`, split seed {report['split_seed']}, student seeds {report['seeds']}; "
              f"attacks on the same {report['num_examples']} test sentences (query budget {QUERY_BUDGET}); fidelity "
              f"on the first {report['num_explain']} of them; mean ± spread (population std) over the seeds measured",
-             "", results_table(report["rows"]), "",
+             "", results_table(report["rows"]), "", not_applicable_note(report["rows"]), "",
              "Teachers are not exported: their bytes are their float32 weights. Latency: batch 1, one thread, "
              "tokenization excluded (teacher and TF-IDF: Keras or scikit-learn on one text). Rows left: "
              + (", ".join(report["left"]) or "none") + ".", ""]

@@ -49,8 +49,32 @@ def summarize(measured):
             entry[f"{figure}_std"] = statistics.pstdev(values) if len(values) > 1 else None
         entry["notes"] = sorted({note for row in rows for note in (row.get("bytes_note"), row.get("certified_note"))
                                  if note})
+        entry["not_applicable"] = not_applicable(name, rows, entry)
         table.append(entry)
     return table
+
+
+# Why a row has no figure in a column, where its measured rows do not say.
+NO_SEEDS = {"teacher": "trained once; it teaches every distilled row", "tfidf": "deterministic: no seed"}
+NOT_SHIPPED = "not shipped: the app ships the int8 file (the next row)"
+
+
+def not_applicable(name, rows, entry):
+    """{column figure: why the row has none}: for each figure none of its rows has, and for the seeds of an unseeded
+    row."""
+    why = {}
+    if not entry["seeds"] and name in NO_SEEDS:
+        why["seeds"] = NO_SEEDS[name]
+    notes = {"certified_typo_accuracy": "certified_note", "bytes": "bytes_note"}
+    for figure in FIGURES:
+        if entry[figure] is not None:
+            continue
+        reason = next((row[notes[figure]] for row in rows if row.get(notes.get(figure, ""))), None)
+        if reason is None and figure == "bytes" and name.endswith("_float"):
+            reason = NOT_SHIPPED
+        if reason is not None:
+            why[figure] = reason.removeprefix("not applicable: ")
+    return why
 
 
 TARGET_FIGURES = ("clean_accuracy", *(f"{recipe}_accuracy" for recipe in RECIPES_ATTACKED))
@@ -76,29 +100,34 @@ def targets(table):
 
 def spread(value, std, digits):
     if value is None:
-        return "-"
+        return "-"  # not measured (yet)
     text = f"{value:.{digits}f}" if isinstance(value, float) and digits is not None else f"{int(round(value)):,}"
     return text if std is None else f"{text} ± {std:.{digits if digits is not None else 0}f}"
 
 
 def _figure(figure, digits):
-    return lambda row: spread(row[figure], row[f"{figure}_std"], digits)
+    return _or_not_applicable(figure, lambda row: spread(row[figure], row[f"{figure}_std"], digits))
+
+
+def _or_not_applicable(figure, cell):
+    return lambda row: "n/a" if figure in row.get("not_applicable", {}) else cell(row)
 
 
 # The table's columns: (title, the cell of a ``summarize`` row).
 COLUMNS = (
     ("model", lambda row: row["model"]),
-    ("seeds", lambda row: ", ".join(map(str, row["seeds"])) or "-"),
+    ("seeds", _or_not_applicable("seeds", lambda row: ", ".join(map(str, row["seeds"])) or "-")),
     ("clean acc.", _figure("clean_accuracy", 4)),
     *((f"{title} acc.", _figure(f"{recipe}_accuracy", 3)) for recipe, title in
       zip(RECIPES_ATTACKED, ("DeepWordBug", "Pruthi", "PWWS", "TextFooler"))),
     ("certified typo acc.", _figure("certified_typo_accuracy", 3)),
     ("fidelity (Spearman)", _figure("fidelity_spearman", 3)),
-    ("bytes", lambda row: spread(row["bytes"], None, None)),
+    ("bytes", _or_not_applicable("bytes", lambda row: spread(row["bytes"], None, None))),
     ("latency (us)", lambda row: spread(row["latency_us"], None, 1)),
     ("train (s)", lambda row: spread(row["train_seconds"], None, None)),
 )
 HEADER = tuple(title for title, _ in COLUMNS)
+FIGURE_TITLES = {"seeds": "seeds", "certified_typo_accuracy": "certified typo acc.", "bytes": "bytes"}
 # The README's shorter table: ours int8, our student with plain KD, the compact models with plain KD, the peers and
 # the teacher; clean and under attack, the phone's explanation, the bytes.
 HEADLINE_ROWS = ("ours_default_int8", "ours_small_int8", "kd_same", "kd_fastgrnn", "kd_prado", "tfidf", "fasttext",
@@ -110,9 +139,26 @@ def results_table(table, columns=HEADER, rows=None):
     """The markdown table of ``summarize``: ``columns`` (titles of ``COLUMNS``), and ``rows`` (row names, in that
     order; all of the table's rows when None)."""
     cells = dict(COLUMNS)
+    return markdown_table(columns, [tuple(cells[title](row) for title in columns) for row in _chosen(table, rows)])
+
+
+def _chosen(table, rows):
     by_name = {row["row"]: row for row in table}
-    chosen = table if rows is None else [by_name[name] for name in rows if name in by_name]
-    return markdown_table(columns, [tuple(cells[title](row) for title in columns) for row in chosen])
+    return table if rows is None else [by_name[name] for name in rows if name in by_name]
+
+
+def not_applicable_note(table, columns=HEADER, rows=None):
+    """Why cells of ``results_table(table, columns, rows)`` read "n/a": a markdown list, one line per column and
+    reason with the rows it holds for ("" when no cell does)."""
+    shown = {FIGURE_TITLES.get(figure, figure) for figure in ("seeds", *FIGURES)} & set(columns)
+    grouped = {}
+    for row in _chosen(table, rows):
+        for figure, reason in row.get("not_applicable", {}).items():
+            title = FIGURE_TITLES.get(figure, figure)
+            if title in shown:
+                grouped.setdefault((title, reason), []).append(row["row"])
+    ordered = sorted(grouped.items(), key=lambda item: columns.index(item[0][0]))
+    return "\n".join(f"- n/a in *{title}* ({', '.join(names)}): {reason}" for (title, reason), names in ordered)
 
 
 def targets_table(found):

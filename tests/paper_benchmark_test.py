@@ -88,6 +88,33 @@ def test_the_table_gives_each_figure_as_mean_and_spread_over_the_seeds():
     assert "0.7200 ± 0.0163" in benchmark.results_table(table)
 
 
+NOT_SHIPPED = "not shipped: the app ships the int8 file (the next row)"
+
+
+def test_a_figure_a_row_cannot_have_reads_not_applicable_with_the_reason():
+    benchmark = load_benchmark()
+    measured = {
+        "teacher": {"row": "teacher", "model": "teacher", "seed": None, "clean_accuracy": 0.83, "bytes": 9_000_000,
+                    "certified_note": "not applicable: no interval bounds over an enumerable set"},
+        "ours_default_float/seed0": {"row": "ours_default_float", "seed": 0, "clean_accuracy": 0.75,
+                                     "certified_typo_accuracy": 0.4},
+        "ours_default_int8/seed0": {"row": "ours_default_int8", "seed": 0, "clean_accuracy": 0.76, "bytes": 96_000,
+                                    "certified_note": "the int8 file: bounds are computed on the float student"},
+    }
+    table = benchmark.summarize(measured)
+    rows = {row["row"]: row for row in table}
+    assert rows["teacher"]["not_applicable"] == {"seeds": "trained once; it teaches every distilled row",
+                                                 "certified_typo_accuracy": "no interval bounds over an enumerable set"}
+    assert rows["ours_default_float"]["not_applicable"] == {"bytes": NOT_SHIPPED}
+    markdown = benchmark.results_table(table)
+    assert "| teacher | n/a | 0.8300 |" in markdown
+    assert "| 0.400 | - | n/a |" in markdown  # the float row: certified, fidelity not measured, bytes n/a
+    note = benchmark.not_applicable_note(table).splitlines()
+    assert note[0] == "- n/a in *seeds* (teacher): trained once; it teaches every distilled row"
+    assert "- n/a in *bytes* (ours_default_float): " + NOT_SHIPPED in note
+    assert benchmark.not_applicable_note(table, rows=["ours_default_int8"]).count("\n") == 0
+
+
 def test_the_targets_say_whether_ours_int8_is_above_every_row_that_is_not_ours():
     benchmark = load_benchmark()
     figures = ("clean_accuracy", "deepwordbug_accuracy", "pruthi_accuracy", "pwws_accuracy", "textfooler_accuracy")
