@@ -147,13 +147,26 @@ def test_a_kept_row_of_ours_measured_with_an_earlier_recipe_is_measured_again():
     config = benchmark.run_config(args, "small", 1, "runs/small-seed1")
     settings = config.resolve_settings()
     assert settings.data.held_out_users.count == 0 and config.options(settings)["student_seed"] == 1
-    kept = {"fingerprint": config.fingerprints()[0]}
+    kept = {"fingerprint": config.fingerprints()[0], "one_off_seconds": 170.0}
     assert benchmark.is_current("ours_small_int8/seed1", kept, args)
+    assert not benchmark.is_current("ours_small_int8/seed1", {"fingerprint": kept["fingerprint"]}, args)
     assert not benchmark.is_current("ours_small_int8/seed2", kept, args)  # another seed trains another student
     assert not benchmark.is_current("ours_small_float/seed1", {"fingerprint": "0" * 16}, args)
     assert benchmark.is_current("tfidf", {"clean_accuracy": 0.78}, args)
     assert benchmark.is_current("fasttext/seed1", {"fasttext_seed": 2}, args)
     assert not benchmark.is_current("fasttext/seed1", {}, args)  # trained before the seeds were shifted
+
+
+def test_our_train_seconds_leave_out_the_transfer_set_and_teacher_outputs_a_tier_builds_once(tmp_path):
+    benchmark = load_benchmark()
+    bench = object.__new__(benchmark.Bench)  # only what training_seconds reads: a kept run and its stage seconds
+    steps = {"transfer_set": 130.0, "teacher_maps": 450.0, "teacher_inference": 5.0, "fit": 210.0}
+    bench._runs = {("default", 0): ("unused", {"fingerprint": "f" * 16, "distill": {"seconds": steps}})}
+    bench.workspace = benchmark.ResumableCache(str(tmp_path))
+    bench.workspace.keep("stage_seconds-default-seed0.json", "f" * 16, {"teacher": 290.0, "distill": 800.0, "qat": 80.0})
+    assert bench.training_seconds("default", 0, ("distill", "qat")) == (295.0, 585.0)
+    assert bench.training_seconds("default", 0, ("teacher",)) == (290.0, 0.0)
+    assert bench.training_seconds("default", 0, ("tflite",)) == (None, None)  # not kept: trained before
 
 
 def test_rows_taught_by_another_teacher_are_measured_again():
