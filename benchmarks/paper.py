@@ -25,10 +25,11 @@ every one-character edit of every word, where a model has them: our float studen
 (Spearman against the teacher's shap values, the first ``--num-explain`` of those sentences) of the explanation
 the phone gets: a self-explaining model's own word contributions, else its shap values; bytes (what the app
 ships); latency (median, batch 1, one thread, tokenization excluded); training seconds (ours: without building the
-transfer set and the teacher's outputs on it, which a tier does once and its later seeds reuse, as the distilled
-baselines reuse the teacher's outputs; each of our rows keeps those seconds as ``one_off_seconds``). A note gives
-personalization's gain on natural clients from ``benchmarks/results/personalization.json``. The targets table says,
-for ours int8 (each tier), whether its seed mean is above every row that is not ours, clean and under each attack.
+transfer set and the teacher's outputs on it, teacher-side work that a run skips when it finds them cached, as the
+distilled baselines reuse the teacher's outputs; each of our rows keeps those seconds as ``one_off_seconds``). A note
+gives personalization's gain on natural clients from ``benchmarks/results/personalization.json``. The targets table
+says, for ours int8 (each tier), whether its seed mean is above every row that is not ours, clean and under each
+attack.
 The table is made by ``paper_table.py``, which ``benchmarks/render.py`` also uses.
 
 Resuming: each finished row (a model at a seed) goes into ``OUT/paper.json`` as soon as it is measured (commit it:
@@ -81,8 +82,9 @@ MINUTES = {"teacher": 45, "tfidf": 3, "fasttext": 5, "ce": 5, "kd": 6, "kd_same"
 QUICK = {"max_train_examples": 300, "max_validation_examples": 200, "max_test_examples": 300, "epochs": 1,
          "num_examples": 5, "num_explain": 3, "max_evals": 40, "latency_texts": 10}
 RESULTS = "paper"
-# The distill steps that build the transfer set and the teacher's outputs on it (labels, word maps): a tier does
-# them once and its later seeds reuse them, so our rows count them apart from the student's training.
+# The distill steps that build the transfer set and the teacher's outputs on it (labels, word maps): teacher-side
+# work that a run skips when it finds them cached (the default tier's later seeds reuse its first seed's), so our
+# rows count them apart from the student's training.
 ONE_OFF_DISTILL_STEPS = ("teacher_inference", "transfer_set", "teacher_maps")
 
 
@@ -544,8 +546,8 @@ def write_results(report, out):
              "Teachers are not exported: their bytes are their float32 weights. Latency: batch 1, one thread, "
              "tokenization excluded (teacher and TF-IDF: Keras or scikit-learn on one text). Train seconds of ours: "
              "the run's distill and QAT stages without building the transfer set and the teacher's outputs on it, "
-             "which a tier does once and its later seeds reuse (`one_off_seconds` in paper.json), as the distilled "
-             "baselines reuse the teacher's outputs. Rows left: "
+             "teacher-side work that a run skips when it finds them cached (`one_off_seconds` in paper.json), as the "
+             "distilled baselines reuse the teacher's outputs. Rows left: "
              + (", ".join(report["left"]) or "none") + ".", ""]
     if report.get("personalization"):
         lines += [report["personalization"], ""]
