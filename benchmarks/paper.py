@@ -505,12 +505,22 @@ def minutes(key):
 
 
 def load_results(out):
+    return _kept_report(out).get("measured_rows", {})
+
+
+def _kept_report(out):
     path = os.path.join(out, f"{RESULTS}.json")
     if not os.path.exists(path):
         return {}
     with open(path, encoding="utf-8") as handle:
         kept = json.load(handle)
-    return kept.get("measured_rows", {}) if isinstance(kept, dict) else {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def measuring_command(args, argv):
+    """The command that measured the rows: this one, or with --render the one OUT/paper.json records."""
+    command = "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    return _kept_report(args.out).get("command", command) if args.render else command
 
 
 def personalization_note(path):
@@ -591,7 +601,7 @@ def save_plot(table, path):
 def report_of(measured, args, left, argv):
     table = summarize(measured)
     return {
-        "command": "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": measuring_command(args, argv),
         "dataset": args.data or args.dataset, "split_seed": args.split_seed, "seeds": args.seeds,
         "presets": args.presets, "num_examples": args.num_examples, "num_explain": args.num_explain,
         "query_budget": QUERY_BUDGET, "recipes": list(RECIPES_ATTACKED), "quick": args.quick,

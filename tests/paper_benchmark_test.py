@@ -72,6 +72,7 @@ def test_quick_mode_writes_json_csv_markdown_and_plot_and_renders_without_traini
     shutil.rmtree(out / ".paper.partial")  # nothing to train: the rows come from paper.json
     rendered = benchmark.main(["--quick", "--render", "--out", str(out)])
     assert rendered["rows"] == json.loads(json.dumps(report["rows"]))
+    assert rendered["command"] == report["command"]  # the command that measured the rows, not --render
 
 
 def test_the_table_gives_each_figure_as_mean_and_spread_over_the_seeds():
@@ -128,8 +129,12 @@ def test_the_targets_say_whether_ours_int8_is_above_every_row_that_is_not_ours()
     assert not found["clean_accuracy"]["above_every_other_row"]
     assert found["clean_accuracy"]["best_other_row"] == "teacher"  # our float row is not a rival
     assert found["pwws_accuracy"]["above_every_other_row"] and found["pwws_accuracy"]["rows_compared"] == 2
-    table = benchmark.targets_table(benchmark.targets(table))
-    assert "| ours_default_int8 | no (0.770; teacher 0.830) | yes (0.550) |" in table
+    assert not found["clean_accuracy"]["above_every_row_but_the_teacher"]  # TF-IDF's 0.78
+    markdown = benchmark.targets_table(benchmark.targets(table))
+    assert "| ours_default_int8 | no (0.770; teacher 0.830) | yes (0.550) |" in markdown
+    table[1]["clean_accuracy"] = 0.75  # now only the teacher is above ours
+    markdown = benchmark.targets_table(benchmark.targets(table))
+    assert "| ours_default_int8 | no (0.770; teacher 0.830; above every other row) |" in markdown
 
 
 def test_the_plan_measures_every_row_at_the_first_seed_before_the_next_seeds():
