@@ -1,5 +1,7 @@
+import io
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ from tfcompress.tflite import (TFLiteClassifier, TFLiteTextClassifier, load_andr
                                read_android_metadata, sidecar_paths)
 from tfcompress.evaluation import argmax_agreement
 from tfcompress.export import export_android
+from tfcompress.export.android import without_zip_timestamps
 from tfcompress.pipeline import load_text_model
 
 
@@ -51,6 +54,20 @@ def test_metadata_read_back_from_the_tflite_itself(exported, small_data):
     assert model_output["associated_files"][0] == {
         "name": "labels.txt", "description": "Labels for categories that the model can recognize.",
         "type": "TENSOR_AXIS_LABELS"}
+
+
+@pytest.mark.skipif(not metadata_writers_available(), reason="tflite-support (full stack, Python 3.11) is not "
+                                                              "installed: no zip of associated files is embedded")
+def test_the_same_model_exports_to_the_same_bytes(exported, small_student, small_data, tmp_path):
+    path, _ = exported
+    again = str(tmp_path / "student.tflite")
+    export_android(small_student, again, small_data.train.texts, class_names=small_data.class_names)
+    content = open(path, "rb").read()
+    assert open(again, "rb").read() == content  # the metadata writer's export time is not in the file
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.testzip() is None
+    assert without_zip_timestamps(b"TFL3 without associated files") == b"TFL3 without associated files"
 
 
 def test_sidecar_is_the_fallback_and_a_bare_file_is_refused(exported, small_student, small_data, tmp_path):

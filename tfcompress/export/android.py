@@ -16,10 +16,13 @@ The TFLite Task Library's ``NLClassifier`` layout is not used: it maps words thr
 file with a delimiter regex, while tfcompress students hash every word (no vocabulary: an unseen word
 keeps its own bucket) and keep punctuation marks as tokens. No vocabulary file can reproduce that.
 """
+import io
 import json
 import os
 import shutil
+import struct
 import tempfile
+import zipfile
 
 from tfcompress.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
 from tfcompress.tflite.convert import convert_to_int8
@@ -162,6 +165,34 @@ def embed_metadata(model_bytes, spec):
         writer = metadata_writer.MetadataWriter.create_from_metadata_info(
             bytearray(model_bytes), general_md=general, input_md=[inputs],
             output_md=[outputs[index] for index in sorted(outputs)], associated_files=[spec_file, label_file])
-        return bytes(writer.populate())
+        return without_zip_timestamps(bytes(writer.populate()))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# 1980-01-01 00:00, the earliest time a zip entry can carry, as (DOS time, DOS date).
+FIXED_ZIP_TIME = struct.pack("<HH", 0, (1 << 5) | 1)
+
+
+def without_zip_timestamps(tflite_bytes):
+    """``tflite_bytes`` with the time of every associated file in its zip set to ``FIXED_ZIP_TIME``: the metadata
+    writer stamps them with the export's time, so the same model would export to different bytes each time. Only
+    those fields change (in the local headers and the central directory); a file without associated files comes
+    back as it is."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(tflite_bytes)) as archive:
+            infos, central = archive.infolist(), archive.start_dir
+    except zipfile.BadZipFile:
+        return tflite_bytes
+    patched = bytearray(tflite_bytes)
+    for info in infos:  # header_offset counts from the start of the file (the model before the zip included)
+        if patched[info.header_offset:info.header_offset + 4] != b"PK\x03\x04":
+            raise ValueError(f"the .tflite's zip has no local header for {info.filename} at {info.header_offset}")
+        patched[info.header_offset + 10:info.header_offset + 14] = FIXED_ZIP_TIME
+    for _ in infos:
+        if patched[central:central + 4] != b"PK\x01\x02":
+            raise ValueError(f"the .tflite's zip has no central directory entry at {central}")
+        patched[central + 12:central + 16] = FIXED_ZIP_TIME
+        name, extra, comment = struct.unpack("<HHH", patched[central + 28:central + 34])
+        central += 46 + name + extra + comment
+    return bytes(patched)

@@ -53,8 +53,8 @@ def _paths_in(section):
 
 
 def _model_content(tflite_bytes):
-    """A ``.tflite`` file's model and the contents of its associated files, without the zip's timestamps (the
-    metadata writer stamps each export with the time)."""
+    """A ``.tflite`` file's model and the contents of its associated files, without the zip's timestamps (a file
+    exported by another metadata writer carries its export time)."""
     import io
     import zipfile
 
