@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import ResumableCache, markdown_table  # noqa: E402
 from fasttext_peer import fasttext_seed, tuned_fasttext  # noqa: E402
-from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, not_applicable_note,  # noqa: E402
+from paper_table import (FIGURES, LABELS, PRESETS, RECIPES_ATTACKED, ROWS, SEEDED, results_block,  # noqa: E402
                          results_table, summarize, targets, targets_table)
 
 from tfcompress import datasets  # noqa: E402
@@ -505,22 +505,13 @@ def minutes(key):
 
 
 def load_results(out):
-    return _kept_report(out).get("measured_rows", {})
-
-
-def _kept_report(out):
+    """The report kept in ``OUT/paper.json`` ({} when there is none)."""
     path = os.path.join(out, f"{RESULTS}.json")
     if not os.path.exists(path):
         return {}
     with open(path, encoding="utf-8") as handle:
         kept = json.load(handle)
     return kept if isinstance(kept, dict) else {}
-
-
-def measuring_command(args, argv):
-    """The command that measured the rows: this one, or with --render the one OUT/paper.json records."""
-    command = "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    return _kept_report(args.out).get("command", command) if args.render else command
 
 
 def personalization_note(path):
@@ -552,7 +543,7 @@ def write_results(report, out):
              f"- dataset `{report['dataset']}`, split seed {report['split_seed']}, student seeds {report['seeds']}; "
              f"attacks on the same {report['num_examples']} test sentences (query budget {QUERY_BUDGET}); fidelity "
              f"on the first {report['num_explain']} of them; mean ± spread (population std) over the seeds measured",
-             "", results_table(report["rows"]), "", not_applicable_note(report["rows"]), "",
+             "", results_block(report["rows"]), "",
              "Teachers are not exported: their bytes are their float32 weights. Latency: batch 1, one thread, "
              "tokenization excluded (teacher and TF-IDF: Keras or scikit-learn on one text). Train seconds of ours: "
              "the run's distill and QAT stages without building the transfer set and the teacher's outputs on it, "
@@ -598,10 +589,10 @@ def save_plot(table, path):
     write_bytes_atomic(buffer.getvalue(), path)
 
 
-def report_of(measured, args, left, argv):
+def report_of(measured, args, left, command):
     table = summarize(measured)
     return {
-        "command": measuring_command(args, argv),
+        "command": command,
         "dataset": args.data or args.dataset, "split_seed": args.split_seed, "seeds": args.seeds,
         "presets": args.presets, "num_examples": args.num_examples, "num_explain": args.num_explain,
         "query_budget": QUERY_BUDGET, "recipes": list(RECIPES_ATTACKED), "quick": args.quick,
@@ -642,7 +633,11 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    measured = load_results(args.out)
+    kept = load_results(args.out)
+    measured = kept.get("measured_rows", {})
+    command = "python benchmarks/paper.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.render:  # the command that measured the rows
+        command = kept.get("command", command)
     stale = sorted(key for key, row in measured.items() if not is_current(key, row, args))
     if stale:
         log(f"measured with an earlier recipe, so measured again: {stale}")
@@ -665,9 +660,9 @@ def main(argv=None):
         seed = int(seed) if seed else args.seeds[0]
         log(f"measuring {key}")
         measured[key] = measure(bench, name, seed)
-        write_results(report_of(measured, args, [k for k in plan if k not in measured], argv), args.out)
+        write_results(report_of(measured, args, [k for k in plan if k not in measured], command), args.out)
         log(f"{key} done; commit {os.path.join(args.out, RESULTS + '.json')} to keep it")
-    report = report_of(measured, args, [key for key in plan if key not in measured], argv)
+    report = report_of(measured, args, [key for key in plan if key not in measured], command)
     write_results(report, args.out)
     print(results_table(report["rows"]))
     return report

@@ -57,6 +57,10 @@ def summarize(measured):
 # Why a row has no figure in a column, where its measured rows do not say.
 NO_SEEDS = {"teacher": "trained once; it teaches every distilled row", "tfidf": "deterministic: no seed"}
 NOT_SHIPPED = "not shipped: the app ships the int8 file (the next row)"
+# The figures a row may lack by nature, with the measured row's note that says why.
+NOTES = {"certified_typo_accuracy": "certified_note", "bytes": "bytes_note"}
+# The titles of the columns that can read "n/a".
+NOT_APPLICABLE_TITLES = {"seeds": "seeds", "certified_typo_accuracy": "certified typo acc.", "bytes": "bytes"}
 
 
 def not_applicable(name, rows, entry):
@@ -65,11 +69,10 @@ def not_applicable(name, rows, entry):
     why = {}
     if not entry["seeds"] and name in NO_SEEDS:
         why["seeds"] = NO_SEEDS[name]
-    notes = {"certified_typo_accuracy": "certified_note", "bytes": "bytes_note"}
-    for figure in FIGURES:
+    for figure, note in NOTES.items():
         if entry[figure] is not None:
             continue
-        reason = next((row[notes[figure]] for row in rows if row.get(notes.get(figure, ""))), None)
+        reason = next((row[note] for row in rows if row.get(note)), None)
         if reason is None and figure == "bytes" and name.endswith("_float"):
             reason = NOT_SHIPPED
         if reason is not None:
@@ -92,11 +95,12 @@ def targets(table):
             if ours[figure] is None or not rivals:
                 continue
             best = max(rivals, key=lambda row: row[figure])
-            compressed = [row[figure] for row in rivals if row["row"] != "teacher"]
+            but_the_teacher = [row[figure] for row in rivals if row["row"] != "teacher"]
             found.append({"row": ours["row"], "figure": figure, "value": ours[figure],
                           "above_every_other_row": bool(ours[figure] > best[figure]), "best_other_row": best["row"],
                           "best_other_value": best[figure], "rows_compared": len(rivals),
-                          "above_every_row_but_the_teacher": bool(not compressed or ours[figure] > max(compressed))})
+                          "above_every_row_but_the_teacher": bool(not but_the_teacher
+                                                                  or ours[figure] > max(but_the_teacher))})
     return found
 
 
@@ -118,18 +122,17 @@ def _or_not_applicable(figure, cell):
 # The table's columns: (title, the cell of a ``summarize`` row).
 COLUMNS = (
     ("model", lambda row: row["model"]),
-    ("seeds", _or_not_applicable("seeds", lambda row: ", ".join(map(str, row["seeds"])) or "-")),
+    (NOT_APPLICABLE_TITLES["seeds"], _or_not_applicable("seeds", lambda row: ", ".join(map(str, row["seeds"])) or "-")),
     ("clean acc.", _figure("clean_accuracy", 4)),
     *((f"{title} acc.", _figure(f"{recipe}_accuracy", 3)) for recipe, title in
       zip(RECIPES_ATTACKED, ("DeepWordBug", "Pruthi", "PWWS", "TextFooler"))),
-    ("certified typo acc.", _figure("certified_typo_accuracy", 3)),
+    (NOT_APPLICABLE_TITLES["certified_typo_accuracy"], _figure("certified_typo_accuracy", 3)),
     ("fidelity (Spearman)", _figure("fidelity_spearman", 3)),
-    ("bytes", _or_not_applicable("bytes", lambda row: spread(row["bytes"], None, None))),
+    (NOT_APPLICABLE_TITLES["bytes"], _or_not_applicable("bytes", lambda row: spread(row["bytes"], None, None))),
     ("latency (us)", lambda row: spread(row["latency_us"], None, 1)),
     ("train (s)", lambda row: spread(row["train_seconds"], None, None)),
 )
 HEADER = tuple(title for title, _ in COLUMNS)
-FIGURE_TITLES = {"seeds": "seeds", "certified_typo_accuracy": "certified typo acc.", "bytes": "bytes"}
 # The README's shorter table: ours int8, our student with plain KD, the compact models with plain KD, the peers and
 # the teacher; clean and under attack, the phone's explanation, the bytes.
 HEADLINE_ROWS = ("ours_default_int8", "ours_small_int8", "kd_same", "kd_fastgrnn", "kd_prado", "tfidf", "fasttext",
@@ -152,15 +155,20 @@ def _chosen(table, rows):
 def not_applicable_note(table, columns=HEADER, rows=None):
     """Why cells of ``results_table(table, columns, rows)`` read "n/a": a markdown list, one line per column and
     reason with the rows it holds for ("" when no cell does)."""
-    shown = {FIGURE_TITLES.get(figure, figure) for figure in ("seeds", *FIGURES)} & set(columns)
     grouped = {}
     for row in _chosen(table, rows):
         for figure, reason in row.get("not_applicable", {}).items():
-            title = FIGURE_TITLES.get(figure, figure)
-            if title in shown:
+            title = NOT_APPLICABLE_TITLES[figure]
+            if title in columns:
                 grouped.setdefault((title, reason), []).append(row["row"])
     ordered = sorted(grouped.items(), key=lambda item: columns.index(item[0][0]))
     return "\n".join(f"- n/a in *{title}* ({', '.join(names)}): {reason}" for (title, reason), names in ordered)
+
+
+def results_block(table, columns=HEADER, rows=None):
+    """``results_table`` and, below it when any cell reads "n/a", ``not_applicable_note``."""
+    note = not_applicable_note(table, columns, rows)
+    return results_table(table, columns, rows) + (f"\n\n{note}" if note else "")
 
 
 def targets_table(found):

@@ -381,10 +381,7 @@ def paper_section(paper):
         source_line(relative, paper, f"`benchmarks/paper.py`: every row on the standard split, student seeds "
                     f"{paper.get('seeds', '-')} (mean ± spread), {paper.get('num_examples', '-')} attacked test "
                     "sentences; teachers' bytes are their float32 weights (not exported)"), "",
-        paper_table.results_table(paper.get("rows", []))]
-    not_applicable = paper_table.not_applicable_note(paper.get("rows", []))
-    if not_applicable:
-        parts += ["", not_applicable]
+        paper_table.results_block(paper.get("rows", []))]
     if left:
         parts += ["", f"Rows not measured yet: {', '.join(left)}."]
     if paper.get("targets"):
@@ -400,14 +397,12 @@ def paper_headline(paper):
     """The README's table from the finished ``benchmarks/paper.py`` results: ours int8 against the other rows."""
     relative = os.path.join(RESULTS, "paper.json")
     teacher = next((row for row in paper["rows"] if row["row"] == "teacher"), {})
-    columns, rows = paper_table.HEADLINE_COLUMNS, paper_table.HEADLINE_ROWS
-    not_applicable = paper_table.not_applicable_note(paper["rows"], columns, rows)
     return "\n".join((
         source_line(relative, paper, "The bundled rotten_tomatoes data, standard split (1,276 test texts), distilled "
                     f"from the fine-tuned MiniLM teacher (test accuracy {accuracy(teacher.get('clean_accuracy'))}); "
                     f"student seeds {', '.join(map(str, paper.get('seeds', [])))} (mean ± spread); attacks on the "
                     f"same {paper.get('num_examples', '-')} test sentences, from raw text"), "",
-        paper_table.results_table(paper["rows"], columns, rows), *(["", not_applicable] if not_applicable else [])))
+        paper_table.results_block(paper["rows"], paper_table.HEADLINE_COLUMNS, paper_table.HEADLINE_ROWS)))
 
 
 def paper_finished(paper):

@@ -110,10 +110,12 @@ def test_a_figure_a_row_cannot_have_reads_not_applicable_with_the_reason():
     markdown = benchmark.results_table(table)
     assert "| teacher | n/a | 0.8300 |" in markdown
     assert "| 0.400 | - | n/a |" in markdown  # the float row: certified, fidelity not measured, bytes n/a
-    note = benchmark.not_applicable_note(table).splitlines()
+    paper_table = importlib.import_module("paper_table")  # on the path paper.py puts its own folder on
+    note = paper_table.not_applicable_note(table).splitlines()
     assert note[0] == "- n/a in *seeds* (teacher): trained once; it teaches every distilled row"
     assert "- n/a in *bytes* (ours_default_float): " + NOT_SHIPPED in note
-    assert benchmark.not_applicable_note(table, rows=["ours_default_int8"]).count("\n") == 0
+    assert paper_table.not_applicable_note(table, rows=["ours_default_int8"]).count("\n") == 0
+    assert benchmark.results_block(table) == f"{markdown}\n\n{paper_table.not_applicable_note(table)}"
 
 
 def test_the_targets_say_whether_ours_int8_is_above_every_row_that_is_not_ours():
