@@ -70,6 +70,21 @@ def test_the_same_model_exports_to_the_same_bytes(exported, small_student, small
     assert without_zip_timestamps(b"TFL3 without associated files") == b"TFL3 without associated files"
 
 
+def test_zip_times_are_fixed_in_place_and_a_damaged_zip_is_refused():
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.writestr(zipfile.ZipInfo("labels.txt", date_time=(2026, 12, 7, 15, 0, 0)), "fresh\nrotten\n")
+    content = b"TFL3 model bytes" + archive.getvalue()
+    fixed = without_zip_timestamps(content)
+    assert len(fixed) == len(content) and sum(a != b for a, b in zip(fixed, content)) <= 8
+    with zipfile.ZipFile(io.BytesIO(fixed)) as read_back:
+        assert read_back.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0) and read_back.read("labels.txt") == \
+            b"fresh\nrotten\n"
+    damaged = content.replace(b"PK\x03\x04", b"PK\x00\x00", 1)
+    with pytest.raises(ValueError, match="no local header for labels.txt"):
+        without_zip_timestamps(damaged)
+
+
 def test_sidecar_is_the_fallback_and_a_bare_file_is_refused(exported, small_student, small_data, tmp_path):
     path, _ = exported
     from tfcompress.tflite import convert_to_int8
